@@ -1,0 +1,25 @@
+// Installs the Debian packages the stack runs on. As root it runs apt-get; otherwise it stops
+// with the exact command an operator should run.
+import { existsSync } from "node:fs";
+import { run } from "./proc.ts";
+
+const needs: { pkg: string; probe: string }[] = [
+  { pkg: "postgresql", probe: "/usr/lib/postgresql" },
+  { pkg: "redis-server", probe: "/usr/bin/redis-server" },
+  { pkg: "memcached", probe: "/usr/bin/memcached" },
+  { pkg: "swift-proxy", probe: "/usr/bin/swift-proxy-server" },
+  { pkg: "swift-account", probe: "/usr/bin/swift-account-server" },
+  { pkg: "swift-container", probe: "/usr/bin/swift-container-server" },
+  { pkg: "swift-object", probe: "/usr/bin/swift-object-server" },
+];
+
+export function ensurePackages(): void {
+  const missing = needs.filter((n) => !existsSync(n.probe)).map((n) => n.pkg);
+  if (missing.length === 0) return;
+  const cmd = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing.join(" ")}`;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`the local stack needs Debian packages that are not installed. Run as root:\n  ${cmd}`);
+  }
+  console.log(`[stack] installing ${missing.join(", ")} (apt-get)…`);
+  run("sh", ["-c", cmd], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+}

@@ -1,0 +1,67 @@
+// Addresses and credentials of the local stack. Everything listens on 127.0.0.1; ports default
+// to values that do not clash with a system Postgres (5432) or Redis (6379) and can be moved
+// with MN_* environment variables. Credentials are fixed dev values: they never leave loopback.
+import { resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "../..");
+const port = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a TCP port, got "${raw}"`);
+  return n;
+};
+
+export const host = "127.0.0.1";
+export const stateDir = resolve(process.env.MN_STACK_DIR ?? resolve(root, ".local/stack"));
+
+export const ports = {
+  postgres: port("MN_PG_PORT", 54329),
+  neonHttp: port("MN_NEON_HTTP_PORT", 54330),
+  redis: port("MN_REDIS_PORT", 63799),
+  upstash: port("MN_UPSTASH_PORT", 63800),
+  memcached: port("MN_MEMCACHED_PORT", 11299),
+  swiftProxy: port("MN_S3_PORT", 18080),
+  swiftObject: port("MN_SWIFT_OBJECT_PORT", 16010),
+  swiftContainer: port("MN_SWIFT_CONTAINER_PORT", 16011),
+  swiftAccount: port("MN_SWIFT_ACCOUNT_PORT", 16012),
+} as const;
+
+export const postgres = {
+  user: "moviesnow",
+  password: "moviesnow-dev",
+  database: "moviesnow",
+  /** Connection string the Neon driver sends; its host is rewritten to the HTTP adapter. */
+  url: `postgresql://moviesnow:moviesnow-dev@${host}:${ports.postgres}/moviesnow`,
+  fetchEndpoint: `http://${host}:${ports.neonHttp}/sql`,
+};
+
+export const redis = {
+  restUrl: `http://${host}:${ports.upstash}`,
+  restToken: "moviesnow-dev-upstash-token",
+};
+
+export const s3 = {
+  endpoint: `http://${host}:${ports.swiftProxy}`,
+  region: "us-east-1",
+  bucket: "moviesnow-dev",
+  // Swift's tempauth: the S3 access key is "account:user", the secret is the user's key.
+  accessKeyId: "moviesnow:dev",
+  secretAccessKey: "moviesnow-dev-secret",
+  swiftAccount: "AUTH_moviesnow",
+};
+
+/** The values the Worker needs to talk to this stack (wrangler dev's .dev.vars, tests' bindings). */
+export function workerVars(): Record<string, string> {
+  return {
+    DATABASE_URL: postgres.url,
+    NEON_FETCH_ENDPOINT: postgres.fetchEndpoint,
+    UPSTASH_REDIS_REST_URL: redis.restUrl,
+    UPSTASH_REDIS_REST_TOKEN: redis.restToken,
+    AWS_BUCKET_NAME: s3.bucket,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_ENDPOINT: s3.endpoint,
+  };
+}

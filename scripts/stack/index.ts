@@ -1,0 +1,65 @@
+// The local stack of real services on 127.0.0.1: Postgres (+ Neon HTTP adapter), Redis (+ Upstash
+// REST adapter), Swift with s3api (+ memcached). `up` is idempotent and returns once every
+// service answers; `down` stops only what `up` started.
+import { resolve } from "node:path";
+import { ensurePackages } from "./apt.ts";
+import { host, ports, postgres, redis, s3 } from "./config.ts";
+import { downPostgres, postgresPid, upPostgres } from "./postgres.ts";
+import { alive, portOpen, readPid, startDaemon, stopDaemon, waitFor } from "./proc.ts";
+import { downRedis, upRedis } from "./redis.ts";
+import { downSwift, swiftDaemons, upSwift } from "./swift.ts";
+
+const here = import.meta.dirname;
+const tsxLoader = resolve(here, "../../node_modules/tsx/dist/loader.mjs");
+
+function startAdapter(name: string, file: string, env: Record<string, string>): void {
+  if (alive(readPid(name))) return;
+  startDaemon(name, process.execPath, ["--import", tsxLoader, resolve(here, file)], env);
+}
+
+export async function stackUp(opts: { quiet?: boolean } = {}): Promise<void> {
+  const log = (m: string) => opts.quiet || console.log(`[stack] ${m}`);
+  ensurePackages();
+  log("starting postgres, redis, swift…");
+  await Promise.all([upPostgres(), upRedis(), upSwift()]);
+  startAdapter("neon-adapter", "neon-adapter.ts", { PORT: String(ports.neonHttp), PG_PORT: String(ports.postgres) });
+  startAdapter("upstash-adapter", "upstash-adapter.ts", {
+    PORT: String(ports.upstash),
+    REDIS_PORT: String(ports.redis),
+    UPSTASH_TOKEN: redis.restToken,
+  });
+  await waitFor("neon http adapter", () => portOpen(ports.neonHttp));
+  await waitFor("upstash adapter", () => portOpen(ports.upstash));
+  log(`postgres  ${postgres.url} (Neon HTTP at ${postgres.fetchEndpoint})`);
+  log(`redis     ${host}:${ports.redis} (Upstash REST at ${redis.restUrl})`);
+  log(`s3        ${s3.endpoint}/${s3.bucket} (access key ${s3.accessKeyId}, region ${s3.region})`);
+}
+
+export async function stackDown(): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const n of ["neon-adapter", "upstash-adapter"]) if (await stopDaemon(n)) stopped.push(n);
+  stopped.push(...(await downSwift()));
+  if (await downRedis()) stopped.push("redis");
+  if (await downPostgres()) stopped.push("postgres");
+  return stopped;
+}
+
+export async function stackStatus(): Promise<Record<string, { pid?: number; port: number; up: boolean }>> {
+  const entries: [string, number | undefined, number][] = [
+    ["postgres", postgresPid(), ports.postgres],
+    ["neon-adapter", readPid("neon-adapter"), ports.neonHttp],
+    ["redis", readPid("redis"), ports.redis],
+    ["upstash-adapter", readPid("upstash-adapter"), ports.upstash],
+    ["memcached", readPid("memcached"), ports.memcached],
+    ["swift-proxy", readPid("swift-proxy"), ports.swiftProxy],
+    ["swift-object", readPid("swift-object"), ports.swiftObject],
+    ["swift-container", readPid("swift-container"), ports.swiftContainer],
+    ["swift-account", readPid("swift-account"), ports.swiftAccount],
+  ];
+  const out: Record<string, { pid?: number; port: number; up: boolean }> = {};
+  for (const [name, pid, port] of entries) {
+    out[name] = { ...(pid !== undefined ? { pid } : {}), port, up: await portOpen(port) };
+  }
+  void swiftDaemons;
+  return out;
+}

@@ -1,0 +1,194 @@
+// OpenStack Swift with its s3api middleware: a real S3 endpoint that verifies SigV4 (tampered or
+// expired presigned URLs get 403). One replica on one device under .local/stack/swift, tempauth
+// for the `account:user` access key, path-style addressing, up to 10,000 multipart parts.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import { join } from "node:path";
+import { AwsClient } from "aws4fetch";
+import { host, ports, s3, stateDir } from "./config.ts";
+import { alive, portOpen, readPid, run, startDaemon, stopDaemon, waitFor } from "./proc.ts";
+
+const dir = join(stateDir, "swift");
+const etc = join(dir, "etc");
+const devices = join(dir, "srv");
+
+function common(port: number): string {
+  return `[DEFAULT]
+bind_ip = ${host}
+bind_port = ${port}
+workers = 1
+user = ${userInfo().username}
+swift_dir = ${etc}
+devices = ${devices}
+mount_check = false
+disable_fallocate = true
+log_level = WARNING
+log_address = /nonexistent
+`;
+}
+
+function writeConfigs(): void {
+  mkdirSync(etc, { recursive: true });
+  mkdirSync(join(devices, "d1"), { recursive: true });
+  const servers: [string, number, string][] = [
+    ["object", ports.swiftObject, "object"],
+    ["container", ports.swiftContainer, "container"],
+    ["account", ports.swiftAccount, "account"],
+  ];
+  for (const [name, port, egg] of servers) {
+    writeFileSync(
+      join(etc, `${name}-server.conf`),
+      `${common(port)}
+[pipeline:main]
+pipeline = ${name}-server
+
+[app:${name}-server]
+use = egg:swift#${egg}
+
+[${name}-replicator]
+[${name}-updater]
+[${name}-auditor]
+`,
+    );
+  }
+  writeFileSync(
+    join(etc, "proxy-server.conf"),
+    `${common(ports.swiftProxy)}
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
+
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+allow_account_management = true
+
+[filter:s3api]
+use = egg:swift#s3api
+location = ${s3.region}
+max_upload_part_num = 10000
+cors_preflight_allow_origin = *
+allow_multipart_uploads = true
+
+[filter:tempauth]
+use = egg:swift#tempauth
+user_${s3.accessKeyId.replace(":", "_")} = ${s3.secretAccessKey} .admin
+
+[filter:slo]
+use = egg:swift#slo
+max_manifest_segments = 10000
+max_manifest_size = 67108864
+
+[filter:dlo]
+use = egg:swift#dlo
+
+[filter:copy]
+use = egg:swift#copy
+
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = ${host}:${ports.memcached}
+
+[filter:catch_errors]
+use = egg:swift#catch_errors
+
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+
+[filter:healthcheck]
+use = egg:swift#healthcheck
+
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+
+[filter:listing_formats]
+use = egg:swift#listing_formats
+`,
+  );
+}
+
+/** Rings for one device; rebuilt on every start so a moved port takes effect. */
+function buildRings(): void {
+  const rings: [string, number][] = [
+    ["object", ports.swiftObject],
+    ["container", ports.swiftContainer],
+    ["account", ports.swiftAccount],
+  ];
+  for (const [name, port] of rings) {
+    const builder = join(etc, `${name}.builder`);
+    run("rm", ["-f", builder, join(etc, `${name}.ring.gz`)]);
+    run("swift-ring-builder", [builder, "create", "6", "1", "1"]);
+    run("swift-ring-builder", [builder, "add", `r1z1-${host}:${port}/d1`, "100"]);
+    // rebalance exits 1 with a warning on a one-device ring; the ring is still written
+    try {
+      run("swift-ring-builder", [builder, "rebalance"]);
+    } catch {
+      if (!existsSync(join(etc, `${name}.ring.gz`))) throw new Error(`swift-ring-builder could not build ${name} ring`);
+    }
+  }
+}
+
+const daemons = ["memcached", "swift-account", "swift-container", "swift-object", "swift-proxy"] as const;
+
+export async function upSwift(): Promise<void> {
+  if (!alive(readPid("memcached"))) {
+    startDaemon("memcached", "memcached", ["-l", host, "-p", String(ports.memcached), "-U", "0", "-m", "64", "-u", userInfo().username]);
+  }
+  await waitFor("memcached", () => portOpen(ports.memcached));
+  const serversUp = (["swift-account", "swift-container", "swift-object", "swift-proxy"] as const).every((n) => alive(readPid(n)));
+  if (!serversUp) {
+    for (const n of ["swift-account", "swift-container", "swift-object", "swift-proxy"]) await stopDaemon(n);
+    writeConfigs();
+    buildRings();
+    for (const name of ["account", "container", "object", "proxy"]) {
+      startDaemon(`swift-${name}`, `/usr/bin/swift-${name}-server`, [join(etc, `${name}-server.conf`), "--verbose"]);
+    }
+  }
+  for (const [what, port] of [
+    ["swift account server", ports.swiftAccount],
+    ["swift container server", ports.swiftContainer],
+    ["swift object server", ports.swiftObject],
+  ] as const) {
+    await waitFor(what, () => portOpen(port));
+  }
+  await waitFor("swift proxy", async () => (await fetch(`${s3.endpoint}/healthcheck`)).ok, 60_000);
+  await ensureBucket();
+}
+
+async function ensureBucket(): Promise<void> {
+  const aws = new AwsClient({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, region: s3.region, service: "s3" });
+  const url = `${s3.endpoint}/${s3.bucket}`;
+  const head = await aws.fetch(url, { method: "HEAD" });
+  if (head.status === 404) {
+    const put = await aws.fetch(url, { method: "PUT" });
+    if (!put.ok) throw new Error(`creating bucket ${s3.bucket} failed: ${put.status} ${await put.text()}`);
+  } else if (!head.ok) {
+    throw new Error(`bucket check failed: HTTP ${head.status}`);
+  }
+  // CORS for browser uploads straight to presigned PUT URLs, set through Swift's own API.
+  const auth = await fetch(`${s3.endpoint}/auth/v1.0`, {
+    headers: { "X-Auth-User": s3.accessKeyId, "X-Auth-Key": s3.secretAccessKey },
+  });
+  const token = auth.headers.get("x-auth-token");
+  const storage = auth.headers.get("x-storage-url");
+  if (!auth.ok || !token || !storage) throw new Error(`swift auth failed: ${auth.status}`);
+  const cors = await fetch(`${storage}/${s3.bucket}`, {
+    method: "POST",
+    headers: {
+      "X-Auth-Token": token,
+      "X-Container-Meta-Access-Control-Allow-Origin": "*",
+      "X-Container-Meta-Access-Control-Expose-Headers": "etag x-amz-request-id content-length content-range",
+      "X-Container-Meta-Access-Control-Max-Age": "3600",
+    },
+  });
+  if (!cors.ok) throw new Error(`setting bucket CORS failed: ${cors.status}`);
+}
+
+export async function downSwift(): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const n of [...daemons].reverse()) if (await stopDaemon(n)) stopped.push(n);
+  return stopped;
+}
+
+export function swiftDaemons() {
+  return daemons;
+}
