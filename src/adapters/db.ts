@@ -1,0 +1,31 @@
+// Postgres through drizzle-orm over the Neon serverless driver in HTTP mode. `db.batch([...])`
+// runs its statements in one transaction: all of them or none.
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
+import * as schema from "../db/schema";
+
+export type Database = NeonHttpDatabase<typeof schema>;
+
+export interface DbClient {
+  db: Database;
+  /** A round trip to Postgres; rejects if it is unreachable. */
+  ping(signal?: AbortSignal): Promise<void>;
+}
+
+export interface DbConfig {
+  DATABASE_URL: string;
+  NEON_FETCH_ENDPOINT?: string | undefined;
+}
+
+export function createDb(cfg: DbConfig): DbClient {
+  // Local stack: the driver's HTTP endpoint is our adapter in front of real Postgres.
+  if (cfg.NEON_FETCH_ENDPOINT) neonConfig.fetchEndpoint = cfg.NEON_FETCH_ENDPOINT;
+  const sql = neon(cfg.DATABASE_URL);
+  const db = drizzle({ client: sql, schema, casing: "snake_case" });
+  return {
+    db,
+    async ping(signal) {
+      await sql.query("select 1", [], signal ? { fetchOptions: { signal } } : {});
+    },
+  };
+}

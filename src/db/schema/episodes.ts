@@ -1,0 +1,27 @@
+import { sql } from "drizzle-orm";
+import { check, date, foreignKey, integer, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
+import { timestamps } from "./columns";
+import { seasons } from "./seasons";
+import { titles } from "./titles";
+
+export const episodes = pgTable(
+  "episodes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    titleId: uuid("title_id")
+      .notNull()
+      .references(() => titles.id, { onDelete: "cascade" }),
+    seasonNumber: integer("season_number").notNull(),
+    episodeNumber: integer("episode_number").notNull(),
+    name: text("name"),
+    overview: text("overview"),
+    runtimeMinutes: integer("runtime_minutes"),
+    airDate: date("air_date"),
+    ...timestamps,
+  },
+  (t) => [
+    unique("episodes_season_episode_unique").on(t.titleId, t.seasonNumber, t.episodeNumber),
+    foreignKey({ columns: [t.titleId, t.seasonNumber], foreignColumns: [seasons.titleId, seasons.number] }).onDelete("cascade"),
+    check("episodes_number_check", sql`${t.episodeNumber} >= 1`),
+  ],
+);

@@ -1,0 +1,51 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, check, index, integer, pgTable, smallint, text, uuid } from "drizzle-orm/pg-core";
+import { timestamps } from "./columns";
+import { assetKind, assetLifecycle, hdrFormat, uploadState } from "./enums";
+import { episodes } from "./episodes";
+import { titles } from "./titles";
+
+export const mediaAssets = pgTable(
+  "media_assets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    titleId: uuid("title_id")
+      .notNull()
+      .references(() => titles.id, { onDelete: "cascade" }),
+    episodeId: uuid("episode_id").references(() => episodes.id, { onDelete: "cascade" }),
+    kind: assetKind("kind").notNull(),
+    storageKey: text("storage_key").notNull().unique(),
+    filename: text("filename").notNull(),
+    contentType: text("content_type"),
+    sizeBytes: bigint("size_bytes", { mode: "number" }),
+    sha256: text("sha256"),
+    crc32: bigint("crc32", { mode: "number" }),
+    container: text("container"),
+    videoCodec: text("video_codec"),
+    audioCodec: text("audio_codec"),
+    width: integer("width"),
+    height: integer("height"),
+    hdr: hdrFormat("hdr").notNull().default("none"),
+    stereoscopic: boolean("stereoscopic").notNull().default(false),
+    channels: smallint("channels"),
+    bitrateKbps: integer("bitrate_kbps"),
+    language: text("language"),
+    label: text("label"),
+    streamTier: smallint("stream_tier"),
+    isStreamable: boolean("is_streamable").notNull().default(false),
+    isDefault: boolean("is_default").notNull().default(false),
+    isForced: boolean("is_forced").notNull().default(false),
+    uploadState: uploadState("upload_state").notNull().default("pending"),
+    multipartUploadId: text("multipart_upload_id"),
+    lifecycle: assetLifecycle("lifecycle").notNull().default("standard"),
+    ...timestamps,
+  },
+  (t) => [
+    index("media_assets_title_kind_idx").on(t.titleId, t.kind),
+    index("media_assets_episode_idx").on(t.episodeId),
+    // Exactly three streaming tiers, and only HLS assets carry one.
+    check("media_assets_stream_tier_check", sql`${t.streamTier} is null or (${t.streamTier} in (480, 720, 1080) and ${t.kind} = 'HLS')`),
+    check("media_assets_size_check", sql`${t.sizeBytes} is null or ${t.sizeBytes} >= 0`),
+    check("media_assets_sha256_check", sql`${t.sha256} is null or ${t.sha256} ~ '^[0-9a-f]{64}$'`),
+  ],
+);

@@ -1,0 +1,35 @@
+import { sql } from "drizzle-orm";
+import { customType, date, index, integer, pgTable, real, smallint, text, uuid } from "drizzle-orm/pg-core";
+import { timestamps } from "./columns";
+import { titleKind, titleStatus } from "./enums";
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+export const titles = pgTable(
+  "titles",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: titleKind("kind").notNull(),
+    slug: text("slug").notNull().unique(),
+    name: text("name").notNull(),
+    originalName: text("original_name"),
+    overview: text("overview"),
+    year: smallint("year"),
+    releaseDate: date("release_date"),
+    genres: text("genres").array().notNull().default(sql`'{}'::text[]`),
+    languages: text("languages").array().notNull().default(sql`'{}'::text[]`),
+    ageRating: text("age_rating"),
+    runtimeMinutes: integer("runtime_minutes"),
+    status: titleStatus("status").notNull().default("draft"),
+    popularity: real("popularity").notNull().default(0),
+    // Weighted: name first, then original name, then overview.
+    search: tsvector("search").generatedAlwaysAs(
+      sql`setweight(to_tsvector('simple', coalesce(name, '')), 'A') || setweight(to_tsvector('simple', coalesce(original_name, '')), 'B') || setweight(to_tsvector('english', coalesce(overview, '')), 'C')`,
+    ),
+    ...timestamps,
+  },
+  (t) => [
+    index("titles_search_idx").using("gin", t.search),
+    index("titles_status_popularity_idx").on(t.status, t.popularity),
+  ],
+);

@@ -1,0 +1,82 @@
+// The Worker's configuration, parsed once per isolate with zod. A missing or malformed variable
+// is a startup error that names every offending variable.
+import * as z from "zod";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+const intVar = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+export const envSchema = z
+  .object({
+    ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    /** Local stack only: where the Neon HTTP adapter listens (production derives it from DATABASE_URL). */
+    NEON_FETCH_ENDPOINT: z.url().optional(),
+    UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+    AWS_BUCKET_NAME: z.string().min(3).max(63),
+    AWS_REGION: z.string().min(1),
+    AWS_ACCESS_KEY_ID: z.string().min(1),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1),
+    /** Local stack only: path-style S3 endpoint (Swift s3api). Unset → AWS virtual-hosted style. */
+    S3_ENDPOINT: z.url().optional(),
+    CLOUDFRONT_DOMAIN: optionalString,
+    CLOUDFRONT_KEY_PAIR_ID: optionalString,
+    CLOUDFRONT_PRIVATE_KEY: optionalString,
+    PUBLIC_API_KEY: optionalString,
+    ADMIN_API_KEY: optionalString,
+    BUNDLE_REBUILD_COOLDOWN_SECONDS: intVar(3600, 0, 7 * 24 * 3600),
+    BATCH_DOWNLOAD_MAX_ITEMS: intVar(50, 1, 1000),
+    PRESIGN_TTL_DEFAULT_SECONDS: intVar(300, 1, 7 * 24 * 3600),
+    PRESIGN_TTL_MIN_SECONDS: intVar(60, 1, 7 * 24 * 3600),
+    PRESIGN_TTL_MAX_SECONDS: intVar(3600, 1, 7 * 24 * 3600),
+    /** How long /ready waits for each dependency. */
+    READY_TIMEOUT_MS: intVar(2000, 50, 30_000),
+  })
+  .superRefine((e, ctx) => {
+    if (!(e.PRESIGN_TTL_MIN_SECONDS <= e.PRESIGN_TTL_DEFAULT_SECONDS && e.PRESIGN_TTL_DEFAULT_SECONDS <= e.PRESIGN_TTL_MAX_SECONDS)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PRESIGN_TTL_DEFAULT_SECONDS"],
+        message: "must satisfy PRESIGN_TTL_MIN_SECONDS <= PRESIGN_TTL_DEFAULT_SECONDS <= PRESIGN_TTL_MAX_SECONDS",
+      });
+    }
+    const cf = [e.CLOUDFRONT_DOMAIN, e.CLOUDFRONT_KEY_PAIR_ID, e.CLOUDFRONT_PRIVATE_KEY];
+    if (cf.some(Boolean) && !cf.every(Boolean)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CLOUDFRONT_DOMAIN"],
+        message: "CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_PAIR_ID and CLOUDFRONT_PRIVATE_KEY are set together or not at all",
+      });
+    }
+  });
+
+export type AppConfig = z.infer<typeof envSchema>;
+
+/** Thrown when the bindings do not parse; its message names each bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable}: ${p.message}`).join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const cache = new WeakMap<object, AppConfig>();
+
+export function parseEnv(bindings: object): AppConfig {
+  const hit = cache.get(bindings);
+  if (hit) return hit;
+  const r = envSchema.safeParse(bindings);
+  if (!r.success) {
+    throw new ConfigError(
+      r.error.issues.map((i) => ({
+        variable: String(i.path[0] ?? "(env)"),
+        message: i.code === "invalid_type" && i.input === undefined ? "is required but not set" : i.message,
+      })),
+    );
+  }
+  cache.set(bindings, r.data);
+  return r.data;
+}

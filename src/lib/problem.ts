@@ -1,0 +1,54 @@
+// RFC 9457 problem details. Every error response of the service has this shape.
+import * as z from "zod";
+import { ERROR_CODES, type ErrorCode, errorCodeList, type FieldError } from "./errors";
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+const TYPE_BASE = "https://moviesnow.example/problems/";
+
+export const problemSchema = z
+  .object({
+    type: z.string().describe("URI identifying the problem type"),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(errorCodeList),
+    request_id: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .passthrough();
+
+export type Problem = z.infer<typeof problemSchema>;
+
+export function problemBody(
+  code: ErrorCode,
+  detail: string,
+  requestId: string,
+  extra: { errors?: FieldError[]; instance?: string; [k: string]: unknown } = {},
+): Problem {
+  const { status, title } = ERROR_CODES[code];
+  return {
+    type: `${TYPE_BASE}${code.toLowerCase().replaceAll("_", "-")}`,
+    title,
+    status,
+    detail,
+    code,
+    request_id: requestId,
+    ...extra,
+  };
+}
+
+export function problemResponse(body: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status: body.status,
+    headers: { "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store", ...headers },
+  });
+}
+
+/** zod issues → field errors, prefixed with where the input came from. */
+export function fieldErrors(target: string, issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  return issues.map((i) => ({
+    path: [target, ...i.path.map(String)].join("."),
+    message: i.message,
+  }));
+}

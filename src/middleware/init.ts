@@ -1,0 +1,28 @@
+// Parses the configuration and builds the request's clients once, onto c.var. Handlers and
+// services take them from there and never construct clients themselves.
+import { createMiddleware } from "hono/factory";
+import { systemClock } from "../adapters/clock";
+import { createDb } from "../adapters/db";
+import { createRedis } from "../adapters/redis";
+import { createS3 } from "../adapters/s3";
+import { parseEnv } from "../env";
+import type { AppEnv, DepsFactory } from "../types";
+
+export const defaultDeps: DepsFactory = (config) => ({
+  db: createDb(config),
+  redis: createRedis(config),
+  s3: createS3(config),
+  clock: systemClock,
+});
+
+export const init = (makeDeps: DepsFactory = defaultDeps) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const config = parseEnv(c.env);
+    c.set("config", config);
+    const deps = makeDeps(config, c.env);
+    c.set("db", deps.db);
+    c.set("redis", deps.redis);
+    c.set("s3", deps.s3);
+    c.set("clock", deps.clock);
+    await next();
+  });

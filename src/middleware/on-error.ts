@@ -1,0 +1,45 @@
+// The one place errors become responses: RFC 9457 problem+json with a code from the closed enum.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ConfigError } from "../env";
+import { AppError, type ErrorCode } from "../lib/errors";
+import { problemBody, problemResponse } from "../lib/problem";
+import type { AppEnv } from "../types";
+
+const byStatus: Record<number, ErrorCode> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  422: "UNPROCESSABLE",
+  429: "RATE_LIMITED",
+  503: "DEPENDENCY_UNAVAILABLE",
+};
+
+export function onError(err: Error, c: Context<AppEnv>): Response {
+  const requestId = c.get("requestId") ?? "unknown";
+  const logger = c.get("logger");
+  const instance = new URL(c.req.url).pathname;
+  if (err instanceof AppError) {
+    const { headers, ...extra } = err.extra;
+    if (err.status >= 500) logger?.error("request failed", { code: err.code, error: err.message });
+    return problemResponse(problemBody(err.code, err.message, requestId, { instance, ...extra }), headers);
+  }
+  if (err instanceof ConfigError) {
+    logger?.error("invalid configuration", { problems: err.problems });
+    const names = err.problems.map((p) => `${p.variable} ${p.message}`).join("; ");
+    const detail = c.env?.ENVIRONMENT === "production" ? "The service is misconfigured; see the logs." : `Invalid configuration: ${names}`;
+    return problemResponse(problemBody("CONFIG_INVALID", detail, requestId, { instance }));
+  }
+  if (err instanceof HTTPException) {
+    // Hono's own (e.g. malformed JSON body from the validator).
+    const code = byStatus[err.status] ?? (err.status >= 500 ? "INTERNAL" : "BAD_REQUEST");
+    return problemResponse(problemBody(code, err.message || "Bad request", requestId, { instance }));
+  }
+  logger?.error("unhandled error", { error: err.message, stack: err.stack });
+  return problemResponse(problemBody("INTERNAL", "An unexpected error occurred.", requestId, { instance }));
+}

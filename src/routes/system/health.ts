@@ -1,0 +1,48 @@
+// GET /api/v1/health (liveness) and GET /api/v1/ready (dependencies).
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { AppError } from "../../lib/errors";
+import { problemResponse } from "../../lib/openapi";
+import { createRouter } from "../../lib/router";
+import { checkReadiness, DEPENDENCIES } from "../../services/readiness";
+
+const checkSchema = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() });
+const checksSchema = z.object(Object.fromEntries(DEPENDENCIES.map((d) => [d, checkSchema])) as Record<(typeof DEPENDENCIES)[number], typeof checkSchema>);
+
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["system"],
+  summary: "Liveness: the process is up",
+  responses: {
+    200: {
+      description: "Up",
+      content: { "application/json": { schema: z.object({ status: z.literal("ok"), time: z.string() }).meta({ id: "Health" }) } },
+    },
+  },
+});
+
+const ready = createRoute({
+  method: "get",
+  path: "/ready",
+  tags: ["system"],
+  summary: "Readiness: Postgres, Redis and S3 answer",
+  responses: {
+    200: {
+      description: "Every dependency answered in time",
+      content: { "application/json": { schema: z.object({ status: z.literal("ready"), checks: checksSchema }).meta({ id: "Ready" }) } },
+    },
+    503: problemResponse("At least one dependency failed; `failed` names them and `checks` has the details"),
+  },
+});
+
+export const healthRoutes = createRouter()
+  .openapi(health, (c) => c.json({ status: "ok" as const, time: new Date().toISOString() }, 200, { "cache-control": "no-store" }))
+  .openapi(ready, async (c) => {
+    const r = await checkReadiness(c.var, c.var.config.READY_TIMEOUT_MS);
+    if (!r.ready) {
+      c.var.logger.warn("not ready", { failed: r.failed, checks: r.checks });
+      throw new AppError("DEPENDENCY_UNAVAILABLE", `Not ready: ${r.failed.join(", ")} failed`, { failed: r.failed, checks: r.checks });
+    }
+    return c.json({ status: "ready" as const, checks: r.checks }, 200, { "cache-control": "no-store" });
+  });

@@ -1,0 +1,10 @@
+// Worker entry: the Hono app for fetch, and the Durable Object classes.
+import { createApp } from "./app";
+
+export { SeasonBundle } from "./durable/season-bundle";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<CloudflareBindings>;
