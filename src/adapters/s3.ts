@@ -2,6 +2,7 @@
 // this module only encodes them, once, for the URL (`+` must travel as %2B: S3 reads a raw `+`
 // in a path as a space).
 import { AwsClient } from "aws4fetch";
+import { type Clock, systemClock } from "./clock";
 
 export interface S3Config {
   AWS_BUCKET_NAME: string;
@@ -114,7 +115,18 @@ async function fail(res: Response, what: string): Promise<never> {
   throw new S3Error(res.status, code, `S3 ${what} failed: HTTP ${res.status}${code ? ` ${code}` : ""}${tag(text, "Message") ? `: ${tag(text, "Message")}` : ""}`);
 }
 
-export function createS3(cfg: S3Config, fetcher: typeof fetch = fetch): ObjectStore {
+/** SigV4's X-Amz-Date form of a time: 20261122T101500Z. */
+const amzDate = (d: Date) => d.toISOString().replace(/[-:]|\.\d{3}/g, "");
+
+export interface S3Options {
+  /** The signing time of presigned URLs (their expiry counts from it). */
+  clock?: Clock;
+  fetcher?: typeof fetch;
+}
+
+export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
+  const clock = opts.clock ?? systemClock;
+  const fetcher = opts.fetcher ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const aws = new AwsClient({
     accessKeyId: cfg.AWS_ACCESS_KEY_ID,
     secretAccessKey: cfg.AWS_SECRET_ACCESS_KEY,
@@ -141,7 +153,11 @@ export function createS3(cfg: S3Config, fetcher: typeof fetch = fetch): ObjectSt
     // X-Amz-Expires and response-* overrides must be in the query before signing.
     const u = new URL(url(key, query));
     u.searchParams.set("X-Amz-Expires", String(Math.floor(expiresIn)));
-    const signed = await aws.sign(u.toString(), { method, ...(headers ? { headers } : {}), aws: { signQuery: true, allHeaders: false } });
+    const signed = await aws.sign(u.toString(), {
+      method,
+      ...(headers ? { headers } : {}),
+      aws: { signQuery: true, allHeaders: false, datetime: amzDate(clock.now()) },
+    });
     return signed.url;
   };
 

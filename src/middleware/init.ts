@@ -11,7 +11,7 @@ import type { AppEnv, DepsFactory } from "../types";
 export const defaultDeps: DepsFactory = (config) => ({
   db: createDb(config),
   redis: createRedis(config),
-  s3: createS3(config),
+  s3: createS3(config, { clock: systemClock }),
   clock: systemClock,
 });
 

@@ -1,0 +1,28 @@
+import { SELF } from "cloudflare:test";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { expectProblem } from "../support/problem";
+
+const control = (action: string) => fetch(`${inject("controlUrl")}/services/${action}`, { method: "POST" });
+
+describe("/ready follows the real dependencies", () => {
+  afterAll(async () => {
+    await control("redis/start");
+  });
+
+  it("is 200 with every dependency up, 503 naming Redis while it is stopped, 200 again once it is back", async () => {
+    const up = await SELF.fetch("http://api.test/api/v1/ready");
+    expect(up.status).toBe(200);
+    expect(await up.json()).toMatchObject({ status: "ready", checks: { postgres: { ok: true }, redis: { ok: true }, s3: { ok: true } } });
+
+    expect((await control("redis/stop")).status).toBe(204);
+    const down = await SELF.fetch("http://api.test/api/v1/ready");
+    const p = await expectProblem(down, 503, "DEPENDENCY_UNAVAILABLE");
+    expect(p.failed).toEqual(["redis"]);
+    expect(p.detail).toContain("redis");
+    expect(p.checks).toMatchObject({ postgres: { ok: true }, redis: { ok: false }, s3: { ok: true } });
+
+    expect((await control("redis/start")).status).toBe(204);
+    const back = await SELF.fetch("http://api.test/api/v1/ready");
+    expect(back.status).toBe(200);
+  });
+});

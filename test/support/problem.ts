@@ -1,0 +1,25 @@
+// Assertions shared by every test that expects an RFC 9457 error.
+import { expect } from "vitest";
+
+export interface ProblemJson {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  request_id: string;
+  errors?: { path: string; message: string }[];
+  [k: string]: unknown;
+}
+
+export async function expectProblem(res: Response, status: number, code: string): Promise<ProblemJson> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toContain("application/problem+json");
+  const body = (await res.json()) as ProblemJson;
+  expect(body).toMatchObject({ status, code });
+  expect(typeof body.type).toBe("string");
+  expect(typeof body.title).toBe("string");
+  expect(typeof body.detail).toBe("string");
+  expect(body.request_id).toBe(res.headers.get("x-request-id"));
+  return body;
+}

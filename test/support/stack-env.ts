@@ -1,0 +1,19 @@
+// The test run's view of the local stack: its own database, recreated and migrated each run.
+import { postgres, workerVars } from "../../scripts/stack/config.ts";
+
+export const TEST_DATABASE = "moviesnow_test";
+export const testDatabaseUrl = postgres.url.replace(/\/[^/]+$/, `/${TEST_DATABASE}`);
+
+export function testWorkerVars(): Record<string, string> {
+  // Every optional variable is set explicitly so a developer's .dev.vars can't leak into tests.
+  return {
+    ...workerVars(),
+    ENVIRONMENT: "test",
+    DATABASE_URL: testDatabaseUrl,
+    PUBLIC_API_KEY: "",
+    ADMIN_API_KEY: "",
+    CLOUDFRONT_DOMAIN: "",
+    CLOUDFRONT_KEY_PAIR_ID: "",
+    CLOUDFRONT_PRIVATE_KEY: "",
+  };
+}

@@ -1,0 +1,27 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { testWorkerVars } from "./test/support/stack-env.ts";
+
+const workerPool = () =>
+  cloudflareTest({
+    main: "./src/worker.ts",
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: { bindings: testWorkerVars() },
+  });
+
+export default defineConfig({
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { plugins: [workerPool()], test: { name: "worker", include: ["test/worker/**/*.test.ts"], sequence: { groupOrder: 0 } } },
+      { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node", sequence: { groupOrder: 0 } } },
+      // Stops and starts shared services: runs after the others, one file at a time.
+      {
+        plugins: [workerPool()],
+        test: { name: "faults", include: ["test/faults/**/*.test.ts"], sequence: { groupOrder: 1 }, fileParallelism: false },
+      },
+    ],
+  },
+});
