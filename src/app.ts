@@ -1,7 +1,8 @@
 // The app factory: typed OpenAPIHono, middleware order, error handling, 404/405, the OpenAPI
 // document and the docs page. worker.ts and the tests both build the app here.
-import { OpenAPIHono } from "@hono/zod-openapi";
+
 import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { AppError } from "./lib/errors";
 import type { LogSink } from "./lib/logger";
 import { defaultDeps, init } from "./middleware/init";
@@ -43,9 +44,7 @@ export function createApp(opts: AppOptions = {}) {
   app.notFound((c) => {
     const path = c.req.path;
     const allowed = [
-      ...new Set(
-        app.routes.filter((r) => r.method !== "ALL" && routeMatches(r.path, path)).map((r) => r.method.toUpperCase()),
-      ),
+      ...new Set(app.routes.filter((r) => r.method !== "ALL" && routeMatches(r.path, path)).map((r) => r.method.toUpperCase())),
     ];
     if (allowed.length > 0) {
       if (allowed.includes("GET")) allowed.push("HEAD");

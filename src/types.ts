@@ -1,7 +1,7 @@
+import type { Clock } from "./adapters/clock";
 import type { DbClient } from "./adapters/db";
 import type { RedisClient } from "./adapters/redis";
 import type { ObjectStore } from "./adapters/s3";
-import type { Clock } from "./adapters/clock";
 import type { AppConfig } from "./env";
 import type { Logger } from "./lib/logger";
 

@@ -8,8 +8,22 @@ import pg from "pg";
 
 type Q = { query: string; params?: (string | null)[] };
 const PG_ERROR_FIELDS = [
-  "severity", "code", "detail", "hint", "position", "internalPosition", "internalQuery", "where",
-  "schema", "table", "column", "dataType", "constraint", "file", "line", "routine",
+  "severity",
+  "code",
+  "detail",
+  "hint",
+  "position",
+  "internalPosition",
+  "internalQuery",
+  "where",
+  "schema",
+  "table",
+  "column",
+  "dataType",
+  "constraint",
+  "file",
+  "line",
+  "routine",
 ] as const;
 const ISOLATION: Record<string, string> = {
   ReadUncommitted: "READ UNCOMMITTED",
@@ -66,8 +80,7 @@ export function createNeonAdapter(opts: NeonAdapterOptions) {
     rowAsArray: true,
   });
 
-  const exec = (c: pg.PoolClient, q: Q) =>
-    c.query<unknown[]>({ text: q.query, values: q.params ?? [], rowMode: "array", types: rawTypes });
+  const exec = (c: pg.PoolClient, q: Q) => c.query<unknown[]>({ text: q.query, values: q.params ?? [], rowMode: "array", types: rawTypes });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const send = (status: number, body: unknown) => {
@@ -100,9 +113,7 @@ export function createNeonAdapter(opts: NeonAdapterOptions) {
         const iso = ISOLATION[String(req.headers["neon-batch-isolation-level"] ?? "")];
         const ro = req.headers["neon-batch-read-only"] === "true";
         const deferrable = req.headers["neon-batch-deferrable"] === "true";
-        const mode = [iso ? `ISOLATION LEVEL ${iso}` : "", ro ? "READ ONLY" : "", deferrable ? "DEFERRABLE" : ""]
-          .filter(Boolean)
-          .join(" ");
+        const mode = [iso ? `ISOLATION LEVEL ${iso}` : "", ro ? "READ ONLY" : "", deferrable ? "DEFERRABLE" : ""].filter(Boolean).join(" ");
         await client.query(`BEGIN ${mode}`);
         try {
           const results = [];

@@ -1,7 +1,8 @@
 // Postgres as the `postgres` user (it refuses to run as root) with its own data dir, plus the
 // database and role the service uses.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+
 import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { host, ports, postgres, stateDir } from "./config.ts";
 import { logDir, portOpen, run, waitFor } from "./proc.ts";

@@ -1,6 +1,6 @@
 // Process plumbing for the stack: detached daemons tracked by pid files, so `down` stops only
 // what `up` started, and waits for a TCP port to answer.
-import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { type SpawnSyncOptions, spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";

@@ -9,8 +9,20 @@ export async function upRedis(): Promise<void> {
     const dir = join(stateDir, "redis");
     mkdirSync(dir, { recursive: true });
     startDaemon("redis", "redis-server", [
-      "--bind", host, "--port", String(ports.redis), "--dir", dir, "--save", "", "--appendonly", "no",
-      "--daemonize", "no", "--protected-mode", "no",
+      "--bind",
+      host,
+      "--port",
+      String(ports.redis),
+      "--dir",
+      dir,
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "no",
+      "--protected-mode",
+      "no",
     ]);
   }
   await waitFor("redis", () => portOpen(ports.redis));

@@ -66,7 +66,7 @@ function finish(r: Raw): Reply {
 }
 
 export class RespConnection {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private waiting: { n: number; got: Reply[]; resolve: (r: Reply[]) => void; reject: (e: Error) => void }[] = [];
   private closed: Error | undefined;
 

@@ -125,7 +125,10 @@ export function createUpstashAdapter(opts: UpstashAdapterOptions) {
         const args = await Promise.all(cmds.map(rewrite));
         if (url.pathname === "/pipeline") {
           const replies = await pool.with((c) => c.send(args));
-          return send(200, replies.map((r, i) => one(fixScriptLoad(cmds[i] as Cmd, r), b64)));
+          return send(
+            200,
+            replies.map((r, i) => one(fixScriptLoad(cmds[i] as Cmd, r), b64)),
+          );
         }
         const replies = await pool.with((c) => c.send([["MULTI"], ...args, ["EXEC"]]));
         const queued = replies.slice(1, -1);
@@ -134,7 +137,10 @@ export function createUpstashAdapter(opts: UpstashAdapterOptions) {
         if (queueErr instanceof ReplyError) return send(400, { error: queueErr.message });
         if (exec instanceof ReplyError) return send(400, { error: exec.message });
         if (!Array.isArray(exec)) return send(400, { error: "ERR transaction aborted" });
-        return send(200, exec.map((r, i) => one(fixScriptLoad(cmds[i] as Cmd, r), b64)));
+        return send(
+          200,
+          exec.map((r, i) => one(fixScriptLoad(cmds[i] as Cmd, r), b64)),
+        );
       }
       if (!isCmd(body)) return send(400, { error: "ERR command must be a non-empty JSON array" });
       const [reply] = await pool.with(async (c) => c.send([await rewrite(body as Cmd)]));

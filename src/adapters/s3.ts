@@ -107,12 +107,17 @@ const tag = (xml: string, name: string): string | null => {
   const m = xml.match(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`));
   return m?.[1] === undefined ? null : xmlUnescape(m[1]);
 };
-const blocks = (xml: string, name: string): string[] => [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, "g"))].map((m) => m[1] ?? "");
+const blocks = (xml: string, name: string): string[] =>
+  [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, "g"))].map((m) => m[1] ?? "");
 
 async function fail(res: Response, what: string): Promise<never> {
   const text = await res.text().catch(() => "");
   const code = tag(text, "Code");
-  throw new S3Error(res.status, code, `S3 ${what} failed: HTTP ${res.status}${code ? ` ${code}` : ""}${tag(text, "Message") ? `: ${tag(text, "Message")}` : ""}`);
+  throw new S3Error(
+    res.status,
+    code,
+    `S3 ${what} failed: HTTP ${res.status}${code ? ` ${code}` : ""}${tag(text, "Message") ? `: ${tag(text, "Message")}` : ""}`,
+  );
 }
 
 /** SigV4's X-Amz-Date form of a time: 20261122T101500Z. */
@@ -149,7 +154,13 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
   const metaHeaders = (m?: Record<string, string>) =>
     Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [`x-amz-meta-${k.toLowerCase()}`, v]));
 
-  const presign = async (key: string, method: "GET" | "PUT", expiresIn: number, query: Record<string, string>, headers?: Record<string, string>) => {
+  const presign = async (
+    key: string,
+    method: "GET" | "PUT",
+    expiresIn: number,
+    query: Record<string, string>,
+    headers?: Record<string, string>,
+  ) => {
     // X-Amz-Expires and response-* overrides must be in the query before signing.
     const u = new URL(url(key, query));
     u.searchParams.set("X-Amz-Expires", String(Math.floor(expiresIn)));

@@ -25,7 +25,9 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
   }
 
   async status(): Promise<SeasonBundleStatus> {
-    const row = this.ctx.storage.sql.exec<{ state: string; updated_at: string }>("SELECT state, updated_at FROM bundle_state WHERE id = 1").toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<{ state: string; updated_at: string }>("SELECT state, updated_at FROM bundle_state WHERE id = 1")
+      .toArray()[0];
     if (!row) return { state: "idle", updatedAt: null };
     return { state: z.enum(bundleStates).parse(row.state), updatedAt: row.updated_at };
   }

@@ -26,7 +26,9 @@ describe("configuration is parsed at the entry", () => {
   });
 
   it("rejects inconsistent presign TTL bounds and half-configured CloudFront", () => {
-    expect(() => parseEnv({ ...env, PRESIGN_TTL_MIN_SECONDS: "600", PRESIGN_TTL_DEFAULT_SECONDS: "300" })).toThrow(/PRESIGN_TTL_DEFAULT_SECONDS/);
+    expect(() => parseEnv({ ...env, PRESIGN_TTL_MIN_SECONDS: "600", PRESIGN_TTL_DEFAULT_SECONDS: "300" })).toThrow(
+      /PRESIGN_TTL_DEFAULT_SECONDS/,
+    );
     expect(() => parseEnv({ ...env, CLOUDFRONT_DOMAIN: "d111.cloudfront.net" })).toThrow(/CLOUDFRONT_DOMAIN/);
   });
 

@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/adapters/db";
-import { parseEnv } from "../../src/env";
 import { auditLogs, titles } from "../../src/db/schema";
+import { parseEnv } from "../../src/env";
 import { uid } from "../support/ids";
 
 const { db, ping } = createDb(parseEnv(env));

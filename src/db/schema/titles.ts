@@ -28,8 +28,5 @@ export const titles = pgTable(
     ),
     ...timestamps,
   },
-  (t) => [
-    index("titles_search_idx").using("gin", t.search),
-    index("titles_status_popularity_idx").on(t.status, t.popularity),
-  ],
+  (t) => [index("titles_search_idx").using("gin", t.search), index("titles_status_popularity_idx").on(t.status, t.popularity)],
 );

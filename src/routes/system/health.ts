@@ -7,7 +7,9 @@ import { createRouter } from "../../lib/router";
 import { checkReadiness, DEPENDENCIES } from "../../services/readiness";
 
 const checkSchema = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() });
-const checksSchema = z.object(Object.fromEntries(DEPENDENCIES.map((d) => [d, checkSchema])) as Record<(typeof DEPENDENCIES)[number], typeof checkSchema>);
+const checksSchema = z.object(
+  Object.fromEntries(DEPENDENCIES.map((d) => [d, checkSchema])) as Record<(typeof DEPENDENCIES)[number], typeof checkSchema>,
+);
 
 const health = createRoute({
   method: "get",
