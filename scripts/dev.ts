@@ -1,0 +1,90 @@
+// npm run dev — the local stack up, migrations applied, the demo catalog seeded, .dev.vars
+// written (values an operator set there are kept), then `wrangler dev` on PORT (8787).
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { envSchema } from "../src/env.ts";
+import { migrateDatabase } from "./db-migrate.ts";
+import { seedDemo } from "./seed.ts";
+import { workerVars } from "./stack/config.ts";
+import { stackUp } from "./stack/index.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const port = Number(process.env.PORT ?? 8787);
+
+function parseVars(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const t = line.trim();
+    if (!t || t.startsWith("#")) continue;
+    const i = t.indexOf("=");
+    if (i > 0)
+      m.set(
+        t.slice(0, i).trim(),
+        t
+          .slice(i + 1)
+          .trim()
+          .replace(/^"(.*)"$/, "$1"),
+      );
+  }
+  return m;
+}
+
+const isLocal = (v: string) => /\/\/(127\.0\.0\.1|localhost)[:/]/.test(v) || v === "";
+
+/** .dev.vars = example defaults < stack values < what the operator set (unless it is a stale local address). */
+function writeDevVars(): Record<string, string> {
+  const example = parseVars(readFileSync(resolve(root, ".dev.vars.example"), "utf8"));
+  const file = resolve(root, ".dev.vars");
+  const existing = existsSync(file) ? parseVars(readFileSync(file, "utf8")) : new Map<string, string>();
+  const stack = workerVars();
+  const out: Record<string, string> = {};
+  for (const [k, v] of example) out[k] = v;
+  for (const [k, v] of Object.entries(stack)) out[k] = v;
+  for (const [k, v] of existing) {
+    const fromStack = stack[k];
+    if (fromStack !== undefined && isLocal(v)) continue; // our own earlier value: refresh it
+    out[k] = v;
+  }
+  const body = Object.entries(out)
+    .map(([k, v]) => `${k}=${/[\s#"]/.test(v) ? JSON.stringify(v) : v}`)
+    .join("\n");
+  writeFileSync(file, `# Written by npm run dev from the local stack; your own values are kept.\n${body}\n`, { mode: 0o600 });
+  return out;
+}
+
+async function main() {
+  await stackUp();
+  const vars = writeDevVars();
+  const parsed = envSchema.safeParse(vars);
+  if (!parsed.success) {
+    throw new Error(`.dev.vars is invalid:\n${parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`).join("\n")}`);
+  }
+  await migrateDatabase(vars.DATABASE_URL ?? "", vars.NEON_FETCH_ENDPOINT || undefined);
+  console.log("[dev] migrations applied");
+  const seeded = await seedDemo(vars);
+  console.log(`[dev] demo catalog: ${seeded.titles} titles, ${seeded.assets} media assets in s3://${vars.AWS_BUCKET_NAME}`);
+
+  const base = `http://127.0.0.1:${port}`;
+  console.log(`
+[dev] starting wrangler dev on ${base}. Try:
+  ${base}/api/v1/health
+  ${base}/api/v1/ready
+  ${base}/docs
+  ${base}/api/v1/openapi.json
+`);
+  const child = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port)], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  });
+  const stop = () => child.kill("SIGINT");
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  child.on("exit", (code) => process.exit(code ?? 0));
+}
+
+main().catch((e: unknown) => {
+  console.error(`[dev] ${(e as Error).message}`);
+  process.exit(1);
+});

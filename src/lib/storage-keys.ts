@@ -1,0 +1,44 @@
+// The one place object keys are built (DESIGN.md §5). Keys come from ids and sanitised
+// filenames, never raw from clients.
+export const STREAM_TIERS = [480, 720, 1080] as const;
+export type StreamTier = (typeof STREAM_TIERS)[number];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function id(v: string, what: string): string {
+  if (!UUID.test(v)) throw new TypeError(`${what} must be a UUID, got ${JSON.stringify(v)}`);
+  return v.toLowerCase();
+}
+
+/** A filename safe as one key segment: no slashes, no control characters, no dot-only names. */
+export function safeFilename(name: string): string {
+  const cleaned = name
+    .normalize("NFC")
+    .replace(/[\u0000-\u001f\u007f/\\]+/g, "_")
+    .trim()
+    .slice(0, 200);
+  if (cleaned === "" || /^\.+$/.test(cleaned)) throw new TypeError(`unusable filename ${JSON.stringify(name)}`);
+  return cleaned;
+}
+
+const scope = (titleId: string, episodeId?: string | null) =>
+  episodeId ? `${id(titleId, "titleId")}/${id(episodeId, "episodeId")}` : id(titleId, "titleId");
+
+export const keys = {
+  original: (titleId: string, episodeId: string | null | undefined, filename: string) =>
+    `originals/${scope(titleId, episodeId)}/${safeFilename(filename)}`,
+  download: (titleId: string, episodeId: string | null | undefined, quality: string, filename: string) =>
+    `downloads/${scope(titleId, episodeId)}/${safeFilename(quality)}/${safeFilename(filename)}`,
+  hls: (titleId: string, episodeId: string | null | undefined, tier: StreamTier, file: string) =>
+    `hls/${scope(titleId, episodeId)}/${tier}p/${safeFilename(file)}`,
+  hlsPrefix: (titleId: string, episodeId: string | null | undefined, tier: StreamTier) => `hls/${scope(titleId, episodeId)}/${tier}p/`,
+  bundle: (titleId: string, season: number) => `bundles/${id(titleId, "titleId")}/S${seasonPart(season)}.zip`,
+  bundleManifest: (titleId: string, season: number) => `bundles/${id(titleId, "titleId")}/S${seasonPart(season)}.manifest.json`,
+  artwork: (titleId: string, filename: string) => `artwork/title/${id(titleId, "titleId")}/${safeFilename(filename)}`,
+  subtitle: (titleId: string, filename: string) => `subs/title/${id(titleId, "titleId")}/${safeFilename(filename)}`,
+};
+
+function seasonPart(season: number): string {
+  if (!Number.isInteger(season) || season < 0 || season > 9999) throw new TypeError(`season must be an integer 0–9999, got ${season}`);
+  return String(season).padStart(2, "0");
+}
