@@ -14,6 +14,7 @@ function id(v: string, what: string): string {
 export function safeFilename(name: string): string {
   const cleaned = name
     .normalize("NFC")
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
     .replace(/[\u0000-\u001f\u007f/\\]+/g, "_")
     .trim()
     .slice(0, 200);
