@@ -12,6 +12,7 @@ const workerPool = () =>
 export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
