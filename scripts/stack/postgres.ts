@@ -46,7 +46,8 @@ function pg(cmd: string, args: string[]): string {
 
 export function pgPaths() {
   const root = dataRoot();
-  return { root, data: join(root, "data"), sock: join(root, "sock"), log: join(logDir, "postgres.log") };
+  // The log sits with the data: as root, the postgres user may not be able to write our log dir.
+  return { root, data: join(root, "data"), sock: join(root, "sock"), log: join(root, "postgres.log") };
 }
 
 export async function upPostgres(): Promise<void> {
