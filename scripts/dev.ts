@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { envSchema } from "../src/env.ts";
 import { migrateDatabase } from "./db-migrate.ts";
+import { mergeDevVars, parseVars, renderDevVars } from "./dev-vars.ts";
 import { seedDemo } from "./seed.ts";
 import { workerVars } from "./stack/config.ts";
 import { stackUp } from "./stack/index.ts";
@@ -12,44 +13,12 @@ import { stackUp } from "./stack/index.ts";
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
 
-function parseVars(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const t = line.trim();
-    if (!t || t.startsWith("#")) continue;
-    const i = t.indexOf("=");
-    if (i > 0)
-      m.set(
-        t.slice(0, i).trim(),
-        t
-          .slice(i + 1)
-          .trim()
-          .replace(/^"(.*)"$/, "$1"),
-      );
-  }
-  return m;
-}
-
-const isLocal = (v: string) => /\/\/(127\.0\.0\.1|localhost)[:/]/.test(v) || v === "";
-
-/** .dev.vars = example defaults < stack values < what the operator set (unless it is a stale local address). */
 function writeDevVars(): Record<string, string> {
   const example = parseVars(readFileSync(resolve(root, ".dev.vars.example"), "utf8"));
   const file = resolve(root, ".dev.vars");
   const existing = existsSync(file) ? parseVars(readFileSync(file, "utf8")) : new Map<string, string>();
-  const stack = workerVars();
-  const out: Record<string, string> = {};
-  for (const [k, v] of example) out[k] = v;
-  for (const [k, v] of Object.entries(stack)) out[k] = v;
-  for (const [k, v] of existing) {
-    const fromStack = stack[k];
-    if (fromStack !== undefined && isLocal(v)) continue; // our own earlier value: refresh it
-    out[k] = v;
-  }
-  const body = Object.entries(out)
-    .map(([k, v]) => `${k}=${/[\s#"]/.test(v) ? JSON.stringify(v) : v}`)
-    .join("\n");
-  writeFileSync(file, `# Written by npm run dev from the local stack; your own values are kept.\n${body}\n`, { mode: 0o600 });
+  const out = mergeDevVars(example, workerVars(), existing);
+  writeFileSync(file, renderDevVars(out), { mode: 0o600 });
   return out;
 }
 
