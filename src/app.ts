@@ -2,17 +2,30 @@
 // document and the docs page. worker.ts and the tests both build the app here.
 
 import { swaggerUI } from "@hono/swagger-ui";
+import { every, except } from "hono/combine";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { AppError } from "./lib/errors";
 import type { LogSink } from "./lib/logger";
+import { adminAuth } from "./middleware/admin-auth";
+import { idempotency } from "./middleware/idempotency";
 import { defaultDeps, init } from "./middleware/init";
 import { onError } from "./middleware/on-error";
+import { publicApiKey } from "./middleware/public-api-key";
+import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
+import { adminAccountRoutes } from "./routes/admin/admins";
+import { auditLogRoutes } from "./routes/admin/audit-logs";
+import { adminAuthRoutes } from "./routes/admin/auth";
 import { healthRoutes } from "./routes/system/health";
 import type { AppEnv, DepsFactory } from "./types";
 
 export const API_PREFIX = "/api/v1";
 const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
+const ADMIN = `${API_PREFIX}/admin`;
+const HEALTH = `${API_PREFIX}/health`;
+const READY = `${API_PREFIX}/ready`;
+/** Sign-in runs before there is a session; it has rate limits of its own (services/auth.ts). */
+const SIGN_IN = [`${ADMIN}/auth/login`, `${ADMIN}/auth/mfa`];
 
 export interface AppOptions {
   deps?: DepsFactory;
@@ -20,7 +33,7 @@ export interface AppOptions {
 }
 
 /** Paths that must answer without configuration or clients (liveness, docs). */
-const NO_INIT = new Set([`${API_PREFIX}/health`, OPENAPI_PATH, "/docs"]);
+const NO_INIT = new Set([HEALTH, OPENAPI_PATH, "/docs"]);
 
 export function createApp(opts: AppOptions = {}) {
   const app = new OpenAPIHono<AppEnv>();
@@ -29,7 +42,35 @@ export function createApp(opts: AppOptions = {}) {
   app.use("*", requestContext(opts.logSink));
   app.use("*", async (c, next) => (NO_INIT.has(c.req.path) ? next() : initDeps(c, next)));
 
+  // Public side: optional X-API-Key, per-IP limits (probes and the API document are exempt).
+  app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, READY, OPENAPI_PATH], publicApiKey));
+  app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, OPENAPI_PATH], rateLimit("public")));
+  // Admin side: limits, then who is acting, then Idempotency-Key (it is keyed per actor).
+  app.use(`${ADMIN}/*`, except(SIGN_IN, every(rateLimit("admin"), adminAuth, idempotency)));
+
   app.route(API_PREFIX, healthRoutes);
+  app.route(API_PREFIX, adminAuthRoutes);
+  app.route(API_PREFIX, adminAccountRoutes);
+  app.route(API_PREFIX, auditLogRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminSession", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "From POST /api/v1/admin/auth/mfa; valid 15 minutes",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Admin-Key",
+    description: "ADMIN_API_KEY, for automation, when configured",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "publicApiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+    description: "PUBLIC_API_KEY, required on public endpoints when configured",
+  });
 
   app.doc31(OPENAPI_PATH, {
     openapi: "3.1.0",

@@ -8,6 +8,34 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 const intVar = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+/** "N/<window>" with the window in s, m or h: "5/15m" is five per fifteen minutes. */
+export interface RateRule {
+  limit: number;
+  windowSeconds: number;
+}
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+const rateRule = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v, ctx): RateRule => {
+      const m = v.trim().match(/^(\d+)\s*\/\s*(\d+)\s*([smh])$/);
+      const limit = Number(m?.[1]);
+      const windowSeconds = Number(m?.[2]) * UNIT_SECONDS[(m?.[3] ?? "s") as keyof typeof UNIT_SECONDS];
+      if (!m || limit < 1 || windowSeconds < 1) {
+        ctx.addIssue({ code: "custom", message: `must look like "100/60s", "5/15m" or "1000/1h", got "${v}"` });
+        return z.NEVER;
+      }
+      return { limit, windowSeconds };
+    });
+const base64Key32 = z.string().refine((v) => {
+  try {
+    return atob(v).length === 32;
+  } catch {
+    return false;
+  }
+}, "must be 32 random bytes, base64-encoded (openssl rand -base64 32)");
+
 export const envSchema = z
   .object({
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
@@ -27,6 +55,17 @@ export const envSchema = z
     CLOUDFRONT_PRIVATE_KEY: optionalString,
     PUBLIC_API_KEY: optionalString,
     ADMIN_API_KEY: optionalString,
+    /** Signs admin session tokens (HS256). */
+    ADMIN_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+    /** Encrypts admins' TOTP secrets at rest (AES-256-GCM). */
+    TOTP_ENCRYPTION_KEY: base64Key32,
+    RATE_LIMIT_PUBLIC: rateRule("300/60s"),
+    RATE_LIMIT_PRESIGN: rateRule("60/60s"),
+    RATE_LIMIT_ADMIN: rateRule("600/60s"),
+    RATE_LIMIT_LOGIN_IP: rateRule("20/15m"),
+    RATE_LIMIT_LOGIN_ACCOUNT: rateRule("5/15m"),
+    /** How long a request waits for an identical one (same Idempotency-Key) still running before answering 409. */
+    IDEMPOTENCY_WAIT_MS: intVar(5000, 0, 30_000),
     BUNDLE_REBUILD_COOLDOWN_SECONDS: intVar(3600, 0, 7 * 24 * 3600),
     BATCH_DOWNLOAD_MAX_ITEMS: intVar(50, 1, 1000),
     PRESIGN_TTL_DEFAULT_SECONDS: intVar(300, 1, 7 * 24 * 3600),

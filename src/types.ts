@@ -1,13 +1,17 @@
 import type { Clock } from "./adapters/clock";
-import type { DbClient } from "./adapters/db";
+import type { Database } from "./adapters/db";
 import type { RedisClient } from "./adapters/redis";
 import type { ObjectStore } from "./adapters/s3";
 import type { AppConfig } from "./env";
 import type { Logger } from "./lib/logger";
+import type { Actor } from "./services/auth";
+import type { RateLimiter } from "./services/rate-limit";
 
 /** The clients a request works with, built once per request by the init middleware. */
 export interface Deps {
-  db: DbClient;
+  db: Database;
+  /** One round trip to Postgres (readiness). */
+  pingDb: (signal?: AbortSignal) => Promise<void>;
   redis: RedisClient;
   s3: ObjectStore;
   clock: Clock;
@@ -19,8 +23,13 @@ export type AppEnv = {
   Bindings: AppBindings;
   Variables: Deps & {
     requestId: string;
+    /** CF-Connecting-IP: the client as Cloudflare saw it. */
+    clientIp: string | null;
     logger: Logger;
     config: AppConfig;
+    limiter: RateLimiter;
+    /** Who is acting on an admin route (set by adminAuth); null elsewhere. */
+    actor: Actor | null;
   };
 };
 

@@ -6,14 +6,19 @@ import { createDb } from "../adapters/db";
 import { createRedis } from "../adapters/redis";
 import { createS3 } from "../adapters/s3";
 import { parseEnv } from "../env";
+import { createRateLimiter } from "../services/rate-limit";
 import type { AppEnv, DepsFactory } from "../types";
 
-export const defaultDeps: DepsFactory = (config) => ({
-  db: createDb(config),
+export const defaultDeps: DepsFactory = (config) => {
+  const pg = createDb(config);
+  return {
+    db: pg.db,
+    pingDb: pg.ping,
   redis: createRedis(config),
-  s3: createS3(config, { clock: systemClock }),
-  clock: systemClock,
-});
+    s3: createS3(config, { clock: systemClock }),
+    clock: systemClock,
+  };
+};
 
 export const init = (makeDeps: DepsFactory = defaultDeps) =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -21,8 +26,11 @@ export const init = (makeDeps: DepsFactory = defaultDeps) =>
     c.set("config", config);
     const deps = makeDeps(config, c.env);
     c.set("db", deps.db);
+    c.set("pingDb", deps.pingDb);
     c.set("redis", deps.redis);
     c.set("s3", deps.s3);
     c.set("clock", deps.clock);
+    c.set("limiter", createRateLimiter(deps.redis, config));
+    c.set("actor", null);
     await next();
   });

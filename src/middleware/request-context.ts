@@ -14,6 +14,7 @@ export const requestContext = (sink?: LogSink) =>
     const requestId = given && SANE_ID.test(given) ? given : crypto.randomUUID();
     const logger = createLogger({ request_id: requestId }, sink);
     c.set("requestId", requestId);
+    c.set("clientIp", c.req.header("cf-connecting-ip") ?? null);
     c.set("logger", logger);
     try {
       await next();

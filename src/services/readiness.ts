@@ -16,9 +16,9 @@ export interface Readiness {
   failed: Dependency[];
 }
 
-export async function checkReadiness(deps: Pick<Deps, "db" | "redis" | "s3">, timeoutMs: number): Promise<Readiness> {
+export async function checkReadiness(deps: Pick<Deps, "pingDb" | "redis" | "s3">, timeoutMs: number): Promise<Readiness> {
   const probes: Record<Dependency, (signal: AbortSignal) => Promise<void>> = {
-    postgres: (signal) => deps.db.ping(signal),
+    postgres: (signal) => deps.pingDb(signal),
     redis: () => pingRedis(deps.redis),
     s3: (signal) => deps.s3.ping(signal),
   };

@@ -1,0 +1,157 @@
+// Admin sign-in in two steps (password → MFA challenge → TOTP → session token), session checks
+// and revocation, and the automation key. DESIGN.md §6 is the rulebook.
+import { eq, sql } from "drizzle-orm";
+import { sign, verify } from "hono/jwt";
+import type { Clock } from "../adapters/clock";
+import type { Database } from "../adapters/db";
+import type { RedisClient } from "../adapters/redis";
+import { adminUsers } from "../db/schema";
+import type { AppConfig } from "../env";
+import { constantTimeEqual, randomBytes, sha256Hex, toBase64Url } from "../lib/crypto/encoding";
+import { DECOY_PASSWORD_HASH, verifyPassword } from "../lib/crypto/password";
+import { open } from "../lib/crypto/secret-box";
+import { matchTotp } from "../lib/crypto/totp";
+import { AppError } from "../lib/errors";
+import { type AuditContext, auditInsert } from "./audit";
+import { assertAllowed, type RateLimiter } from "./rate-limit-policy";
+
+export const SESSION_TTL_SECONDS = 15 * 60;
+export const CHALLENGE_TTL_SECONDS = 5 * 60;
+export const MAX_MFA_ATTEMPTS = 5;
+export const JWT_ISSUER = "moviesnow";
+export const JWT_AUDIENCE = "moviesnow-admin";
+
+export type Actor =
+  | { kind: "admin"; id: string; email: string; label: string; sessionId: string; expiresAt: number }
+  | { kind: "api_key"; id: "api-key"; label: "api-key" };
+
+export interface AuthDeps {
+  db: Database;
+  redis: RedisClient;
+  clock: Clock;
+  limiter: RateLimiter;
+  config: AppConfig;
+}
+
+const challengeKey = async (challenge: string) => `mfa:challenge:${await sha256Hex(challenge)}`;
+const revokedKey = (jti: string) => `session:revoked:${jti}`;
+export const normaliseEmail = (e: string) => e.trim().toLowerCase();
+
+const INVALID_LOGIN = "Invalid email or password.";
+
+export async function login(
+  deps: AuthDeps,
+  input: { email: string; password: string },
+  audit: AuditContext,
+): Promise<{ challenge: string; expiresIn: number }> {
+  const email = normaliseEmail(input.email);
+  // Sign-in fails closed: without Redis there is no attempt counting, so no sign-in.
+  assertAllowed(await deps.limiter.hit("login_ip", audit.ip ?? "unknown"), deps.clock);
+  assertAllowed(await deps.limiter.peek("login_account", email), deps.clock);
+
+  const [user] = await deps.db.select().from(adminUsers).where(eq(adminUsers.email, email)).limit(1);
+  // Unknown emails are checked against a decoy hash: same work, same answer, same time.
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
+  if (!user || !ok) {
+    await deps.limiter.hit("login_account", email); // only failures count against the account
+    await auditInsert(deps.db, audit, { action: "auth.login_failed", resourceType: "admin_user", details: { email } });
+    throw new AppError("UNAUTHORIZED", INVALID_LOGIN);
+  }
+  if (user.disabled) {
+    await auditInsert(deps.db, audit, { action: "auth.login_denied", resourceType: "admin_user", resourceId: user.id, details: { reason: "disabled" } });
+    throw new AppError("FORBIDDEN", "This admin account is disabled.");
+  }
+  const challenge = toBase64Url(randomBytes(32));
+  await deps.redis.set(await challengeKey(challenge), { userId: user.id }, { ex: CHALLENGE_TTL_SECONDS });
+  await auditInsert(deps.db, { ...audit, actor: null }, { action: "auth.login", resourceType: "admin_user", resourceId: user.id, details: { email } });
+  return { challenge, expiresIn: CHALLENGE_TTL_SECONDS };
+}
+
+export async function completeMfa(
+  deps: AuthDeps,
+  input: { challenge: string; code: string },
+  audit: AuditContext,
+): Promise<{ accessToken: string; expiresIn: number }> {
+  const key = await challengeKey(input.challenge);
+  const pending = await deps.redis.get<{ userId: string }>(key);
+  if (!pending) throw new AppError("UNAUTHORIZED", "The sign-in challenge is invalid or has expired; sign in again.");
+  const [user] = await deps.db.select().from(adminUsers).where(eq(adminUsers.id, pending.userId)).limit(1);
+  if (!user || !user.totpSecretEnc) throw new AppError("UNAUTHORIZED", "The sign-in challenge is invalid or has expired; sign in again.");
+  if (user.disabled) throw new AppError("FORBIDDEN", "This admin account is disabled.");
+
+  const secret = await open(user.totpSecretEnc, deps.config.TOTP_ENCRYPTION_KEY, `admin:${user.id}`);
+  const step = await matchTotp(secret, input.code, deps.clock.now());
+  if (step === null) {
+    const fails = await deps.redis.incr(`${key}:fails`);
+    await deps.redis.expire(`${key}:fails`, CHALLENGE_TTL_SECONDS);
+    if (fails >= MAX_MFA_ATTEMPTS) await deps.redis.del(key);
+    await auditInsert(deps.db, audit, { action: "auth.mfa_failed", resourceType: "admin_user", resourceId: user.id });
+    throw new AppError("UNAUTHORIZED", "Invalid code.");
+  }
+
+  // Spend the step: only a step newer than the last accepted one passes, checked and written in
+  // one statement, with its audit row in the same statement.
+  const sessionId = crypto.randomUUID();
+  const spent = await deps.db.execute<{ id: string }>(sql`
+    with spent as (
+      update ${adminUsers} set last_totp_step = ${step}, updated_at = now()
+      where id = ${user.id} and disabled = false and (last_totp_step is null or last_totp_step < ${step})
+      returning id
+    ), logged as (
+      insert into audit_logs (actor, action, resource_type, resource_id, request_id, ip, details)
+      select ${`admin:${user.email}`}, 'auth.mfa', 'admin_user', id::text, ${audit.requestId}, ${audit.ip}, ${JSON.stringify({ session_id: sessionId })}::jsonb
+      from spent
+    )
+    select id from spent`);
+  if (spent.rows.length !== 1) throw new AppError("UNAUTHORIZED", "This code has already been used; wait for the next one.");
+  await deps.redis.del(key, `${key}:fails`);
+
+  const iat = Math.floor(deps.clock.now().getTime() / 1000);
+  const accessToken = await sign(
+    { sub: user.id, email: user.email, amr: ["pwd", "otp"], iat, nbf: iat, exp: iat + SESSION_TTL_SECONDS, jti: sessionId, iss: JWT_ISSUER, aud: JWT_AUDIENCE },
+    deps.config.ADMIN_JWT_SECRET,
+    "HS256",
+  );
+  return { accessToken, expiresIn: SESSION_TTL_SECONDS };
+}
+
+const UNAUTHENTICATED = "Invalid, expired or revoked session.";
+
+/** Resolves the actor behind a request's credentials: a session token or the automation key. */
+export async function authenticate(
+  deps: Omit<AuthDeps, "limiter">,
+  creds: { bearer?: string | undefined; adminKey?: string | undefined },
+): Promise<Actor> {
+  if (creds.adminKey !== undefined && deps.config.ADMIN_API_KEY) {
+    if (await constantTimeEqual(creds.adminKey, deps.config.ADMIN_API_KEY)) return { kind: "api_key", id: "api-key", label: "api-key" };
+    throw new AppError("UNAUTHORIZED", "Invalid admin key.");
+  }
+  if (!creds.bearer) {
+    throw new AppError("UNAUTHORIZED", "Admin routes need a session token (Authorization: Bearer …) or, when enabled, X-Admin-Key.", {
+      headers: { "www-authenticate": 'Bearer realm="moviesnow-admin"' },
+    });
+  }
+  let claims: Record<string, unknown>;
+  try {
+    claims = await verify(creds.bearer, deps.config.ADMIN_JWT_SECRET, { alg: "HS256", iss: JWT_ISSUER, aud: JWT_AUDIENCE });
+  } catch {
+    throw new AppError("UNAUTHORIZED", UNAUTHENTICATED, { headers: { "www-authenticate": 'Bearer error="invalid_token"' } });
+  }
+  const { sub, jti, exp, amr } = claims;
+  if (typeof sub !== "string" || typeof jti !== "string" || typeof exp !== "number" || !Array.isArray(amr) || !amr.includes("otp")) {
+    throw new AppError("UNAUTHORIZED", UNAUTHENTICATED);
+  }
+  if ((await deps.redis.exists(revokedKey(jti))) === 1) throw new AppError("UNAUTHORIZED", UNAUTHENTICATED);
+  const [user] = await deps.db.select().from(adminUsers).where(eq(adminUsers.id, sub)).limit(1);
+  if (!user) throw new AppError("UNAUTHORIZED", UNAUTHENTICATED);
+  if (user.disabled) throw new AppError("FORBIDDEN", "This admin account is disabled.");
+  return { kind: "admin", id: user.id, email: user.email, label: `admin:${user.email}`, sessionId: jti, expiresAt: exp };
+}
+
+/** Revokes the session until its token would have expired anyway. */
+export async function logout(deps: Pick<AuthDeps, "db" | "redis" | "clock">, actor: Actor, audit: AuditContext): Promise<void> {
+  if (actor.kind !== "admin") throw new AppError("BAD_REQUEST", "Only a session can be signed out; the admin key has no session.");
+  const ttl = Math.max(1, actor.expiresAt - Math.floor(deps.clock.now().getTime() / 1000));
+  await deps.redis.set(revokedKey(actor.sessionId), 1, { ex: ttl });
+  await auditInsert(deps.db, audit, { action: "auth.logout", resourceType: "admin_user", resourceId: actor.id, details: { session_id: actor.sessionId } });
+}
