@@ -16,7 +16,11 @@ function config(): Record<string, string | undefined> {
   const file = resolve(import.meta.dirname, "../.dev.vars");
   const local = existsSync(file) ? Object.fromEntries(parseVars(readFileSync(file, "utf8"))) : {};
   const pick = (k: string) => process.env[k] ?? local[k];
-  return { DATABASE_URL: pick("DATABASE_URL"), NEON_FETCH_ENDPOINT: pick("NEON_FETCH_ENDPOINT"), TOTP_ENCRYPTION_KEY: pick("TOTP_ENCRYPTION_KEY") };
+  return {
+    DATABASE_URL: pick("DATABASE_URL"),
+    NEON_FETCH_ENDPOINT: pick("NEON_FETCH_ENDPOINT"),
+    TOTP_ENCRYPTION_KEY: pick("TOTP_ENCRYPTION_KEY"),
+  };
 }
 
 function required(cfg: Record<string, string | undefined>, name: string): string {
@@ -30,7 +34,9 @@ async function readPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin || !process.stdin.isTTY) {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+    return Buffer.concat(chunks)
+      .toString("utf8")
+      .replace(/\r?\n$/, "");
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   try {
@@ -48,11 +54,16 @@ async function main(argv: string[]): Promise<number> {
     if (!values.email) throw new Error("admin create needs --email");
     const password = await readPassword(values["password-stdin"] ?? false);
     const { db } = createDb({ DATABASE_URL: required(cfg, "DATABASE_URL"), NEON_FETCH_ENDPOINT: cfg.NEON_FETCH_ENDPOINT });
-    const r = await createAdmin(db, required(cfg, "TOTP_ENCRYPTION_KEY"), { email: values.email, password }, {
-      actor: null,
-      requestId: `cli-${crypto.randomUUID()}`,
-      ip: null,
-    });
+    const r = await createAdmin(
+      db,
+      required(cfg, "TOTP_ENCRYPTION_KEY"),
+      { email: values.email, password },
+      {
+        actor: null,
+        requestId: `cli-${crypto.randomUUID()}`,
+        ip: null,
+      },
+    );
     console.log(`admin ${r.admin.email} created (id ${r.admin.id}).`);
     console.log("Add this to an authenticator app now; it is not shown again:");
     console.log(r.otpauthUri);

@@ -2,8 +2,8 @@
 // document and the docs page. worker.ts and the tests both build the app here.
 
 import { swaggerUI } from "@hono/swagger-ui";
-import { every, except } from "hono/combine";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { every, except } from "hono/combine";
 import { AppError } from "./lib/errors";
 import type { LogSink } from "./lib/logger";
 import { adminAuth } from "./middleware/admin-auth";

@@ -45,7 +45,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       c.res = replay(seen);
       return;
     }
-    if (Date.now() >= deadline) throw new AppError("IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still running; retry shortly.");
+    if (Date.now() >= deadline)
+      throw new AppError("IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still running; retry shortly.");
     await new Promise((r) => setTimeout(r, 50));
   }
 
@@ -66,5 +67,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     const v = res.headers.get(h);
     if (v !== null) headers[h] = v;
   }
-  await redis.set(slot, { state: "done", fingerprint, status: res.status, headers, body } satisfies Snapshot, { ex: IDEMPOTENCY_TTL_SECONDS });
+  await redis.set(slot, { state: "done", fingerprint, status: res.status, headers, body } satisfies Snapshot, {
+    ex: IDEMPOTENCY_TTL_SECONDS,
+  });
 });

@@ -14,7 +14,7 @@ export const defaultDeps: DepsFactory = (config) => {
   return {
     db: pg.db,
     pingDb: pg.ping,
-  redis: createRedis(config),
+    redis: createRedis(config),
     s3: createS3(config, { clock: systemClock }),
     clock: systemClock,
   };

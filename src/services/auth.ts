@@ -58,12 +58,21 @@ export async function login(
     throw new AppError("UNAUTHORIZED", INVALID_LOGIN);
   }
   if (user.disabled) {
-    await auditInsert(deps.db, audit, { action: "auth.login_denied", resourceType: "admin_user", resourceId: user.id, details: { reason: "disabled" } });
+    await auditInsert(deps.db, audit, {
+      action: "auth.login_denied",
+      resourceType: "admin_user",
+      resourceId: user.id,
+      details: { reason: "disabled" },
+    });
     throw new AppError("FORBIDDEN", "This admin account is disabled.");
   }
   const challenge = toBase64Url(randomBytes(32));
   await deps.redis.set(await challengeKey(challenge), { userId: user.id }, { ex: CHALLENGE_TTL_SECONDS });
-  await auditInsert(deps.db, { ...audit, actor: null }, { action: "auth.login", resourceType: "admin_user", resourceId: user.id, details: { email } });
+  await auditInsert(
+    deps.db,
+    { ...audit, actor: null },
+    { action: "auth.login", resourceType: "admin_user", resourceId: user.id, details: { email } },
+  );
   return { challenge, expiresIn: CHALLENGE_TTL_SECONDS };
 }
 
@@ -76,7 +85,7 @@ export async function completeMfa(
   const pending = await deps.redis.get<{ userId: string }>(key);
   if (!pending) throw new AppError("UNAUTHORIZED", "The sign-in challenge is invalid or has expired; sign in again.");
   const [user] = await deps.db.select().from(adminUsers).where(eq(adminUsers.id, pending.userId)).limit(1);
-  if (!user || !user.totpSecretEnc) throw new AppError("UNAUTHORIZED", "The sign-in challenge is invalid or has expired; sign in again.");
+  if (!user?.totpSecretEnc) throw new AppError("UNAUTHORIZED", "The sign-in challenge is invalid or has expired; sign in again.");
   if (user.disabled) throw new AppError("FORBIDDEN", "This admin account is disabled.");
 
   const secret = await open(user.totpSecretEnc, deps.config.TOTP_ENCRYPTION_KEY, `admin:${user.id}`);
@@ -108,7 +117,17 @@ export async function completeMfa(
 
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const accessToken = await sign(
-    { sub: user.id, email: user.email, amr: ["pwd", "otp"], iat, nbf: iat, exp: iat + SESSION_TTL_SECONDS, jti: sessionId, iss: JWT_ISSUER, aud: JWT_AUDIENCE },
+    {
+      sub: user.id,
+      email: user.email,
+      amr: ["pwd", "otp"],
+      iat,
+      nbf: iat,
+      exp: iat + SESSION_TTL_SECONDS,
+      jti: sessionId,
+      iss: JWT_ISSUER,
+      aud: JWT_AUDIENCE,
+    },
     deps.config.ADMIN_JWT_SECRET,
     "HS256",
   );
@@ -153,5 +172,10 @@ export async function logout(deps: Pick<AuthDeps, "db" | "redis" | "clock">, act
   if (actor.kind !== "admin") throw new AppError("BAD_REQUEST", "Only a session can be signed out; the admin key has no session.");
   const ttl = Math.max(1, actor.expiresAt - Math.floor(deps.clock.now().getTime() / 1000));
   await deps.redis.set(revokedKey(actor.sessionId), 1, { ex: ttl });
-  await auditInsert(deps.db, audit, { action: "auth.logout", resourceType: "admin_user", resourceId: actor.id, details: { session_id: actor.sessionId } });
+  await auditInsert(deps.db, audit, {
+    action: "auth.logout",
+    resourceType: "admin_user",
+    resourceId: actor.id,
+    details: { session_id: actor.sessionId },
+  });
 }

@@ -4,8 +4,8 @@ import { env } from "cloudflare:test";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/services/auth";
 import { setAdminDisabled } from "../../src/services/admins";
+import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/services/auth";
 import { api, bearer, config, db, freshIp, newAdmin, signIn } from "./admin";
 import { expectProblem } from "./problem";
 
@@ -61,7 +61,9 @@ export function checkAdminRouteSecurity(route: AdminRouteUnderTest): void {
 
     it("a revoked (signed-out) session → 401", async () => {
       const token = await signIn(await newAdmin());
-      expect((await api("/admin/auth/logout", { method: "POST", headers: { ...bearer(token), "cf-connecting-ip": freshIp() } })).status).toBe(204);
+      expect(
+        (await api("/admin/auth/logout", { method: "POST", headers: { ...bearer(token), "cf-connecting-ip": freshIp() } })).status,
+      ).toBe(204);
       await expectProblem(await request(bearer(token)), 401, "UNAUTHORIZED");
     });
 

@@ -3,8 +3,8 @@
 import { env, SELF } from "cloudflare:test";
 import { createDb } from "../../src/adapters/db";
 import { parseEnv } from "../../src/env";
-import { createAdmin } from "../../src/services/admins";
 import { totpCode, totpStep } from "../../src/lib/crypto/totp";
+import { createAdmin } from "../../src/services/admins";
 
 export const config = parseEnv(env);
 export const { db } = createDb(config);

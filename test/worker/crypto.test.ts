@@ -32,7 +32,13 @@ describe("TOTP (RFC 6238, SHA-1, 6 digits)", () => {
     expect(uri.protocol).toBe("otpauth:");
     expect(uri.host).toBe("totp");
     expect(decodeURIComponent(uri.pathname)).toBe("/MoviesNow:ops@moviesnow.test");
-    expect(Object.fromEntries(uri.searchParams)).toEqual({ secret: RFC_SECRET, issuer: "MoviesNow", algorithm: "SHA1", digits: "6", period: "30" });
+    expect(Object.fromEntries(uri.searchParams)).toEqual({
+      secret: RFC_SECRET,
+      issuer: "MoviesNow",
+      algorithm: "SHA1",
+      digits: "6",
+      period: "30",
+    });
   });
 
   it("base32 round-trips", () => {

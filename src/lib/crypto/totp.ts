@@ -13,8 +13,7 @@ export async function totpCode(secretBase32: string, step: number): Promise<stri
   new DataView(msg.buffer).setBigUint64(0, BigInt(step));
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, msg));
   const offset = (mac[mac.length - 1] ?? 0) & 0x0f;
-  const bin =
-    (((mac[offset] ?? 0) & 0x7f) << 24) | ((mac[offset + 1] ?? 0) << 16) | ((mac[offset + 2] ?? 0) << 8) | (mac[offset + 3] ?? 0);
+  const bin = (((mac[offset] ?? 0) & 0x7f) << 24) | ((mac[offset + 1] ?? 0) << 16) | ((mac[offset + 2] ?? 0) << 8) | (mac[offset + 3] ?? 0);
   return String(bin % 10 ** TOTP_DIGITS).padStart(TOTP_DIGITS, "0");
 }
 
@@ -32,6 +31,12 @@ export async function matchTotp(secretBase32: string, code: string, at: Date): P
 
 export function otpauthUri(secretBase32: string, account: string, issuer = "MoviesNow"): string {
   const label = encodeURIComponent(`${issuer}:${account}`);
-  const q = new URLSearchParams({ secret: secretBase32, issuer, algorithm: "SHA1", digits: String(TOTP_DIGITS), period: String(TOTP_PERIOD_SECONDS) });
+  const q = new URLSearchParams({
+    secret: secretBase32,
+    issuer,
+    algorithm: "SHA1",
+    digits: String(TOTP_DIGITS),
+    period: String(TOTP_PERIOD_SECONDS),
+  });
   return `otpauth://totp/${label}?${q.toString()}`;
 }

@@ -7,7 +7,14 @@ import { type AdminView, createAdmin, listAdmins, MIN_PASSWORD_LENGTH, setAdminD
 import { auditContextOf } from "../../services/audit";
 
 const adminSchema = z
-  .object({ id: z.uuid(), email: z.string(), disabled: z.boolean(), mfa_enrolled: z.boolean(), created_at: z.string(), updated_at: z.string() })
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    disabled: z.boolean(),
+    mfa_enrolled: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
   .meta({ id: "Admin" });
 const toJson = (a: AdminView) => ({
   id: a.id,
@@ -18,7 +25,11 @@ const toJson = (a: AdminView) => ({
   updated_at: a.updatedAt.toISOString(),
 });
 const idempotencyKeyHeader = z.object({
-  "idempotency-key": z.string().max(255).optional().describe("Makes a retry safe: the same key and request replay the first response for 24 h"),
+  "idempotency-key": z
+    .string()
+    .max(255)
+    .optional()
+    .describe("Makes a retry safe: the same key and request replay the first response for 24 h"),
 });
 const idParam = z.object({ id: z.uuid().meta({ param: { name: "id", in: "path" } }) });
 
@@ -46,7 +57,9 @@ const create = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.object({ email: z.email().max(320), password: z.string().min(MIN_PASSWORD_LENGTH).max(1024) }).meta({ id: "CreateAdmin" }),
+          schema: z
+            .object({ email: z.email().max(320), password: z.string().min(MIN_PASSWORD_LENGTH).max(1024) })
+            .meta({ id: "CreateAdmin" }),
         },
       },
     },

@@ -41,7 +41,11 @@ const route = createRoute({
   responses: {
     200: {
       description: "A page of entries, newest first",
-      content: { "application/json": { schema: z.object({ items: z.array(entry), next_cursor: z.string().nullable() }).meta({ id: "AuditLogPage" }) } },
+      content: {
+        "application/json": {
+          schema: z.object({ items: z.array(entry), next_cursor: z.string().nullable() }).meta({ id: "AuditLogPage" }),
+        },
+      },
     },
     400: problemResponse("Invalid filter or cursor"),
     ...adminErrorResponses,

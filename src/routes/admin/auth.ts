@@ -14,7 +14,10 @@ const loginRoute = createRoute({
   tags: ["admin: auth"],
   summary: "Step 1: email and password → a short-lived MFA challenge",
   request: {
-    body: { required: true, ...json(z.object({ email: z.email().max(320), password: z.string().min(1).max(1024) }).meta({ id: "LoginRequest" })) },
+    body: {
+      required: true,
+      ...json(z.object({ email: z.email().max(320), password: z.string().min(1).max(1024) }).meta({ id: "LoginRequest" })),
+    },
   },
   responses: {
     200: {
@@ -37,16 +40,18 @@ const mfaRoute = createRoute({
   request: {
     body: {
       required: true,
-      ...json(z.object({ challenge: z.string().min(16).max(128), code: z.string().regex(/^\d{6}$/, "must be 6 digits") }).meta({ id: "MfaRequest" })),
+      ...json(
+        z
+          .object({ challenge: z.string().min(16).max(128), code: z.string().regex(/^\d{6}$/, "must be 6 digits") })
+          .meta({ id: "MfaRequest" }),
+      ),
     },
   },
   responses: {
     200: {
       description: "Signed in",
       ...json(
-        z
-          .object({ access_token: z.string(), token_type: z.literal("Bearer"), expires_in: z.number().int() })
-          .meta({ id: "AdminSession" }),
+        z.object({ access_token: z.string(), token_type: z.literal("Bearer"), expires_in: z.number().int() }).meta({ id: "AdminSession" }),
       ),
     },
     400: problemResponse("Malformed request"),
@@ -75,7 +80,12 @@ const meRoute = createRoute({
       description: "The acting admin or the automation key",
       ...json(
         z
-          .object({ kind: z.enum(["admin", "api_key"]), id: z.string(), email: z.string().nullable(), session_expires_at: z.string().nullable() })
+          .object({
+            kind: z.enum(["admin", "api_key"]),
+            id: z.string(),
+            email: z.string().nullable(),
+            session_expires_at: z.string().nullable(),
+          })
           .meta({ id: "AdminIdentity" }),
       ),
     },
@@ -90,7 +100,9 @@ export const adminAuthRoutes = createRouter()
   })
   .openapi(mfaRoute, async (c) => {
     const r = await completeMfa(c.var, c.req.valid("json"), auditContextOf(c.var));
-    return c.json({ access_token: r.accessToken, token_type: "Bearer" as const, expires_in: r.expiresIn }, 200, { "cache-control": "no-store" });
+    return c.json({ access_token: r.accessToken, token_type: "Bearer" as const, expires_in: r.expiresIn }, 200, {
+      "cache-control": "no-store",
+    });
   })
   .openapi(logoutRoute, async (c) => {
     const actor = c.var.actor;

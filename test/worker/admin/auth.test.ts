@@ -68,7 +68,11 @@ describe("admin sign-in: password, then TOTP", () => {
   it("wrong password and unknown email get the same answer", async () => {
     const a = await newAdmin();
     const wrong = await postJson("/admin/auth/login", { email: a.email, password: "not the password" }, { "cf-connecting-ip": freshIp() });
-    const unknown = await postJson("/admin/auth/login", { email: `nobody-${crypto.randomUUID()}@x.test`, password: "whatever" }, { "cf-connecting-ip": freshIp() });
+    const unknown = await postJson(
+      "/admin/auth/login",
+      { email: `nobody-${crypto.randomUUID()}@x.test`, password: "whatever" },
+      { "cf-connecting-ip": freshIp() },
+    );
     const pw = await expectProblem(wrong, 401, "UNAUTHORIZED");
     const un = await expectProblem(unknown, 401, "UNAUTHORIZED");
     expect(pw.detail).toBe(un.detail);
@@ -100,7 +104,11 @@ describe("admin sign-in: password, then TOTP", () => {
   });
 
   it("validation errors name the field", async () => {
-    const p = await expectProblem(await postJson("/admin/auth/mfa", { challenge: "x".repeat(20), code: "12ab56" }), 400, "VALIDATION_FAILED");
+    const p = await expectProblem(
+      await postJson("/admin/auth/mfa", { challenge: "x".repeat(20), code: "12ab56" }),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect(p.errors).toEqual([expect.objectContaining({ path: "json.code" })]);
     const bad = await api("/admin/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
     await expectProblem(bad, 400, "BAD_REQUEST");
