@@ -159,7 +159,7 @@ export async function seedDemo(env: Env): Promise<{ titles: number; assets: numb
     {
       titleId: MOVIE_ID,
       kind: "SUBTITLE",
-      storageKey: keys.subtitle(MOVIE_ID, "en.vtt"),
+      storageKey: keys.subtitle(MOVIE_ID, null, "en.vtt"),
       filename: "en.vtt",
       contentType: "text/vtt",
       language: "en",

@@ -7,6 +7,7 @@ import { every, except } from "hono/combine";
 import { AppError } from "./lib/errors";
 import type { LogSink } from "./lib/logger";
 import { adminAuth } from "./middleware/admin-auth";
+import { bumpCatalogOnWrite, catalogCache } from "./middleware/catalog-cache";
 import { idempotency } from "./middleware/idempotency";
 import { defaultDeps, init } from "./middleware/init";
 import { onError } from "./middleware/on-error";
@@ -14,8 +15,13 @@ import { publicApiKey } from "./middleware/public-api-key";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { adminAccountRoutes } from "./routes/admin/admins";
+import { adminAssetRoutes } from "./routes/admin/assets";
 import { auditLogRoutes } from "./routes/admin/audit-logs";
 import { adminAuthRoutes } from "./routes/admin/auth";
+import { adminEpisodeRoutes } from "./routes/admin/episodes";
+import { adminTitleRoutes } from "./routes/admin/titles";
+import { hlsRoutes } from "./routes/delivery/hls";
+import { publicTitleRoutes } from "./routes/public/titles";
 import { healthRoutes } from "./routes/system/health";
 import type { AppEnv, DepsFactory } from "./types";
 
@@ -46,12 +52,21 @@ export function createApp(opts: AppOptions = {}) {
   app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, READY, OPENAPI_PATH], publicApiKey));
   app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, OPENAPI_PATH], rateLimit("public")));
   // Admin side: limits, then who is acting, then Idempotency-Key (it is keyed per actor).
-  app.use(`${ADMIN}/*`, except(SIGN_IN, every(rateLimit("admin"), adminAuth, idempotency)));
+  // After Idempotency-Key, so a replay does not count as a write.
+  app.use(`${ADMIN}/*`, except(SIGN_IN, every(rateLimit("admin"), adminAuth, idempotency, bumpCatalogOnWrite)));
+  // Public catalog reads: ETag/304 and the edge cache keyed by the catalog version.
+  app.use(`${API_PREFIX}/titles`, catalogCache);
+  app.use(`${API_PREFIX}/titles/*`, except(`${API_PREFIX}/titles/*/media/*`, catalogCache));
 
   app.route(API_PREFIX, healthRoutes);
   app.route(API_PREFIX, adminAuthRoutes);
   app.route(API_PREFIX, adminAccountRoutes);
   app.route(API_PREFIX, auditLogRoutes);
+  app.route(API_PREFIX, adminTitleRoutes);
+  app.route(API_PREFIX, adminEpisodeRoutes);
+  app.route(API_PREFIX, adminAssetRoutes);
+  app.route(API_PREFIX, publicTitleRoutes);
+  app.route(API_PREFIX, hlsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminSession", {
     type: "http",

@@ -50,6 +50,12 @@ export const envSchema = z
     AWS_SECRET_ACCESS_KEY: z.string().min(1),
     /** Local stack only: path-style S3 endpoint (Swift s3api). Unset → AWS virtual-hosted style. */
     S3_ENDPOINT: z.url().optional(),
+    /** Server-side encryption asked of S3 on uploads. Swift (the local stack) has none. */
+    S3_SSE: z.enum(["AES256", "none"]).default("AES256"),
+    /** Objects up to this size are checksummed inline by the Worker; larger ones need the runner or a given sha256. */
+    CHECKSUM_INLINE_MAX_BYTES: intVar(64 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+    /** Lifetime of presigned upload URLs (single PUT and multipart parts). */
+    UPLOAD_URL_TTL_SECONDS: intVar(3600, 60, 7 * 24 * 3600),
     CLOUDFRONT_DOMAIN: optionalString,
     CLOUDFRONT_KEY_PAIR_ID: optionalString,
     CLOUDFRONT_PRIVATE_KEY: optionalString,

@@ -15,6 +15,13 @@ export interface Deps {
   redis: RedisClient;
   s3: ObjectStore;
   clock: Clock;
+  /** The edge cache (Cache API); public catalog responses are kept here. */
+  edgeCache: EdgeCache;
+}
+
+export interface EdgeCache {
+  match(key: Request): Promise<Response | undefined>;
+  put(key: Request, res: Response): Promise<void>;
 }
 
 export type AppBindings = CloudflareBindings;

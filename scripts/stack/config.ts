@@ -63,6 +63,7 @@ export function workerVars(): Record<string, string> {
     AWS_ACCESS_KEY_ID: s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     S3_ENDPOINT: s3.endpoint,
+    S3_SSE: "none",
     ADMIN_JWT_SECRET: "moviesnow-dev-jwt-secret-not-for-production-0001",
     TOTP_ENCRYPTION_KEY: "bW92aWVzbm93LWRldi10b3RwLWtleS0zMi1ieXRlcyE=",
   };

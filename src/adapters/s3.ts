@@ -53,7 +53,14 @@ export interface PresignGetOptions {
 }
 export interface PresignPutOptions {
   expiresIn: number;
+  /** Signed in: the upload must send exactly these. */
   contentType?: string;
+  sse?: "AES256";
+}
+export interface PresignedUpload {
+  url: string;
+  /** Headers the client must send with the PUT, as signed. */
+  headers: Record<string, string>;
 }
 
 export interface ObjectStore {
@@ -64,13 +71,14 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   list(prefix: string, opts?: { continuationToken?: string; maxKeys?: number; delimiter?: string }): Promise<ListResult>;
   copy(sourceKey: string, destKey: string): Promise<void>;
-  createMultipart(key: string, opts?: { contentType?: string; metadata?: Record<string, string> }): Promise<string>;
+  createMultipart(key: string, opts?: { contentType?: string; metadata?: Record<string, string>; sse?: "AES256" }): Promise<string>;
+  presignUploadPart(key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: BodyInit, contentLength?: number): Promise<UploadedPart>;
   completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<{ etag: string | null }>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
   presignGet(key: string, opts: PresignGetOptions): Promise<string>;
-  presignPut(key: string, opts: PresignPutOptions): Promise<string>;
+  presignPut(key: string, opts: PresignPutOptions): Promise<PresignedUpload>;
   /** HEAD on the bucket: proves the endpoint answers and the credentials are accepted. */
   ping(signal?: AbortSignal): Promise<void>;
 }
@@ -161,13 +169,14 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
     query: Record<string, string>,
     headers?: Record<string, string>,
   ) => {
-    // X-Amz-Expires and response-* overrides must be in the query before signing.
+    // X-Amz-Expires and response-* overrides must be in the query before signing; headers
+    // given here (content type, SSE) are signed in, so the upload must send them as they are.
     const u = new URL(url(key, query));
     u.searchParams.set("X-Amz-Expires", String(Math.floor(expiresIn)));
     const signed = await aws.sign(u.toString(), {
       method,
       ...(headers ? { headers } : {}),
-      aws: { signQuery: true, allHeaders: false, datetime: amzDate(clock.now()) },
+      aws: { signQuery: true, allHeaders: headers !== undefined, datetime: amzDate(clock.now()) },
     });
     return signed.url;
   };
@@ -257,6 +266,7 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
     async createMultipart(key, opts = {}) {
       const headers: Record<string, string> = { ...metaHeaders(opts.metadata) };
       if (opts.contentType) headers["content-type"] = opts.contentType;
+      if (opts.sse) headers["x-amz-server-side-encryption"] = opts.sse;
       const res = await send(url(key, { uploads: "" }), { method: "POST", headers });
       if (!res.ok) return fail(res, `CreateMultipartUpload ${key}`);
       const id = tag(await res.text(), "UploadId");
@@ -316,8 +326,16 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
       return presign(key, "GET", opts.expiresIn, q);
     },
 
-    presignPut(key, opts) {
-      return presign(key, "PUT", opts.expiresIn, {}, opts.contentType ? { "content-type": opts.contentType } : undefined);
+    async presignPut(key, opts) {
+      const headers: Record<string, string> = {};
+      if (opts.contentType) headers["content-type"] = opts.contentType;
+      if (opts.sse) headers["x-amz-server-side-encryption"] = opts.sse;
+      const signedHeaders = Object.keys(headers).length > 0 ? headers : undefined;
+      return { url: await presign(key, "PUT", opts.expiresIn, {}, signedHeaders), headers };
+    },
+
+    presignUploadPart(key, uploadId, partNumber, expiresIn) {
+      return presign(key, "PUT", expiresIn, { partNumber: String(partNumber), uploadId });
     },
 
     async ping(signal) {

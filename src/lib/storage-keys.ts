@@ -36,7 +36,13 @@ export const keys = {
   bundle: (titleId: string, season: number) => `bundles/${id(titleId, "titleId")}/S${seasonPart(season)}.zip`,
   bundleManifest: (titleId: string, season: number) => `bundles/${id(titleId, "titleId")}/S${seasonPart(season)}.manifest.json`,
   artwork: (titleId: string, filename: string) => `artwork/title/${id(titleId, "titleId")}/${safeFilename(filename)}`,
-  subtitle: (titleId: string, filename: string) => `subs/title/${id(titleId, "titleId")}/${safeFilename(filename)}`,
+  subtitle: (titleId: string, episodeId: string | null | undefined, filename: string) =>
+    `subs/title/${scope(titleId, episodeId)}/${safeFilename(filename)}`,
+  /** Every prefix a title's objects live under (for clean-up when it is deleted). */
+  titlePrefixes: (titleId: string) => {
+    const t = id(titleId, "titleId");
+    return [`originals/${t}/`, `downloads/${t}/`, `hls/${t}/`, `bundles/${t}/`, `artwork/title/${t}/`, `subs/title/${t}/`];
+  },
 };
 
 function seasonPart(season: number): string {

@@ -17,6 +17,7 @@ export const defaultDeps: DepsFactory = (config) => {
     redis: createRedis(config),
     s3: createS3(config, { clock: systemClock }),
     clock: systemClock,
+    edgeCache: caches.default,
   };
 };
 
@@ -30,6 +31,7 @@ export const init = (makeDeps: DepsFactory = defaultDeps) =>
     c.set("redis", deps.redis);
     c.set("s3", deps.s3);
     c.set("clock", deps.clock);
+    c.set("edgeCache", deps.edgeCache);
     c.set("limiter", createRateLimiter(deps.redis, config));
     c.set("actor", null);
     await next();

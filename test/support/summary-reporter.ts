@@ -16,6 +16,8 @@ export default class SummaryReporter implements Reporter {
       if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++; // a file that failed to load
     }
     failed += unhandled.length;
+    // Nothing ran at all (a global setup that failed, say): that is a failure, not a clean run.
+    if (passed + failed + skipped === 0) failed += 1;
     console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   }
 }

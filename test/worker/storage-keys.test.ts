@@ -13,7 +13,7 @@ describe("storage key layout", () => {
     expect(keys.bundle(T, 1)).toBe(`bundles/${T}/S01.zip`);
     expect(keys.bundleManifest(T, 12)).toBe(`bundles/${T}/S12.manifest.json`);
     expect(keys.artwork(T, "poster.jpg")).toBe(`artwork/title/${T}/poster.jpg`);
-    expect(keys.subtitle(T, "en.vtt")).toBe(`subs/title/${T}/en.vtt`);
+    expect(keys.subtitle(T, null, "en.vtt")).toBe(`subs/title/${T}/en.vtt`);
   });
 
   it("refuses ids that are not UUIDs and filenames that would escape their folder", () => {

@@ -28,5 +28,10 @@ export const titles = pgTable(
     ),
     ...timestamps,
   },
-  (t) => [index("titles_search_idx").using("gin", t.search), index("titles_status_popularity_idx").on(t.status, t.popularity)],
+  (t) => [
+    index("titles_search_idx").using("gin", t.search),
+    index("titles_status_popularity_idx").on(t.status, t.popularity),
+    // Typo-tolerant name search; pg_trgm comes from the custom migration 0001.
+    index("titles_name_trgm_idx").using("gin", t.name.op("gin_trgm_ops")),
+  ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "titles_name_trgm_idx" ON "titles" USING gin ("name" gin_trgm_ops);
