@@ -1,0 +1,92 @@
+// Public browsing: filters, sorts, keyset cursors that stay stable while titles are added, and
+// nothing but published titles.
+import { describe, expect, it } from "vitest";
+import { api, newAdmin, signIn } from "../../support/admin";
+import { adminClient, uniqueWord } from "../../support/admin-client";
+import { expectProblem } from "../../support/problem";
+
+type Page = { items: { id: string; name: string; popularity: number }[]; next_cursor: string | null; sort: string };
+const page = async (query: string) => {
+  const res = await api(`/titles?${query}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Page;
+};
+
+async function catalog(n: number, genre: string, status: "published" | "draft" = "published") {
+  const admin = adminClient(await signIn(await newAdmin()));
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = await admin.ok(
+      201,
+      admin.post<{ id: string }>("/admin/titles", {
+        kind: i % 2 ? "series" : "movie",
+        name: `${genre} title ${i}`,
+        genres: [genre],
+        year: 2000 + i,
+        popularity: i * 10,
+        languages: [i % 2 ? "fr" : "en"],
+      }),
+    );
+    if (status === "published") await admin.ok(200, admin.post(`/admin/titles/${t.id}/publish?force=true`));
+    ids.push(t.id);
+  }
+  return { admin, ids };
+}
+
+describe("public title listing", () => {
+  it("pages with a keyset cursor that neither skips nor repeats while titles are added", async () => {
+    const genre = `g-${uniqueWord().toLowerCase()}`;
+    const { admin, ids } = await catalog(7, genre);
+    const first = await page(`genre=${genre}&sort=popularity&limit=3`);
+    expect(first.items.map((i) => i.id)).toEqual([ids[6], ids[5], ids[4]]);
+    // A newcomer that sorts before the cursor must not shift what comes next.
+    const newcomer = await admin.ok(
+      201,
+      admin.post<{ id: string }>("/admin/titles", { kind: "movie", name: `${genre} newcomer`, genres: [genre], popularity: 1000 }),
+    );
+    await admin.ok(200, admin.post(`/admin/titles/${newcomer.id}/publish?force=true`));
+    const seen = first.items.map((i) => i.id);
+    let cursor = first.next_cursor;
+    while (cursor) {
+      const p = await page(`genre=${genre}&sort=popularity&limit=3&cursor=${cursor}`);
+      seen.push(...p.items.map((i) => i.id));
+      cursor = p.next_cursor;
+    }
+    expect(seen).toEqual([...ids].reverse());
+    expect((await page(`genre=${genre}&sort=popularity&limit=10`)).items[0]?.id).toBe(newcomer.id);
+  });
+
+  it("filters by kind, language and year range; sorts by name and year", async () => {
+    const genre = `g-${uniqueWord().toLowerCase()}`;
+    const { ids } = await catalog(6, genre);
+    expect((await page(`genre=${genre}&kind=series`)).items.map((i) => i.id).sort()).toEqual([ids[1], ids[3], ids[5]].sort());
+    expect((await page(`genre=${genre}&language=fr`)).items).toHaveLength(3);
+    expect((await page(`genre=${genre}&year_from=2002&year_to=2003`)).items.map((i) => i.id).sort()).toEqual([ids[2], ids[3]].sort());
+    expect((await page(`genre=${genre}&sort=name`)).items.map((i) => i.name)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `${genre} title ${i}`));
+    expect((await page(`genre=${genre}&sort=year&limit=2`)).items.map((i) => i.id)).toEqual([ids[5], ids[4]]);
+  });
+
+  it("never shows drafts or archived titles", async () => {
+    const genre = `g-${uniqueWord().toLowerCase()}`;
+    const { admin, ids } = await catalog(2, genre, "draft");
+    expect((await page(`genre=${genre}`)).items).toEqual([]);
+    await admin.ok(200, admin.post(`/admin/titles/${ids[0]}/publish?force=true`));
+    expect((await page(`genre=${genre}`)).items.map((i) => i.id)).toEqual([ids[0]]);
+    await admin.ok(200, admin.post(`/admin/titles/${ids[0]}/archive`));
+    expect((await page(`genre=${genre}`)).items).toEqual([]);
+    expect((await api(`/titles/${ids[0]}`)).status).toBe(404);
+    for (const sub of ["streams", "subtitles", "downloads"]) expect((await api(`/titles/${ids[1]}/${sub}`)).status).toBe(404);
+  });
+
+  it("rejects a cursor from another sort and a relevance sort without a query, naming the field", async () => {
+    const genre = `g-${uniqueWord().toLowerCase()}`;
+    await catalog(3, genre);
+    const p = await page(`genre=${genre}&sort=name&limit=1`);
+    const bad = await api(`/titles?genre=${genre}&sort=year&cursor=${p.next_cursor}`);
+    expect((await expectProblem(bad, 400, "VALIDATION_FAILED")).errors?.[0]?.path).toBe("query.cursor");
+    const rel = await api("/titles?sort=relevance");
+    expect((await expectProblem(rel, 400, "VALIDATION_FAILED")).errors?.[0]?.path).toBe("query.sort");
+    const lim = await api("/titles?limit=1000");
+    expect((await expectProblem(lim, 400, "VALIDATION_FAILED")).errors?.[0]?.path).toBe("query.limit");
+  });
+});
