@@ -18,9 +18,12 @@ import { adminAccountRoutes } from "./routes/admin/admins";
 import { adminAssetRoutes } from "./routes/admin/assets";
 import { auditLogRoutes } from "./routes/admin/audit-logs";
 import { adminAuthRoutes } from "./routes/admin/auth";
+import { downloadTokenRoutes } from "./routes/admin/download-tokens";
 import { adminEpisodeRoutes } from "./routes/admin/episodes";
 import { adminTitleRoutes } from "./routes/admin/titles";
+import { downloadRoutes } from "./routes/delivery/downloads";
 import { hlsRoutes } from "./routes/delivery/hls";
+import { tokenRedemptionRoutes } from "./routes/delivery/tokens";
 import { publicTitleRoutes } from "./routes/public/titles";
 import { healthRoutes } from "./routes/system/health";
 import type { AppEnv, DepsFactory } from "./types";
@@ -30,8 +33,11 @@ const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
 const ADMIN = `${API_PREFIX}/admin`;
 const HEALTH = `${API_PREFIX}/health`;
 const READY = `${API_PREFIX}/ready`;
-/** Sign-in runs before there is a session; it has rate limits of its own (services/auth.ts). */
-const SIGN_IN = [`${ADMIN}/auth/login`, `${ADMIN}/auth/mfa`];
+/**
+ * Admin paths that need no admin credentials: sign-in (it has rate limits of its own,
+ * services/auth.ts) and the seed's token redemption path (the token is the credential).
+ */
+const ADMIN_PUBLIC = [`${ADMIN}/auth/login`, `${ADMIN}/auth/mfa`, `${ADMIN}/delivery/download/*`];
 
 export interface AppOptions {
   deps?: DepsFactory;
@@ -53,10 +59,14 @@ export function createApp(opts: AppOptions = {}) {
   app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, OPENAPI_PATH], rateLimit("public")));
   // Admin side: limits, then who is acting, then Idempotency-Key (it is keyed per actor).
   // After Idempotency-Key, so a replay does not count as a write.
-  app.use(`${ADMIN}/*`, except(SIGN_IN, every(rateLimit("admin"), adminAuth, idempotency, bumpCatalogOnWrite)));
+  app.use(`${ADMIN}/*`, except(ADMIN_PUBLIC, every(rateLimit("admin"), adminAuth, idempotency, bumpCatalogOnWrite)));
+  app.use(`${ADMIN}/delivery/download/*`, rateLimit("public"));
+  app.use(`${API_PREFIX}/delivery/download-url`, rateLimit("presign"));
+  app.use(`${API_PREFIX}/delivery/batch-download-urls`, rateLimit("presign"));
   // Public catalog reads: ETag/304 and the edge cache keyed by the catalog version.
   app.use(`${API_PREFIX}/titles`, catalogCache);
-  app.use(`${API_PREFIX}/titles/*`, except(`${API_PREFIX}/titles/*/media/*`, catalogCache));
+  // Not the ones that hand out signed URLs (no-store).
+  app.use(`${API_PREFIX}/titles/*`, except([`${API_PREFIX}/titles/*/media/*`, `${API_PREFIX}/titles/*/streams`], catalogCache));
 
   app.route(API_PREFIX, healthRoutes);
   app.route(API_PREFIX, adminAuthRoutes);
@@ -67,6 +77,9 @@ export function createApp(opts: AppOptions = {}) {
   app.route(API_PREFIX, adminAssetRoutes);
   app.route(API_PREFIX, publicTitleRoutes);
   app.route(API_PREFIX, hlsRoutes);
+  app.route(API_PREFIX, downloadRoutes);
+  app.route(API_PREFIX, tokenRedemptionRoutes);
+  app.route(API_PREFIX, downloadTokenRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminSession", {
     type: "http",

@@ -59,6 +59,14 @@ export const envSchema = z
     CLOUDFRONT_DOMAIN: optionalString,
     CLOUDFRONT_KEY_PAIR_ID: optionalString,
     CLOUDFRONT_PRIVATE_KEY: optionalString,
+    /** Hash of CloudFront URL signatures: SHA1 (CloudFront's default) or SHA256. */
+    CLOUDFRONT_SIGNATURE_HASH: z.enum(["SHA1", "SHA256"]).default("SHA1"),
+    /** How long a signed playlist URL (from /streams) can be used to start playback. */
+    HLS_PLAYLIST_TTL_SECONDS: intVar(300, 10, 24 * 3600),
+    /** How long segment URLs inside a served playlist stay valid (covers a whole viewing). */
+    HLS_SEGMENT_TTL_SECONDS: intVar(4 * 3600, 60, 7 * 24 * 3600),
+    /** Longest lifetime an admin can give a one-time download token. */
+    DOWNLOAD_TOKEN_MAX_TTL_SECONDS: intVar(7 * 24 * 3600, 60, 30 * 24 * 3600),
     PUBLIC_API_KEY: optionalString,
     ADMIN_API_KEY: optionalString,
     /** Signs admin session tokens (HS256). */

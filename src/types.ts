@@ -2,6 +2,7 @@ import type { Clock } from "./adapters/clock";
 import type { Database } from "./adapters/db";
 import type { RedisClient } from "./adapters/redis";
 import type { ObjectStore } from "./adapters/s3";
+import type { UrlSigner } from "./adapters/url-signer";
 import type { AppConfig } from "./env";
 import type { Logger } from "./lib/logger";
 import type { Actor } from "./services/auth";
@@ -15,6 +16,8 @@ export interface Deps {
   redis: RedisClient;
   s3: ObjectStore;
   clock: Clock;
+  /** Signs delivery URLs: S3 presigned, or CloudFront when configured. */
+  signer: UrlSigner;
   /** The edge cache (Cache API); public catalog responses are kept here. */
   edgeCache: EdgeCache;
 }

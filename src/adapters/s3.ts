@@ -2,6 +2,7 @@
 // this module only encodes them, once, for the URL (`+` must travel as %2B: S3 reads a raw `+`
 // in a path as a space).
 import { AwsClient } from "aws4fetch";
+import { createSigV4Presigner } from "../lib/sigv4";
 import { type Clock, systemClock } from "./clock";
 
 export interface S3Config {
@@ -128,9 +129,6 @@ async function fail(res: Response, what: string): Promise<never> {
   );
 }
 
-/** SigV4's X-Amz-Date form of a time: 20261122T101500Z. */
-const amzDate = (d: Date) => d.toISOString().replace(/[-:]|\.\d{3}/g, "");
-
 export interface S3Options {
   /** The signing time of presigned URLs (their expiry counts from it). */
   clock?: Clock;
@@ -162,24 +160,22 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
   const metaHeaders = (m?: Record<string, string>) =>
     Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [`x-amz-meta-${k.toLowerCase()}`, v]));
 
-  const presign = async (
+  // Presigned URLs: our SigV4 query signer, which keeps the day's signing key (see lib/sigv4.ts).
+  const presigner = createSigV4Presigner({
+    accessKeyId: cfg.AWS_ACCESS_KEY_ID,
+    secretAccessKey: cfg.AWS_SECRET_ACCESS_KEY,
+    region: cfg.AWS_REGION,
+  });
+  const presign = (
     key: string,
     method: "GET" | "PUT",
     expiresIn: number,
     query: Record<string, string>,
     headers?: Record<string, string>,
-  ) => {
-    // X-Amz-Expires and response-* overrides must be in the query before signing; headers
-    // given here (content type, SSE) are signed in, so the upload must send them as they are.
-    const u = new URL(url(key, query));
-    u.searchParams.set("X-Amz-Expires", String(Math.floor(expiresIn)));
-    const signed = await aws.sign(u.toString(), {
-      method,
-      ...(headers ? { headers } : {}),
-      aws: { signQuery: true, allHeaders: headers !== undefined, datetime: amzDate(clock.now()) },
-    });
-    return signed.url;
-  };
+  ) =>
+    // X-Amz-Expires and response-* overrides go into the query before signing; headers given
+    // here (content type, SSE) are signed in, so the upload must send them as they are.
+    presigner({ method, url: url(key, query), expiresIn, now: clock.now(), ...(headers ? { headers } : {}) });
 
   return {
     bucket: cfg.AWS_BUCKET_NAME,

@@ -5,17 +5,20 @@ import { systemClock } from "../adapters/clock";
 import { createDb } from "../adapters/db";
 import { createRedis } from "../adapters/redis";
 import { createS3 } from "../adapters/s3";
+import { createUrlSigner } from "../adapters/url-signer";
 import { parseEnv } from "../env";
 import { createRateLimiter } from "../services/rate-limit";
 import type { AppEnv, DepsFactory } from "../types";
 
 export const defaultDeps: DepsFactory = (config) => {
   const pg = createDb(config);
+  const s3 = createS3(config, { clock: systemClock });
   return {
     db: pg.db,
     pingDb: pg.ping,
     redis: createRedis(config),
-    s3: createS3(config, { clock: systemClock }),
+    s3,
+    signer: createUrlSigner(config, s3, systemClock),
     clock: systemClock,
     edgeCache: caches.default,
   };
@@ -32,6 +35,7 @@ export const init = (makeDeps: DepsFactory = defaultDeps) =>
     c.set("s3", deps.s3);
     c.set("clock", deps.clock);
     c.set("edgeCache", deps.edgeCache);
+    c.set("signer", deps.signer);
     c.set("limiter", createRateLimiter(deps.redis, config));
     c.set("actor", null);
     await next();

@@ -1,5 +1,8 @@
-// /api/v1/delivery/hls/{asset_id}/playlist.m3u8: a stream tier's media playlist with every
-// segment URI signed, for playback from the private bucket. Published titles only; no-store.
+// GET /api/v1/delivery/hls/{asset_id}/playlist.m3u8?[path=…&]exp=…&sig=…
+// A stream tier's playlist served by the Worker: its own URL is signed and expires; inside it,
+// segments (and init maps, keys) become signed URLs (S3 or CloudFront) and sub-playlists become
+// signed URLs of this same route, so a master → media → segment chain plays through signed URLs
+// only. Published titles only; no-store.
 import { createRoute } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import * as z from "zod";
@@ -7,27 +10,52 @@ import { mediaAssets } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import { problemResponse } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { signMediaPlaylist } from "../../services/hls";
+import { rewritePlaylist } from "../../services/hls";
+import { playbackUrl, verifyPlayback } from "../../services/playback-urls";
 import { getPublishedTitle } from "../../services/titles";
 
 const route = createRoute({
   method: "get",
   path: "/delivery/hls/{asset_id}/playlist.m3u8",
   tags: ["public: delivery"],
-  summary: "A streamable tier's HLS playlist with signed segment URLs",
-  request: { params: z.object({ asset_id: z.uuid().meta({ param: { name: "asset_id", in: "path" } }) }) },
+  summary: "A signed HLS playlist (the playback_url of /titles/{id}/streams)",
+  request: {
+    params: z.object({ asset_id: z.uuid().meta({ param: { name: "asset_id", in: "path" } }) }),
+    query: z.object({
+      path: z.string().max(500).optional().describe("A sub-playlist, relative to the tier's folder"),
+      exp: z.coerce.number().int().optional(),
+      sig: z.string().max(100).optional(),
+    }),
+  },
   responses: {
-    200: { description: "HLS media playlist", content: { "application/vnd.apple.mpegurl": { schema: z.string() } } },
+    200: { description: "HLS playlist", content: { "application/vnd.apple.mpegurl": { schema: z.string() } } },
+    403: problemResponse("Missing, wrong or expired signature"),
     404: problemResponse("No streamable asset of a published title with that id"),
   },
 });
 
 export const hlsRoutes = createRouter().openapi(route, async (c) => {
   const { asset_id } = c.req.valid("param");
+  const q = c.req.valid("query");
+  const path = q.path ?? "";
+  const secret = c.var.config.ADMIN_JWT_SECRET;
+  const now = Math.floor(c.var.clock.now().getTime() / 1000);
+  const verdict = q.exp === undefined || q.sig === undefined ? "invalid" : await verifyPlayback(secret, asset_id, path, q.exp, q.sig, now);
+  if (verdict !== "ok")
+    throw new AppError("FORBIDDEN", verdict === "expired" ? "This playback URL has expired." : "This playback URL is not validly signed.");
+
   const [a] = await c.var.db.select().from(mediaAssets).where(eq(mediaAssets.id, asset_id)).limit(1);
   if (a?.kind !== "HLS" || !a.isStreamable) throw new AppError("NOT_FOUND", `No stream ${asset_id}.`);
   const t = await getPublishedTitle(c.var.db, a.titleId);
-  const prefix = `hls/${t.id}/`;
-  const body = await signMediaPlaylist(c.var.s3, a.storageKey, prefix, c.var.config.PRESIGN_TTL_MAX_SECONDS);
+  const origin = new URL(c.req.url).origin;
+  const body = await rewritePlaylist({
+    s3: c.var.s3,
+    signer: c.var.signer,
+    baseKey: a.storageKey,
+    path,
+    allowedPrefix: `hls/${t.id}/`,
+    segmentTtl: c.var.config.HLS_SEGMENT_TTL_SECONDS,
+    subPlaylistUrl: (subPath) => playbackUrl(origin, secret, asset_id, subPath, now + c.var.config.HLS_PLAYLIST_TTL_SECONDS),
+  });
   return c.body(body, 200, { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store" });
 });

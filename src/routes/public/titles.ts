@@ -5,6 +5,7 @@ import * as z from "zod";
 import { problemResponse } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { downloadsOf, episodeDownloads, publicAsset, publicAssets, streamsOf, subtitlesOf } from "../../services/catalog-views";
+import { playbackUrl } from "../../services/playback-urls";
 import { getPublishedTitle, getSeasonsWithEpisodes, PUBLIC_SORTS, searchTitles } from "../../services/titles";
 import { json } from "../admin/schemas";
 import { downloadJson, downloadSchema, episodeJson, episodeSchema, seasonJson, seasonSchema, titleJson, titleSchema } from "../views";
@@ -23,7 +24,6 @@ const publicTitleJson = (t: Parameters<typeof titleJson>[0]) => {
   return rest;
 };
 const mediaUrl = (titleId: string, assetId: string) => `/api/v1/titles/${titleId}/media/${assetId}`;
-const playbackUrl = (assetId: string) => `/api/v1/delivery/hls/${assetId}/playlist.m3u8`;
 
 const streamSchema = z
   .object({
@@ -38,7 +38,7 @@ const streamSchema = z
     hdr: z.string(),
     bandwidth: z.number().int().nullable().describe("bits per second"),
     is_default: z.boolean(),
-    playback_url: z.string().describe("A signed HLS playlist (no-store)"),
+    playback_url: z.string().describe("A signed, expiring URL of the tier's HLS playlist"),
   })
   .meta({ id: "Stream" });
 const subtitleSchema = z
@@ -117,7 +117,7 @@ const routes = {
     method: "get",
     path: "/titles/{id}/streams",
     tags,
-    summary: "Stream variants: HLS in 480p, 720p and 1080p",
+    summary: "Stream variants: HLS in 480p, 720p and 1080p, each with a signed playback URL (no-store)",
     request: { params: idOrSlug, query: z.object({ episode_id: z.uuid().optional() }) },
     responses: { 200: json(z.object({ items: z.array(streamSchema) }), "Tiers"), 404: problemResponse("No such published title") },
   }),
@@ -210,9 +210,12 @@ export const publicTitleRoutes = createRouter()
   .openapi(routes.streams, async (c) => {
     const t = await getPublishedTitle(c.var.db, c.req.valid("param").id);
     const items = await streamsOf(c.var.db, t, c.req.valid("query").episode_id);
+    const origin = new URL(c.req.url).origin;
+    const exp = Math.floor(c.var.clock.now().getTime() / 1000) + c.var.config.HLS_PLAYLIST_TTL_SECONDS;
+    const urls = await Promise.all(items.map((a) => playbackUrl(origin, c.var.config.ADMIN_JWT_SECRET, a.id, "", exp)));
     return c.json(
       {
-        items: items.map((a) => ({
+        items: items.map((a, i) => ({
           asset_id: a.id,
           episode_id: a.episodeId,
           tier: a.streamTier ?? 0,
@@ -224,10 +227,11 @@ export const publicTitleRoutes = createRouter()
           hdr: a.hdr,
           bandwidth: a.bitrateKbps === null ? null : a.bitrateKbps * 1000,
           is_default: a.isDefault,
-          playback_url: playbackUrl(a.id),
+          playback_url: urls[i] as string,
         })),
       },
       200,
+      { "cache-control": "no-store" },
     );
   })
   .openapi(routes.subtitles, async (c) => {

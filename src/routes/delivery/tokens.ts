@@ -1,0 +1,47 @@
+// GET /api/v1/delivery/download/{token} (and the seed's /api/v1/admin/delivery/download/{token}):
+// spend a one-time token and go to a fresh signed URL of its file.
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { AppError } from "../../lib/errors";
+import { problemResponse } from "../../lib/openapi";
+import { createRouter } from "../../lib/router";
+import { signDownloads } from "../../services/delivery";
+import { redeemToken } from "../../services/download-tokens";
+
+const params = z.object({
+  token: z
+    .string()
+    .min(1)
+    .max(200)
+    .meta({ param: { name: "token", in: "path" } }),
+});
+const responses = {
+  302: { description: "To a signed URL of the file (no-store)" },
+  404: problemResponse("Not a token"),
+  410: problemResponse("The token was already used or has expired"),
+};
+
+const make = (path: string, summary: string) =>
+  createRoute({ method: "get", path, tags: ["public: delivery"], summary, request: { params }, responses });
+
+const redeem = make("/delivery/download/{token}", "Redeem a one-time download token");
+const legacy = make("/admin/delivery/download/{token}", "Redeem a one-time download token (the seed's path; no admin credentials needed)");
+
+export const tokenRedemptionRoutes = createRouter();
+for (const route of [redeem, legacy]) {
+  tokenRedemptionRoutes.openapi(route, async (c) => {
+    const record = await redeemToken(c.var.redis, c.req.valid("param").token, c.var.clock.now());
+    const signed = await signDownloads(
+      c.var,
+      [{ storageKey: record.storageKey }],
+      c.var.config.PRESIGN_TTL_DEFAULT_SECONDS,
+      () => "token",
+    ).catch((e: unknown) => {
+      // The file was unpublished or removed after the token was made.
+      if (e instanceof AppError && e.code === "NOT_FOUND") throw new AppError("GONE", "The file behind this token is no longer available.");
+      throw e;
+    });
+    c.header("cache-control", "no-store");
+    return c.redirect((signed[0] as { url: string }).url, 302);
+  });
+}

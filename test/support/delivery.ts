@@ -1,0 +1,30 @@
+// Fixtures for delivery tests: a published title with real objects in S3.
+import { newAdmin, signIn } from "./admin";
+import { adminClient, pseudoBytes } from "./admin-client";
+
+export type Created = { asset: { id: string; storage_key: string }; upload: { url: string; headers: Record<string, string> } };
+
+export async function publishedMovieWith(
+  files: { kind: string; filename: string; bytes: Uint8Array<ArrayBuffer>; extra?: Record<string, unknown> }[],
+  publish = true,
+) {
+  const admin = adminClient(await signIn(await newAdmin()));
+  const t = await admin.ok(
+    201,
+    admin.post<{ id: string; slug: string }>("/admin/titles", { kind: "movie", name: `Delivery ${crypto.randomUUID()}` }),
+  );
+  const assets: Created["asset"][] = [];
+  for (const f of files) {
+    const c = await admin.ok(
+      201,
+      admin.post<Created>(`/admin/titles/${t.id}/assets`, { kind: f.kind, filename: f.filename, size_bytes: f.bytes.length, ...f.extra }),
+    );
+    const put = await fetch(c.upload.url, { method: "PUT", body: f.bytes, headers: c.upload.headers });
+    if (put.status !== 200) throw new Error(`upload failed ${put.status}`);
+    assets.push(c.asset);
+  }
+  if (publish) await admin.ok(200, admin.post(`/admin/titles/${t.id}/publish?force=true`));
+  return { admin, title: t, assets };
+}
+
+export { pseudoBytes };
