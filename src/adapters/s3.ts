@@ -166,7 +166,9 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
     secretAccessKey: cfg.AWS_SECRET_ACCESS_KEY,
     region: cfg.AWS_REGION,
   });
-  const presign = (
+  const baseUrl = new URL(base);
+  const basePath = baseUrl.pathname.replace(/\/$/, "");
+  const presign = async (
     key: string,
     method: "GET" | "PUT",
     expiresIn: number,
@@ -175,7 +177,16 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
   ) =>
     // X-Amz-Expires and response-* overrides go into the query before signing; headers given
     // here (content type, SSE) are signed in, so the upload must send them as they are.
-    presigner({ method, url: url(key, query), expiresIn, now: clock.now(), ...(headers ? { headers } : {}) });
+    presigner.sign({
+      method,
+      origin: baseUrl.origin,
+      host: baseUrl.host,
+      path: `${basePath}/${encodeKey(key)}`,
+      query: Object.entries(query),
+      expiresIn,
+      now: clock.now(),
+      ...(headers ? { headers } : {}),
+    });
 
   return {
     bucket: cfg.AWS_BUCKET_NAME,

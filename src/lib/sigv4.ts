@@ -1,7 +1,8 @@
 // SigV4 query signing (presigned URLs) for S3. The signing key is derived once per
-// day/region/service and its CryptoKey kept, so a URL costs one SHA-256 and one HMAC; a plain
-// aws4fetch sign() re-derives and re-imports the key chain and builds a Request for every URL.
-import { toHex, utf8 } from "./crypto/encoding";
+// day/region/service and kept as HMAC pad states, and the hashing is synchronous (lib/sha256),
+// so a URL costs a few SHA-256 block compressions and no URL parsing; a plain aws4fetch sign()
+// re-derives and re-imports the key chain through WebCrypto and builds a Request for every URL.
+import { type HmacKey, hex, hmac, hmacKey, sha256 } from "./sha256";
 
 export interface PresignerCredentials {
   accessKeyId: string;
@@ -23,57 +24,82 @@ export interface PresignInput {
 /** RFC 3986 encoding as SigV4 wants it for query names and values. */
 export const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-const hmac = async (key: CryptoKey, data: string) => new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8(data)));
-const importHmac = (raw: BufferSource) => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+export interface PresignParts {
+  method: "GET" | "PUT" | "HEAD" | "DELETE";
+  /** scheme://host[:port] */
+  origin: string;
+  host: string;
+  /** The request path, already encoded (it is the canonical URI as is). */
+  path: string;
+  /** Extra query parameters (unencoded), e.g. response-content-disposition, partNumber. */
+  query?: [string, string][];
+  expiresIn: number;
+  now: Date;
+  /** Headers the request will carry, signed in (host is always signed). */
+  headers?: Record<string, string>;
+}
+
+function compare(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
 
 export function createSigV4Presigner(creds: PresignerCredentials) {
   const service = creds.service ?? "s3";
-  let cached: { date: string; key: Promise<CryptoKey> } | null = null;
-
-  const signingKey = (date: string): Promise<CryptoKey> => {
-    if (cached?.date === date) return cached.key;
-    const key = (async () => {
-      let k = await hmac(await importHmac(utf8(`AWS4${creds.secretAccessKey}`)), date);
-      for (const part of [creds.region, service, "aws4_request"]) k = await hmac(await importHmac(k), part);
-      return importHmac(k);
-    })();
-    cached = { date, key };
-    key.catch(() => {
-      if (cached?.key === key) cached = null;
-    });
-    return key;
+  // The day's signing key, kept as precomputed HMAC pad states: one derivation per day.
+  let cached: { date: string; key: HmacKey } | null = null;
+  const signingKey = (date: string): HmacKey => {
+    if (cached?.date !== date) {
+      let k = hmac(hmacKey(`AWS4${creds.secretAccessKey}`), date);
+      for (const part of [creds.region, service, "aws4_request"]) k = hmac(hmacKey(k), part);
+      cached = { date, key: hmacKey(k) };
+    }
+    return cached.key;
   };
+  const credentialPrefix = `${creds.accessKeyId}/`;
 
-  return async function presign(input: PresignInput): Promise<string> {
-    const u = new URL(input.url);
-    const amzDate = input.now.toISOString().replace(/[-:]|\.\d{3}/g, "");
+  function sign(p: PresignParts): string {
+    const amzDate = p.now.toISOString().replace(/[-:]|\.\d{3}/g, "");
     const date = amzDate.slice(0, 8);
     const scope = `${date}/${creds.region}/${service}/aws4_request`;
-    const headers: Record<string, string> = { host: u.host };
-    for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v.trim();
-    const signedHeaders = Object.keys(headers).sort().join(";");
-
-    const params: [string, string][] = [...u.searchParams];
-    params.push(
+    let signedHeaders = "host";
+    let canonicalHeaders = `host:${p.host}\n`;
+    if (p.headers) {
+      const h: Record<string, string> = { host: p.host };
+      for (const [k, v] of Object.entries(p.headers)) h[k.toLowerCase()] = v.trim();
+      const names = Object.keys(h).sort();
+      signedHeaders = names.join(";");
+      canonicalHeaders = names.map((k) => `${k}:${h[k]}\n`).join("");
+    }
+    const params: [string, string][] = [
       ["X-Amz-Algorithm", "AWS4-HMAC-SHA256"],
-      ["X-Amz-Credential", `${creds.accessKeyId}/${scope}`],
+      ["X-Amz-Credential", rfc3986(`${credentialPrefix}${scope}`)],
       ["X-Amz-Date", amzDate],
-      ["X-Amz-Expires", String(Math.floor(input.expiresIn))],
-      ["X-Amz-SignedHeaders", signedHeaders],
-    );
-    const query = params
-      .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
-      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-      .map(([k, v]) => `${k}=${v}`)
-      .join("&");
-    const canonicalHeaders = Object.keys(headers)
-      .sort()
-      .map((k) => `${k}:${headers[k]}\n`)
-      .join("");
-    const canonicalRequest = `${input.method}\n${u.pathname}\n${query}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
-    const digest = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(canonicalRequest))));
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${digest}`;
-    const signature = toHex(await hmac(await signingKey(date), stringToSign));
-    return `${u.origin}${u.pathname}?${query}&X-Amz-Signature=${signature}`;
-  };
+      ["X-Amz-Expires", String(Math.floor(p.expiresIn))],
+      ["X-Amz-SignedHeaders", rfc3986(signedHeaders)],
+    ];
+    for (const [k, v] of p.query ?? []) params.push([rfc3986(k), rfc3986(v)]);
+    params.sort(compare);
+    let query = "";
+    for (const [k, v] of params) query += query ? `&${k}=${v}` : `${k}=${v}`;
+    const canonicalRequest = `${p.method}\n${p.path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${hex(sha256(canonicalRequest))}`;
+    return `${p.origin}${p.path}?${query}&X-Amz-Signature=${hex(hmac(signingKey(date), stringToSign))}`;
+  }
+
+  /** Presigns a full URL (its path already encoded); query parameters in it are kept and signed. */
+  async function presign(input: PresignInput): Promise<string> {
+    const u = new URL(input.url);
+    return sign({
+      method: input.method,
+      origin: u.origin,
+      host: u.host,
+      path: u.pathname,
+      // Signature parameters already in the URL are replaced, never signed twice.
+      query: [...u.searchParams].filter(([k]) => !k.startsWith("X-Amz-")),
+      expiresIn: input.expiresIn,
+      now: input.now,
+      ...(input.headers ? { headers: input.headers } : {}),
+    });
+  }
+  return Object.assign(presign, { sign });
 }

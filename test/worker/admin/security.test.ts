@@ -54,3 +54,10 @@ checkAdminRouteSecurity({
   path: `/admin/assets/${A}/finalize`,
   body: () => ({ size_bytes: 1, content_type: "video/mp4", sha256: "a".repeat(64) }),
 });
+
+// Delivery (issue 5).
+checkAdminRouteSecurity({
+  method: "POST",
+  path: "/admin/delivery/download-tokens/batch",
+  body: () => ({ items: [{ storage_key: "originals/x" }], ttl_seconds: 600 }),
+});
