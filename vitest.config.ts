@@ -16,12 +16,37 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { plugins: [workerPool()], test: { name: "worker", include: ["test/worker/**/*.test.ts"], sequence: { groupOrder: 0 } } },
-      { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node", sequence: { groupOrder: 0 } } },
+      {
+        plugins: [workerPool()],
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          sequence: { groupOrder: 0 },
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          sequence: { groupOrder: 0 },
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
       // Stops and starts shared services: runs after the others, one file at a time.
       {
         plugins: [workerPool()],
-        test: { name: "faults", include: ["test/faults/**/*.test.ts"], sequence: { groupOrder: 1 }, fileParallelism: false },
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       },
     ],
   },

@@ -65,6 +65,15 @@ export const envSchema = z
     HLS_PLAYLIST_TTL_SECONDS: intVar(300, 10, 24 * 3600),
     /** How long segment URLs inside a served playlist stay valid (covers a whole viewing). */
     HLS_SEGMENT_TTL_SECONDS: intVar(4 * 3600, 60, 7 * 24 * 3600),
+    /** Where the bundle job service answers (local stack, tests). Unset: the Cloudflare Container binding. */
+    JOB_RUNNER_URL: z.url().optional(),
+    /** How long a rebuilt bundle stays (the bucket's lifecycle expires bundles after 7–30 days). */
+    BUNDLE_TTL_SECONDS: intVar(7 * 24 * 3600, 3600, 30 * 24 * 3600),
+    /** How often the SeasonBundle object checks on its job. */
+    BUNDLE_POLL_INTERVAL_MS: intVar(2000, 50, 60_000),
+    /** First retry delay of a lost or failed job; doubles per attempt. */
+    BUNDLE_RETRY_BASE_MS: intVar(5000, 50, 600_000),
+    BUNDLE_MAX_ATTEMPTS: intVar(4, 1, 10),
     /** Longest lifetime an admin can give a one-time download token. */
     DOWNLOAD_TOKEN_MAX_TTL_SECONDS: intVar(7 * 24 * 3600, 60, 30 * 24 * 3600),
     PUBLIC_API_KEY: optionalString,

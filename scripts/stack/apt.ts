@@ -11,6 +11,9 @@ const needs: { pkg: string; probe: string }[] = [
   { pkg: "swift-account", probe: "/usr/bin/swift-account-server" },
   { pkg: "swift-container", probe: "/usr/bin/swift-container-server" },
   { pkg: "swift-object", probe: "/usr/bin/swift-object-server" },
+  // For the tests' archive checks (unzip -t, Python's zipfile).
+  { pkg: "unzip", probe: "/usr/bin/unzip" },
+  { pkg: "python3", probe: "/usr/bin/python3" },
 ];
 
 export function ensurePackages(): void {

@@ -25,6 +25,7 @@ export const ports = {
   swiftObject: port("MN_SWIFT_OBJECT_PORT", 16010),
   swiftContainer: port("MN_SWIFT_CONTAINER_PORT", 16011),
   swiftAccount: port("MN_SWIFT_ACCOUNT_PORT", 16012),
+  jobService: port("MN_JOB_PORT", 18090),
 } as const;
 
 export const postgres = {
@@ -40,6 +41,8 @@ export const redis = {
   restUrl: `http://${host}:${ports.upstash}`,
   restToken: "moviesnow-dev-upstash-token",
 };
+
+export const jobService = { url: `http://${host}:${ports.jobService}` };
 
 export const s3 = {
   endpoint: `http://${host}:${ports.swiftProxy}`,
@@ -64,6 +67,7 @@ export function workerVars(): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     S3_ENDPOINT: s3.endpoint,
     S3_SSE: "none",
+    JOB_RUNNER_URL: jobService.url,
     ADMIN_JWT_SECRET: "moviesnow-dev-jwt-secret-not-for-production-0001",
     TOTP_ENCRYPTION_KEY: "bW92aWVzbm93LWRldi10b3RwLWtleS0zMi1ieXRlcyE=",
   };

@@ -2,13 +2,20 @@
 // which cannot spawn processes) ask it to stop and start the real services.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { host } from "./config.ts";
-import { stopDaemon } from "./proc.ts";
+import { host, ports } from "./config.ts";
+import { upJobService } from "./index.ts";
+import { portOpen, stopDaemon, waitFor } from "./proc.ts";
 import { upRedis } from "./redis.ts";
 
 const actions: Record<string, () => Promise<unknown>> = {
   "redis/stop": () => stopDaemon("redis"),
   "redis/start": () => upRedis(),
+  // SIGKILL: the job gets no chance to clean up, as when a container is lost.
+  "job/kill": () => stopDaemon("job-service", "SIGKILL"),
+  "job/start": async () => {
+    upJobService();
+    await waitFor("job service", () => portOpen(ports.jobService));
+  },
 };
 
 export async function startControlServer(): Promise<{ url: string; close: () => Promise<void> }> {

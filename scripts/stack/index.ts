@@ -28,16 +28,32 @@ export async function stackUp(opts: { quiet?: boolean } = {}): Promise<void> {
     REDIS_PORT: String(ports.redis),
     UPSTASH_TOKEN: redis.restToken,
   });
+  upJobService();
   await waitFor("neon http adapter", () => portOpen(ports.neonHttp));
+  await waitFor("job service", () => portOpen(ports.jobService));
   await waitFor("upstash adapter", () => portOpen(ports.upstash));
   log(`postgres  ${postgres.url} (Neon HTTP at ${postgres.fetchEndpoint})`);
   log(`redis     ${host}:${ports.redis} (Upstash REST at ${redis.restUrl})`);
   log(`s3        ${s3.endpoint}/${s3.bucket} (access key ${s3.accessKeyId}, region ${s3.region})`);
 }
 
+/** The container job as a Node process, with the stack's S3 settings (no database access). */
+export function upJobService(): void {
+  startAdapter("job-service", "../../container/src/server.ts", {
+    PORT: String(ports.jobService),
+    HOST: host,
+    AWS_BUCKET_NAME: s3.bucket,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_ENDPOINT: s3.endpoint,
+    S3_SSE: "none",
+  });
+}
+
 export async function stackDown(): Promise<string[]> {
   const stopped: string[] = [];
-  for (const n of ["neon-adapter", "upstash-adapter"]) if (await stopDaemon(n)) stopped.push(n);
+  for (const n of ["job-service", "neon-adapter", "upstash-adapter"]) if (await stopDaemon(n)) stopped.push(n);
   stopped.push(...(await downSwift()));
   if (await downRedis()) stopped.push("redis");
   if (await downPostgres()) stopped.push("postgres");
@@ -55,6 +71,7 @@ export async function stackStatus(): Promise<Record<string, { pid?: number; port
     ["swift-object", readPid("swift-object"), ports.swiftObject],
     ["swift-container", readPid("swift-container"), ports.swiftContainer],
     ["swift-account", readPid("swift-account"), ports.swiftAccount],
+    ["job-service", readPid("job-service"), ports.jobService],
   ];
   const out: Record<string, { pid?: number; port: number; up: boolean }> = {};
   for (const [name, pid, port] of entries) {

@@ -78,6 +78,8 @@ export interface ObjectStore {
   completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<{ etag: string | null }>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  /** Multipart uploads still open under a prefix (to clean up after a killed job). */
+  listMultipartUploads(prefix: string): Promise<{ key: string; uploadId: string }[]>;
   presignGet(key: string, opts: PresignGetOptions): Promise<string>;
   presignPut(key: string, opts: PresignPutOptions): Promise<PresignedUpload>;
   /** HEAD on the bucket: proves the endpoint answers and the credentials are accepted. */
@@ -324,6 +326,16 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
         marker = tag(xml, "IsTruncated") === "true" ? tag(xml, "NextPartNumberMarker") : null;
       }
       return parts;
+    },
+
+    async listMultipartUploads(prefix) {
+      const u = new URL(`${base}/`);
+      u.searchParams.set("uploads", "");
+      u.searchParams.set("prefix", prefix);
+      const res = await send(u.toString());
+      if (!res.ok) return fail(res, `ListMultipartUploads ${prefix}`);
+      const xml = await res.text();
+      return blocks(xml, "Upload").map((b) => ({ key: tag(b, "Key") ?? "", uploadId: tag(b, "UploadId") ?? "" }));
     },
 
     presignGet(key, opts) {

@@ -1,0 +1,196 @@
+// The job service: POST /jobs, GET /jobs, GET|DELETE /jobs/{id}, GET /healthz, GET /metrics.
+// Locally and in tests it runs as a Node process; in production as a Cloudflare Container.
+// A job id is run once: posting the same id again answers the job as it stands.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import * as z from "zod";
+import { type JobServiceConfig, loadConfig } from "./config.ts";
+import { type BundleResult, type Progress, runBundle } from "./jobs/bundle.ts";
+import { type ChecksumResult, runChecksum } from "./jobs/checksum.ts";
+
+const itemSchema = z.object({
+  source_key: z.string().min(1),
+  name: z.string().min(1).max(500),
+  size: z.number().int().min(0),
+  crc32: z.number().int().min(0).max(0xffffffff).nullable(),
+  mtime: z.iso.datetime({ offset: true }),
+});
+const jobSchema = z.discriminatedUnion("type", [
+  z.object({
+    id: z.string().regex(/^[\w.:-]{1,200}$/),
+    type: z.literal("bundle"),
+    zip_key: z.string().min(1),
+    manifest_key: z.string().min(1),
+    title_id: z.string(),
+    season_number: z.number().int().min(0),
+    items: z.array(itemSchema).min(1).max(10_000),
+  }),
+  z.object({ id: z.string().regex(/^[\w.:-]{1,200}$/), type: z.literal("checksum"), key: z.string().min(1) }),
+]);
+type JobRequest = z.infer<typeof jobSchema>;
+
+export interface Job {
+  id: string;
+  type: JobRequest["type"];
+  state: "running" | "succeeded" | "failed" | "cancelled";
+  progress: Progress | { bytes_done: number; bytes_total: number } | null;
+  result: BundleResult | ChecksumResult | null;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Record<string, unknown>) => void = () => {}) {
+  const jobs = new Map<string, Job>();
+  const controllers = new Map<string, AbortController>();
+  const running = new Set<Promise<void>>();
+  const counters = { started: 0, succeeded: 0, failed: 0, cancelled: 0, bytes: 0 };
+  const startedAt = Date.now();
+
+  function start(req: JobRequest): { job: Job; created: boolean } {
+    const existing = jobs.get(req.id);
+    if (existing) return { job: existing, created: false };
+    const job: Job = {
+      id: req.id,
+      type: req.type,
+      state: "running",
+      progress: null,
+      result: null,
+      error: null,
+      started_at: new Date().toISOString(),
+      finished_at: null,
+    };
+    jobs.set(req.id, job);
+    const ctl = new AbortController();
+    controllers.set(req.id, ctl);
+    counters.started += 1;
+    log("job started", { id: req.id, type: req.type });
+    const work =
+      req.type === "bundle"
+        ? runBundle(cfg, req, (p) => (job.progress = { ...p }), ctl.signal)
+        : runChecksum(cfg, req.key, (done, total) => (job.progress = { bytes_done: done, bytes_total: total }), ctl.signal);
+    const p = work
+      .then((result) => {
+        job.result = result;
+        job.state = "succeeded";
+        counters.succeeded += 1;
+        counters.bytes += "size" in result ? result.size : 0;
+        log("job succeeded", { id: req.id });
+      })
+      .catch((e: unknown) => {
+        job.state = ctl.signal.aborted ? "cancelled" : "failed";
+        job.error = (e as Error).message;
+        if (job.state === "cancelled") counters.cancelled += 1;
+        else counters.failed += 1;
+        log("job failed", { id: req.id, error: job.error });
+      })
+      .finally(() => {
+        job.finished_at = new Date().toISOString();
+        controllers.delete(req.id);
+        running.delete(p);
+      });
+    running.add(p);
+    return { job, created: true };
+  }
+
+  const metrics = () =>
+    [
+      "# HELP moviesnow_jobs_started_total Jobs started.",
+      "# TYPE moviesnow_jobs_started_total counter",
+      `moviesnow_jobs_started_total ${counters.started}`,
+      "# HELP moviesnow_jobs_finished_total Jobs finished, by outcome.",
+      "# TYPE moviesnow_jobs_finished_total counter",
+      `moviesnow_jobs_finished_total{outcome="succeeded"} ${counters.succeeded}`,
+      `moviesnow_jobs_finished_total{outcome="failed"} ${counters.failed}`,
+      `moviesnow_jobs_finished_total{outcome="cancelled"} ${counters.cancelled}`,
+      "# HELP moviesnow_jobs_running Jobs running now.",
+      "# TYPE moviesnow_jobs_running gauge",
+      `moviesnow_jobs_running ${controllers.size}`,
+      "# HELP moviesnow_bundle_bytes_written_total Bytes of finished bundles.",
+      "# TYPE moviesnow_bundle_bytes_written_total counter",
+      `moviesnow_bundle_bytes_written_total ${counters.bytes}`,
+      "# HELP moviesnow_process_resident_memory_bytes Resident set size.",
+      "# TYPE moviesnow_process_resident_memory_bytes gauge",
+      `moviesnow_process_resident_memory_bytes ${process.memoryUsage().rss}`,
+      "# HELP moviesnow_uptime_seconds Seconds since start.",
+      "# TYPE moviesnow_uptime_seconds gauge",
+      `moviesnow_uptime_seconds ${Math.floor((Date.now() - startedAt) / 1000)}`,
+      "",
+    ].join("\n");
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? "/", "http://x");
+    const jobId = url.pathname.match(/^\/jobs\/([^/]+)$/)?.[1];
+    if (req.method === "GET" && url.pathname === "/healthz") return send(200, { ok: true, running: controllers.size });
+    if (req.method === "GET" && url.pathname === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(metrics());
+      return;
+    }
+    if (req.method === "GET" && url.pathname === "/jobs") return send(200, { items: [...jobs.values()] });
+    if (req.method === "POST" && url.pathname === "/jobs") {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        return send(400, { error: "body is not JSON" });
+      }
+      const r = jobSchema.safeParse(parsed);
+      if (!r.success)
+        return send(400, { error: "invalid job", issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+      const { job, created } = start(r.data);
+      return send(created ? 202 : 200, job);
+    }
+    if (jobId && req.method === "GET") {
+      const job = jobs.get(decodeURIComponent(jobId));
+      return job ? send(200, job) : send(404, { error: "no such job" });
+    }
+    if (jobId && req.method === "DELETE") {
+      const id = decodeURIComponent(jobId);
+      const job = jobs.get(id);
+      if (!job) return send(404, { error: "no such job" });
+      controllers.get(id)?.abort();
+      return send(202, job);
+    }
+    return send(404, { error: "not found" });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: (e as Error).message }));
+    });
+  });
+
+  return {
+    server,
+    jobs,
+    listen: () => new Promise<void>((r) => server.listen(cfg.port, cfg.host, () => r())),
+    /** Cancels every running job (their uploads are aborted) and stops. */
+    async shutdown(): Promise<void> {
+      for (const c of controllers.values()) c.abort();
+      await Promise.allSettled(running);
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const cfg = loadConfig();
+  const log = (msg: string, f: Record<string, unknown> = {}) => console.log(JSON.stringify({ ts: new Date().toISOString(), msg, ...f }));
+  const svc = createJobService(cfg, log);
+  await svc.listen();
+  log("job service listening", { port: cfg.port });
+  const stop = async (signal: string) => {
+    log("shutting down", { signal });
+    await svc.shutdown();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,200 @@
+// ZIP layout for season bundles: STORE entries, ZIP64 records whenever a size, offset or count
+// needs them, UTF-8 names, DOS timestamps from each entry's own time. Pure: given the same
+// entries it produces the same bytes, and it knows the total length and every header's and
+// member's offset before a byte is written. CRC-32 and size of each member are known up front,
+// so there are no data descriptors. (fflate's Zip writer has no ZIP64: fflate issue #81.)
+export interface ZipEntry {
+  /** Path inside the archive, UTF-8. */
+  name: string;
+  size: number;
+  crc32: number;
+  mtime: Date;
+}
+
+export interface ZipMember extends ZipEntry {
+  /** Where the local header starts. */
+  headerOffset: number;
+  /** Where the member's bytes start (right after its local header). */
+  dataOffset: number;
+  localHeader: Uint8Array;
+}
+
+export interface ZipLayout {
+  members: ZipMember[];
+  /** Central directory plus the (ZIP64) end records: the archive's tail. */
+  tail: Uint8Array;
+  tailOffset: number;
+  totalSize: number;
+  zip64: boolean;
+}
+
+const U32 = 0xffffffff;
+const U16 = 0xffff;
+const VERSION_ZIP64 = 45;
+const VERSION_DEFAULT = 20;
+const VERSION_MADE_BY = (3 << 8) | VERSION_ZIP64; // Unix, spec 4.5
+const FLAG_UTF8 = 0x0800;
+const EXTERNAL_ATTR = (0o100644 << 16) >>> 0; // regular file, rw-r--r--
+
+class Writer {
+  private readonly buf: Uint8Array;
+  private readonly view: DataView;
+  private pos = 0;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+  }
+  u16(v: number) {
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+  u32(v: number) {
+    this.view.setUint32(this.pos, v >>> 0, true);
+    this.pos += 4;
+  }
+  u64(v: number) {
+    this.view.setUint32(this.pos, v % 2 ** 32, true);
+    this.view.setUint32(this.pos + 4, Math.floor(v / 2 ** 32), true);
+    this.pos += 8;
+  }
+  bytes(b: Uint8Array) {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  done(): Uint8Array {
+    if (this.pos !== this.buf.length) throw new Error(`zip writer: wrote ${this.pos} of ${this.buf.length} bytes`);
+    return this.buf;
+  }
+}
+
+/** MS-DOS date and time (2-second resolution, years 1980–2107), from the UTC fields. */
+export function dosDateTime(d: Date): { date: number; time: number } {
+  const y = Math.min(Math.max(d.getUTCFullYear(), 1980), 2107);
+  const clamped = y !== d.getUTCFullYear();
+  const date = ((y - 1980) << 9) | ((clamped ? 1 : d.getUTCMonth() + 1) << 5) | (clamped ? 1 : d.getUTCDate());
+  const time = clamped ? 0 : (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | Math.floor(d.getUTCSeconds() / 2);
+  return { date, time };
+}
+
+const enc = new TextEncoder();
+
+function validate(entries: ZipEntry[]): Uint8Array[] {
+  const seen = new Set<string>();
+  return entries.map((e) => {
+    if (!e.name || e.name.startsWith("/") || e.name.split("/").includes(".."))
+      throw new TypeError(`bad member name ${JSON.stringify(e.name)}`);
+    if (seen.has(e.name)) throw new TypeError(`duplicate member name ${JSON.stringify(e.name)}`);
+    seen.add(e.name);
+    if (!Number.isSafeInteger(e.size) || e.size < 0) throw new TypeError(`bad size for ${e.name}`);
+    if (!Number.isInteger(e.crc32) || e.crc32 < 0 || e.crc32 > U32) throw new TypeError(`bad crc32 for ${e.name}`);
+    const name = enc.encode(e.name);
+    if (name.length > U16) throw new TypeError(`name too long: ${e.name}`);
+    return name;
+  });
+}
+
+export function planZip(entries: ZipEntry[]): ZipLayout {
+  const names = validate(entries);
+  const members: ZipMember[] = [];
+  let offset = 0;
+  entries.forEach((e, i) => {
+    const name = names[i] as Uint8Array;
+    // In a local header ZIP64 extra carries both sizes; needed when the size doesn't fit.
+    const big = e.size >= U32;
+    const extraLen = big ? 20 : 0;
+    const { date, time } = dosDateTime(e.mtime);
+    const w = new Writer(30 + name.length + extraLen);
+    w.u32(0x04034b50);
+    w.u16(big ? VERSION_ZIP64 : VERSION_DEFAULT);
+    w.u16(FLAG_UTF8);
+    w.u16(0); // STORE
+    w.u16(time);
+    w.u16(date);
+    w.u32(e.crc32);
+    w.u32(big ? U32 : e.size);
+    w.u32(big ? U32 : e.size);
+    w.u16(name.length);
+    w.u16(extraLen);
+    w.bytes(name);
+    if (big) {
+      w.u16(0x0001);
+      w.u16(16);
+      w.u64(e.size);
+      w.u64(e.size);
+    }
+    const localHeader = w.done();
+    members.push({ ...e, headerOffset: offset, dataOffset: offset + localHeader.length, localHeader });
+    offset += localHeader.length + e.size;
+  });
+
+  const cdOffset = offset;
+  const central: Uint8Array[] = members.map((m, i) => {
+    const name = names[i] as Uint8Array;
+    const bigSize = m.size >= U32;
+    const bigOffset = m.headerOffset >= U32;
+    const extraLen = bigSize || bigOffset ? 4 + (bigSize ? 16 : 0) + (bigOffset ? 8 : 0) : 0;
+    const { date, time } = dosDateTime(m.mtime);
+    const w = new Writer(46 + name.length + extraLen);
+    w.u32(0x02014b50);
+    w.u16(VERSION_MADE_BY);
+    w.u16(bigSize || bigOffset ? VERSION_ZIP64 : VERSION_DEFAULT);
+    w.u16(FLAG_UTF8);
+    w.u16(0);
+    w.u16(time);
+    w.u16(date);
+    w.u32(m.crc32);
+    w.u32(bigSize ? U32 : m.size);
+    w.u32(bigSize ? U32 : m.size);
+    w.u16(name.length);
+    w.u16(extraLen);
+    w.u16(0); // comment
+    w.u16(0); // disk
+    w.u16(0); // internal attributes
+    w.u32(EXTERNAL_ATTR);
+    w.u32(bigOffset ? U32 : m.headerOffset);
+    w.bytes(name);
+    if (extraLen) {
+      w.u16(0x0001);
+      w.u16(extraLen - 4);
+      if (bigSize) {
+        w.u64(m.size);
+        w.u64(m.size);
+      }
+      if (bigOffset) w.u64(m.headerOffset);
+    }
+    return w.done();
+  });
+  const cdSize = central.reduce((n, b) => n + b.length, 0);
+  const zip64 = members.length >= U16 || cdOffset >= U32 || cdSize >= U32 || members.some((m) => m.size >= U32 || m.headerOffset >= U32);
+
+  const endLen = (zip64 ? 56 + 20 : 0) + 22;
+  const w = new Writer(cdSize + endLen);
+  for (const c of central) w.bytes(c);
+  if (zip64) {
+    const eocd64Offset = cdOffset + cdSize;
+    w.u32(0x06064b50);
+    w.u64(44);
+    w.u16(VERSION_MADE_BY);
+    w.u16(VERSION_ZIP64);
+    w.u32(0);
+    w.u32(0);
+    w.u64(members.length);
+    w.u64(members.length);
+    w.u64(cdSize);
+    w.u64(cdOffset);
+    w.u32(0x07064b50);
+    w.u32(0);
+    w.u64(eocd64Offset);
+    w.u32(1);
+  }
+  w.u32(0x06054b50);
+  w.u16(0);
+  w.u16(0);
+  w.u16(members.length >= U16 ? U16 : members.length);
+  w.u16(members.length >= U16 ? U16 : members.length);
+  w.u32(cdSize >= U32 ? U32 : cdSize);
+  w.u32(zip64 ? U32 : cdOffset);
+  w.u16(0);
+  const tail = w.done();
+  return { members, tail, tailOffset: cdOffset, totalSize: cdOffset + tail.length, zip64 };
+}
