@@ -18,12 +18,15 @@ import { adminAccountRoutes } from "./routes/admin/admins";
 import { adminAssetRoutes } from "./routes/admin/assets";
 import { auditLogRoutes } from "./routes/admin/audit-logs";
 import { adminAuthRoutes } from "./routes/admin/auth";
+import { adminBundleRoutes } from "./routes/admin/bundles";
 import { downloadTokenRoutes } from "./routes/admin/download-tokens";
 import { adminEpisodeRoutes } from "./routes/admin/episodes";
 import { adminTitleRoutes } from "./routes/admin/titles";
+import { bundleDeliveryRoutes } from "./routes/delivery/bundles";
 import { downloadRoutes } from "./routes/delivery/downloads";
 import { hlsRoutes } from "./routes/delivery/hls";
 import { tokenRedemptionRoutes } from "./routes/delivery/tokens";
+import { publicBundleRoutes } from "./routes/public/bundles";
 import { publicTitleRoutes } from "./routes/public/titles";
 import { healthRoutes } from "./routes/system/health";
 import type { AppEnv, DepsFactory } from "./types";
@@ -63,10 +66,14 @@ export function createApp(opts: AppOptions = {}) {
   app.use(`${ADMIN}/delivery/download/*`, rateLimit("public"));
   app.use(`${API_PREFIX}/delivery/download-url`, rateLimit("presign"));
   app.use(`${API_PREFIX}/delivery/batch-download-urls`, rateLimit("presign"));
+  app.use(`${API_PREFIX}/delivery/bundle-url`, rateLimit("presign"));
   // Public catalog reads: ETag/304 and the edge cache keyed by the catalog version.
   app.use(`${API_PREFIX}/titles`, catalogCache);
   // Not the ones that hand out signed URLs (no-store).
-  app.use(`${API_PREFIX}/titles/*`, except([`${API_PREFIX}/titles/*/media/*`, `${API_PREFIX}/titles/*/streams`], catalogCache));
+  app.use(
+    `${API_PREFIX}/titles/*`,
+    except([`${API_PREFIX}/titles/*/media/*`, `${API_PREFIX}/titles/*/streams`, `${API_PREFIX}/titles/*/bundles/*/manifest`], catalogCache),
+  );
 
   app.route(API_PREFIX, healthRoutes);
   app.route(API_PREFIX, adminAuthRoutes);
@@ -80,6 +87,9 @@ export function createApp(opts: AppOptions = {}) {
   app.route(API_PREFIX, downloadRoutes);
   app.route(API_PREFIX, tokenRedemptionRoutes);
   app.route(API_PREFIX, downloadTokenRoutes);
+  app.route(API_PREFIX, adminBundleRoutes);
+  app.route(API_PREFIX, publicBundleRoutes);
+  app.route(API_PREFIX, bundleDeliveryRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminSession", {
     type: "http",

@@ -1,35 +1,265 @@
-// SeasonBundle: the single writer of one season's bundle rebuild state (one object per
-// title+season, reached by idFromName). State lives in the object's SQLite storage.
+// SeasonBundle: the single writer of one season's bundle rebuild (one object per title+season,
+// reached by idFromName). State lives in the object's SQLite storage:
+//   idle → queued → building → ready | failed
+// Requests while queued/building join the build; BUNDLE_REBUILD_COOLDOWN_SECONDS separates
+// rebuilds (force bypasses it); alarms start and follow the job, retrying a lost or failed job
+// with backoff a bounded number of times. The bundles row is written only after the job has
+// finished the ZIP and its manifest.
 import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
+import { createDb } from "../adapters/db";
+import { createRedis } from "../adapters/redis";
+import { createS3 } from "../adapters/s3";
+import { parseEnv } from "../env";
+import { keys } from "../lib/storage-keys";
+import { activeBundle, planSeason, recordBuiltBundle } from "../services/bundles";
+import { bumpCatalogVersion } from "../services/catalog-version";
+import { createHttpJobRunner, type JobRunner, type JobStatus, RunnerUnavailable } from "./job-runner";
 
 export const bundleStates = ["idle", "queued", "building", "ready", "failed"] as const;
 export type BundleState = (typeof bundleStates)[number];
 
 export const seasonRefSchema = z.object({ titleId: z.uuid(), seasonNumber: z.number().int().min(0).max(9999) });
 export type SeasonRef = z.infer<typeof seasonRefSchema>;
+const requestSchema = z.object({ force: z.boolean().default(false), requestedBy: z.string().max(400).default("anonymous") });
 
 export interface SeasonBundleStatus {
   state: BundleState;
+  titleId: string | null;
+  seasonNumber: number | null;
+  attempt: number;
+  progress: JobStatus["progress"];
+  error: string | null;
+  bundleId: string | null;
+  lastBuiltAt: string | null;
+  cooldownUntil: string | null;
   updatedAt: string | null;
 }
+
+export interface RequestOutcome {
+  status: SeasonBundleStatus;
+  /** A build was started (false: joined one, the bundle is ready, or the cooldown refused it). */
+  started: boolean;
+  /** Set when the cooldown refused a rebuild: seconds until one may start. */
+  retryAfter?: number;
+}
+
+interface Row {
+  state: string;
+  title_id: string | null;
+  season_number: number | null;
+  build_no: number;
+  attempt: number;
+  job_id: string | null;
+  progress: string | null;
+  error: string | null;
+  bundle_id: string | null;
+  last_built_at: number | null;
+  poll_failures: number;
+  requested_by: string | null;
+  updated_at: number | null;
+}
+
+/** Polls in a row the runner may be unreachable before the job counts as lost. */
+const MAX_POLL_FAILURES = 3;
 
 export class SeasonBundle extends DurableObject<CloudflareBindings> {
   constructor(ctx: DurableObjectState, env: CloudflareBindings) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      this.ctx.storage.sql.exec(
-        "CREATE TABLE IF NOT EXISTS bundle_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL, updated_at TEXT NOT NULL)",
-      );
+      this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS bundle_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        state TEXT NOT NULL, title_id TEXT, season_number INTEGER,
+        build_no INTEGER NOT NULL DEFAULT 0, attempt INTEGER NOT NULL DEFAULT 0, job_id TEXT,
+        progress TEXT, error TEXT, bundle_id TEXT, last_built_at INTEGER,
+        poll_failures INTEGER NOT NULL DEFAULT 0, requested_by TEXT, updated_at INTEGER)`);
+      this.ctx.storage.sql.exec("INSERT OR IGNORE INTO bundle_state (id, state) VALUES (1, 'idle')");
     });
   }
 
-  async status(): Promise<SeasonBundleStatus> {
-    const row = this.ctx.storage.sql
-      .exec<{ state: string; updated_at: string }>("SELECT state, updated_at FROM bundle_state WHERE id = 1")
-      .toArray()[0];
-    if (!row) return { state: "idle", updatedAt: null };
-    return { state: z.enum(bundleStates).parse(row.state), updatedAt: row.updated_at };
+  private get config() {
+    return parseEnv(this.env);
+  }
+
+  private row(): Row {
+    return this.ctx.storage.sql
+      .exec<Row & Record<string, SqlStorageValue>>("SELECT * FROM bundle_state WHERE id = 1")
+      .one() as unknown as Row;
+  }
+
+  private save(patch: Partial<Row>): void {
+    const entries = Object.entries({ ...patch, updated_at: Date.now() });
+    this.ctx.storage.sql.exec(
+      `UPDATE bundle_state SET ${entries.map(([k]) => `${k} = ?`).join(", ")} WHERE id = 1`,
+      ...entries.map(([, v]) => v as SqlStorageValue),
+    );
+  }
+
+  private runner(): JobRunner {
+    const url = this.config.JOB_RUNNER_URL;
+    if (url) return createHttpJobRunner(url);
+    const ns = (this.env as unknown as { BUNDLE_JOBS?: DurableObjectNamespace }).BUNDLE_JOBS;
+    if (!ns) throw new RunnerUnavailable("no job runner: set JOB_RUNNER_URL or bind BUNDLE_JOBS (a Cloudflare Container)");
+    const stub = ns.get(ns.idFromName("bundle-jobs"));
+    return createHttpJobRunner("http://bundle-jobs", (req) => stub.fetch(req));
+  }
+
+  private view(r: Row = this.row()): SeasonBundleStatus {
+    const cooldownMs = this.config.BUNDLE_REBUILD_COOLDOWN_SECONDS * 1000;
+    const until = r.last_built_at ? r.last_built_at + cooldownMs : null;
+    return {
+      state: z.enum(bundleStates).parse(r.state),
+      titleId: r.title_id,
+      seasonNumber: r.season_number,
+      attempt: r.attempt,
+      progress: r.progress ? (JSON.parse(r.progress) as JobStatus["progress"]) : null,
+      error: r.error,
+      bundleId: r.bundle_id,
+      lastBuiltAt: r.last_built_at ? new Date(r.last_built_at).toISOString() : null,
+      cooldownUntil: until && until > Date.now() ? new Date(until).toISOString() : null,
+      updatedAt: r.updated_at ? new Date(r.updated_at).toISOString() : null,
+    };
+  }
+
+  async status(ref: SeasonRef): Promise<SeasonBundleStatus> {
+    seasonRefSchema.parse(ref);
+    return this.view();
+  }
+
+  /** Asks for the season's bundle: joins a running build, or starts one unless the cooldown forbids it. */
+  async request(ref: SeasonRef, options: { force?: boolean; requestedBy?: string } = {}): Promise<RequestOutcome> {
+    const { titleId, seasonNumber } = seasonRefSchema.parse(ref);
+    const opts = requestSchema.parse(options);
+    const r = this.row();
+    if (r.title_id && (r.title_id !== titleId || r.season_number !== seasonNumber))
+      throw new Error("this object belongs to another season");
+    if (r.state === "queued" || r.state === "building") return { status: this.view(r), started: false };
+    if (!opts.force) {
+      const db = createDb(this.config).db;
+      const active = await activeBundle(db, titleId, seasonNumber, new Date());
+      // State may have moved while we awaited: re-read before deciding.
+      const now = this.row();
+      if (now.state === "queued" || now.state === "building") return { status: this.view(now), started: false };
+      if (active) {
+        if (now.state !== "ready" || now.bundle_id !== active.id)
+          this.save({ state: "ready", bundle_id: active.id, error: null, title_id: titleId, season_number: seasonNumber });
+        return { status: this.view(), started: false };
+      }
+      const until = now.last_built_at ? now.last_built_at + this.config.BUNDLE_REBUILD_COOLDOWN_SECONDS * 1000 : 0;
+      if (until > Date.now()) return { status: this.view(now), started: false, retryAfter: Math.ceil((until - Date.now()) / 1000) };
+    }
+    const latest = this.row();
+    if (latest.state === "queued" || latest.state === "building") return { status: this.view(latest), started: false };
+    this.save({
+      state: "queued",
+      title_id: titleId,
+      season_number: seasonNumber,
+      build_no: latest.build_no + 1,
+      attempt: 1,
+      job_id: null,
+      progress: null,
+      error: null,
+      poll_failures: 0,
+      requested_by: opts.requestedBy,
+    });
+    await this.ctx.storage.setAlarm(Date.now());
+    return { status: this.view(), started: true };
+  }
+
+  override async alarm(): Promise<void> {
+    const r = this.row();
+    if (r.state === "queued") await this.startJob(r);
+    else if (r.state === "building") await this.followJob(r);
+  }
+
+  private jobId(r: Row): string {
+    return `bundle-${r.title_id}-S${r.season_number}-b${r.build_no}-a${r.attempt}`;
+  }
+
+  private async startJob(r: Row): Promise<void> {
+    const cfg = this.config;
+    const titleId = r.title_id as string;
+    const season = r.season_number as number;
+    try {
+      const db = createDb(cfg).db;
+      const plan = await planSeason(db, titleId, season);
+      if (plan.items.length === 0) return this.fail("The season has no episode with an uploaded downloadable file.");
+      const zipKey = keys.bundle(titleId, season);
+      // A job killed mid-way leaves its multipart upload open: clear them before starting again.
+      const s3 = createS3(cfg);
+      for (const u of await s3.listMultipartUploads(zipKey)) await s3.abortMultipart(u.key, u.uploadId).catch(() => undefined);
+      const id = this.jobId(r);
+      await this.runner().start({
+        id,
+        type: "bundle",
+        zip_key: zipKey,
+        manifest_key: keys.bundleManifest(titleId, season),
+        title_id: titleId,
+        season_number: season,
+        items: plan.items,
+      });
+      this.save({ state: "building", job_id: id, poll_failures: 0, progress: null });
+      await this.ctx.storage.setAlarm(Date.now() + cfg.BUNDLE_POLL_INTERVAL_MS);
+    } catch (e) {
+      await this.retryOrFail(r, (e as Error).message);
+    }
+  }
+
+  private async followJob(r: Row): Promise<void> {
+    const cfg = this.config;
+    let job: JobStatus | null;
+    try {
+      job = await this.runner().status(r.job_id as string);
+    } catch (e) {
+      const failures = r.poll_failures + 1;
+      if (failures >= MAX_POLL_FAILURES) return this.retryOrFail(r, `lost the job: ${(e as Error).message}`);
+      this.save({ poll_failures: failures });
+      await this.ctx.storage.setAlarm(Date.now() + cfg.BUNDLE_POLL_INTERVAL_MS);
+      return;
+    }
+    if (!job) return this.retryOrFail(r, "the job service no longer knows the job (its container was lost)");
+    if (job.state === "running") {
+      this.save({ progress: JSON.stringify(job.progress), poll_failures: 0 });
+      await this.ctx.storage.setAlarm(Date.now() + cfg.BUNDLE_POLL_INTERVAL_MS);
+      return;
+    }
+    if (job.state !== "succeeded" || !job.result) return this.retryOrFail(r, job.error ?? `job ${job.state}`);
+    try {
+      const db = createDb(cfg).db;
+      const bundle = await recordBuiltBundle(
+        db,
+        {
+          titleId: r.title_id as string,
+          season: r.season_number as number,
+          zipKey: job.result.zip_key,
+          manifestKey: job.result.manifest_key,
+          size: job.result.size,
+          sha256: job.result.sha256,
+          itemCount: job.result.item_count,
+          expiresAt: new Date(Date.now() + cfg.BUNDLE_TTL_SECONDS * 1000),
+          createdBy: r.requested_by ?? "rebuild",
+        },
+        { actor: null, requestId: job.id, ip: null },
+      );
+      this.save({ state: "ready", bundle_id: bundle.id, last_built_at: Date.now(), error: null, progress: JSON.stringify(job.progress) });
+      await bumpCatalogVersion(createRedis(cfg)).catch(() => undefined);
+    } catch (e) {
+      // The archive is there; recording it failed (database down): try the recording again.
+      this.save({ error: `recording the bundle failed: ${(e as Error).message}` });
+      await this.ctx.storage.setAlarm(Date.now() + cfg.BUNDLE_RETRY_BASE_MS);
+    }
+  }
+
+  private async retryOrFail(r: Row, reason: string): Promise<void> {
+    const cfg = this.config;
+    if (r.attempt >= cfg.BUNDLE_MAX_ATTEMPTS) return this.fail(`gave up after ${r.attempt} attempt(s): ${reason}`);
+    const delay = cfg.BUNDLE_RETRY_BASE_MS * 2 ** (r.attempt - 1);
+    this.save({ state: "queued", attempt: r.attempt + 1, job_id: null, error: reason, poll_failures: 0 });
+    await this.ctx.storage.setAlarm(Date.now() + delay);
+  }
+
+  private fail(reason: string): void {
+    this.save({ state: "failed", error: reason, job_id: null, last_built_at: Date.now() });
   }
 }
 

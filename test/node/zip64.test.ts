@@ -11,7 +11,7 @@ import { planZip, type ZipEntry } from "../../src/lib/zip64.ts";
 const dir = mkdtempSync(join(tmpdir(), "mn-zip-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-export function checkWithTools(file: string): void {
+function checkWithTools(file: string): void {
   const unzip = spawnSync("unzip", ["-tq", file], { encoding: "utf8" });
   expect(unzip.status, unzip.stdout + unzip.stderr).toBe(0);
   const py = spawnSync(

@@ -15,5 +15,8 @@ export function testWorkerVars(): Record<string, string> {
     CLOUDFRONT_DOMAIN: "",
     CLOUDFRONT_KEY_PAIR_ID: "",
     CLOUDFRONT_PRIVATE_KEY: "",
+    // Bundle builds followed and retried quickly, so tests don't wait on production pacing.
+    BUNDLE_POLL_INTERVAL_MS: "150",
+    BUNDLE_RETRY_BASE_MS: "500",
   };
 }

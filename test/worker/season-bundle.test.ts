@@ -6,7 +6,7 @@ describe("SeasonBundle Durable Object", () => {
   it("is reached by title+season through the typed client and starts idle", async () => {
     const ref = { titleId: crypto.randomUUID(), seasonNumber: 1 };
     const stub = seasonBundleStub(env.SEASON_BUNDLE, ref);
-    expect(await stub.status()).toEqual({ state: "idle", updatedAt: null });
+    expect(await stub.status(ref)).toMatchObject({ state: "idle", attempt: 0, bundleId: null });
     // The same title+season names the same object; another season another one.
     expect(seasonBundleStub(env.SEASON_BUNDLE, ref).id.equals(stub.id)).toBe(true);
     expect(seasonBundleStub(env.SEASON_BUNDLE, { ...ref, seasonNumber: 2 }).id.equals(stub.id)).toBe(false);

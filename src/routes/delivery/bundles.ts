@@ -1,0 +1,195 @@
+// /api/v1/delivery/bundle-url, /request-bundle and /bundle-status: a season's ZIP, rebuilt on
+// demand when missing or expired (seed: "On-Demand Bundle Rebuild").
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import * as z from "zod";
+import { attachmentDisposition } from "../../lib/content-disposition";
+import { AppError } from "../../lib/errors";
+import { problemResponse } from "../../lib/openapi";
+import { createRouter } from "../../lib/router";
+import { activeBundle } from "../../services/bundles";
+import { checkTtl } from "../../services/delivery";
+import { requestBuild, requireSeason, seasonStatus, statusUrl } from "../../services/season-bundles";
+import { getPublishedTitle } from "../../services/titles";
+import type { AppEnv } from "../../types";
+import { json } from "../admin/schemas";
+import { buildStatusJson, buildStatusSchema, bundleJson, bundleSchema } from "../bundle-views";
+
+const tags = ["public: delivery"];
+const seasonBody = { title_id: z.uuid(), season_number: z.number().int().min(0).max(9999) };
+const signedBundle = z.object({
+  url: z.string(),
+  expires_at: z.string(),
+  size_bytes: z.number().int().nullable(),
+  sha256: z.string().nullable(),
+  item_count: z.number().int().nullable(),
+  manifest_key: z.string().nullable(),
+});
+const accepted = json(
+  z.object({ status: buildStatusSchema, status_url: z.string() }),
+  "Being built: poll status_url (Location), after Retry-After",
+);
+const NO_STORE = { "cache-control": "no-store" };
+
+/** Starts (or joins) a build and answers 202, or 429 while the season is in its cooldown. */
+async function build(c: Context<AppEnv>, titleId: string, season: number) {
+  const outcome = await requestBuild(
+    c.env.SEASON_BUNDLE,
+    { titleId, seasonNumber: season },
+    { force: false, requestedBy: c.var.clientIp ? `public:${c.var.clientIp}` : "public" },
+  );
+  if (outcome.retryAfter !== undefined) {
+    const why = outcome.status.state === "failed" && outcome.status.error ? ` The last build failed: ${outcome.status.error}` : "";
+    throw new AppError("RATE_LIMITED", `This season was rebuilt recently; a new rebuild may start in ${outcome.retryAfter} s.${why}`, {
+      headers: { "retry-after": String(outcome.retryAfter) },
+    });
+  }
+  return outcome;
+}
+
+const bundleUrl = createRoute({
+  method: "post",
+  path: "/delivery/bundle-url",
+  tags,
+  summary: "A signed URL of a season's ZIP; when it is missing or expired and rebuild_if_missing, 202 and a rebuild",
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .object({ ...seasonBody, ttl_seconds: z.number().int().optional(), rebuild_if_missing: z.boolean().default(false) })
+            .meta({ id: "BundleUrlRequest" }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(signedBundle, "Signed (no-store)"),
+    202: accepted,
+    404: problemResponse("No such published title or season, or no bundle and no rebuild asked for"),
+    429: problemResponse("In the rebuild cooldown; see Retry-After"),
+  },
+});
+
+const requestBundle = createRoute({
+  method: "post",
+  path: "/delivery/request-bundle",
+  tags,
+  summary: "Ask for a season's ZIP without knowing its key: ready (200) or being built (202)",
+  request: { body: { required: true, content: { "application/json": { schema: z.object(seasonBody).meta({ id: "RequestBundle" }) } } } },
+  responses: {
+    200: json(z.object({ status: buildStatusSchema, bundle: bundleSchema.omit({ storage_key: true, created_by: true }) }), "Ready"),
+    202: accepted,
+    404: problemResponse("No such published title or season"),
+    429: problemResponse("In the rebuild cooldown; see Retry-After"),
+  },
+});
+
+const bundleStatus = createRoute({
+  method: "get",
+  path: "/delivery/bundle-status",
+  tags,
+  summary: "A season's bundle build status; with presign=true and a ready bundle, its signed URL",
+  request: {
+    query: z.object({
+      title_id: z.uuid(),
+      season_number: z.coerce.number().int().min(0).max(9999),
+      presign: z.enum(["true", "false"]).optional(),
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({
+        status: buildStatusSchema,
+        bundle: bundleSchema.omit({ storage_key: true, created_by: true }).nullable(),
+        download: signedBundle.nullable(),
+      }),
+      "Status (no-store)",
+    ),
+    404: problemResponse("No such published title or season"),
+  },
+});
+
+const publicBundle = (b: ReturnType<typeof bundleJson>) => {
+  const { storage_key: _k, created_by: _c, ...rest } = b;
+  return rest;
+};
+
+export const bundleDeliveryRoutes = createRouter()
+  .openapi(bundleUrl, async (c) => {
+    const b = c.req.valid("json");
+    const t = await getPublishedTitle(c.var.db, b.title_id);
+    await requireSeason(c.var.db, t.id, b.season_number);
+    const ttl = checkTtl(c.var.config, b.ttl_seconds, "json.ttl_seconds");
+    const active = await activeBundle(c.var.db, t.id, b.season_number, c.var.clock.now());
+    if (active) {
+      const filename = `${t.slug}-S${String(b.season_number).padStart(2, "0")}.zip`;
+      const s = await c.var.signer.signGet(active.storageKey, {
+        expiresIn: ttl,
+        disposition: attachmentDisposition(filename),
+        contentType: "application/zip",
+      });
+      return c.json(
+        {
+          url: s.url,
+          expires_at: s.expiresAt.toISOString(),
+          size_bytes: active.sizeBytes,
+          sha256: active.sha256,
+          item_count: active.itemCount,
+          manifest_key: active.manifestKey,
+        },
+        200,
+        NO_STORE,
+      );
+    }
+    if (!b.rebuild_if_missing)
+      throw new AppError("NOT_FOUND", "This season has no current bundle; ask with rebuild_if_missing=true to build one.");
+    const outcome = await build(c, t.id, b.season_number);
+    const location = statusUrl(t.id, b.season_number);
+    return c.json({ status: buildStatusJson(outcome.status), status_url: location }, 202, { ...NO_STORE, location, "retry-after": "5" });
+  })
+  .openapi(requestBundle, async (c) => {
+    const b = c.req.valid("json");
+    const t = await getPublishedTitle(c.var.db, b.title_id);
+    await requireSeason(c.var.db, t.id, b.season_number);
+    const active = await activeBundle(c.var.db, t.id, b.season_number, c.var.clock.now());
+    if (active) {
+      const status = await seasonStatus(c.env.SEASON_BUNDLE, { titleId: t.id, seasonNumber: b.season_number });
+      return c.json(
+        { status: { ...buildStatusJson(status), state: "ready" as const }, bundle: publicBundle(bundleJson(active)) },
+        200,
+        NO_STORE,
+      );
+    }
+    const outcome = await build(c, t.id, b.season_number);
+    const location = statusUrl(t.id, b.season_number);
+    return c.json({ status: buildStatusJson(outcome.status), status_url: location }, 202, { ...NO_STORE, location, "retry-after": "5" });
+  })
+  .openapi(bundleStatus, async (c) => {
+    const q = c.req.valid("query");
+    const t = await getPublishedTitle(c.var.db, q.title_id);
+    await requireSeason(c.var.db, t.id, q.season_number);
+    const [status, active] = await Promise.all([
+      seasonStatus(c.env.SEASON_BUNDLE, { titleId: t.id, seasonNumber: q.season_number }),
+      activeBundle(c.var.db, t.id, q.season_number, c.var.clock.now()),
+    ]);
+    let download: z.infer<typeof signedBundle> | null = null;
+    if (active && q.presign === "true") {
+      const filename = `${t.slug}-S${String(q.season_number).padStart(2, "0")}.zip`;
+      const s = await c.var.signer.signGet(active.storageKey, {
+        expiresIn: c.var.config.PRESIGN_TTL_DEFAULT_SECONDS,
+        disposition: attachmentDisposition(filename),
+        contentType: "application/zip",
+      });
+      download = {
+        url: s.url,
+        expires_at: s.expiresAt.toISOString(),
+        size_bytes: active.sizeBytes,
+        sha256: active.sha256,
+        item_count: active.itemCount,
+        manifest_key: active.manifestKey,
+      };
+    }
+    return c.json({ status: buildStatusJson(status), bundle: active ? publicBundle(bundleJson(active)) : null, download }, 200, NO_STORE);
+  });

@@ -1,0 +1,45 @@
+// The job service killed mid-build (SIGKILL, as a lost container): the SeasonBundle object retries
+// to a good bundle, and the killed job's multipart upload is not left behind.
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { createS3 } from "../../src/adapters/s3";
+import { keys } from "../../src/lib/storage-keys";
+import { config } from "../support/admin";
+import { sha256Hex } from "../support/admin-client";
+import { bundleStatus, requestBundle, seriesWithSeason, waitReady } from "../support/bundles";
+
+const control = (action: string) => fetch(`${inject("controlUrl")}/services/${action}`, { method: "POST" });
+const MiB = 1024 * 1024;
+
+describe("a bundle job killed mid-way", () => {
+  afterAll(async () => {
+    await control("job/start");
+  });
+
+  it("is retried to a good bundle and leaves no multipart upload behind", async () => {
+    const { title, season, files } = await seriesWithSeason([40 * MiB, 40 * MiB]);
+    expect((await requestBundle(title.id, season)).status).toBe(202);
+    // Wait until bytes are flowing, then kill the job service outright.
+    for (let i = 0; i < 400; i++) {
+      const s = await bundleStatus(title.id, season);
+      if (s.status.state === "building" && (s.status.progress?.bytes_done ?? 0) > 8 * MiB) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await control("job/kill")).status).toBe(204);
+    const s3 = createS3(config);
+    const zipKey = keys.bundle(title.id, season);
+    expect((await s3.listMultipartUploads(zipKey)).length).toBe(1); // the killed job's, still open
+    expect((await control("job/start")).status).toBe(204);
+
+    const ready = await waitReady(title.id, season, 50_000);
+    expect(ready.status.attempt).toBeGreaterThan(1);
+    expect(await s3.listMultipartUploads(zipKey)).toEqual([]);
+    const zip = new Uint8Array(await (await fetch(ready.download?.url ?? "")).arrayBuffer());
+    expect(await sha256Hex(zip)).toBe(ready.bundle?.sha256);
+    const manifest = JSON.parse(await ((await s3.get(keys.bundleManifest(title.id, season))) as Response).text()) as {
+      items: { sha256: string; size: number }[];
+    };
+    expect(manifest.items).toEqual(
+      await Promise.all(files.map(async (f) => expect.objectContaining({ sha256: await sha256Hex(f.bytes), size: f.bytes.length }))),
+    );
+  }, 60_000);
+});

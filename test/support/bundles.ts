@@ -1,0 +1,77 @@
+// Fixtures for bundle tests: a published series whose episodes have real files in S3.
+import { SELF } from "cloudflare:test";
+import { expect } from "vitest";
+import { api, newAdmin, signIn } from "./admin";
+import { adminClient, pseudoBytes } from "./admin-client";
+
+type Created = { asset: { id: string; storage_key: string }; upload: { url: string; headers: Record<string, string> } };
+
+export async function seriesWithSeason(sizes: number[], opts: { checksum?: boolean; season?: number } = {}) {
+  const admin = adminClient(await signIn(await newAdmin()));
+  const season = opts.season ?? 1;
+  const t = await admin.ok(
+    201,
+    admin.post<{ id: string; slug: string }>("/admin/titles", { kind: "series", name: `Bundle ${crypto.randomUUID()}` }),
+  );
+  const files: { key: string; bytes: Uint8Array<ArrayBuffer>; name: string }[] = [];
+  for (const [i, size] of sizes.entries()) {
+    const ep = await admin.ok(
+      201,
+      admin.post<{ id: string }>(`/admin/titles/${t.id}/episodes`, { season_number: season, episode_number: i + 1 }),
+    );
+    const bytes = pseudoBytes(size, i + 7);
+    const name = `Episode ${i + 1} – ${["Pilot", "Zweite", "東京"][i % 3]}.mkv`;
+    const c = await admin.ok(
+      201,
+      admin.post<Created>(`/admin/titles/${t.id}/assets`, {
+        kind: "ORIGINAL",
+        episode_id: ep.id,
+        filename: name,
+        size_bytes: size,
+        content_type: "video/x-matroska",
+      }),
+    );
+    expect((await fetch(c.upload.url, { method: "PUT", body: bytes, headers: c.upload.headers })).status).toBe(200);
+    await admin.ok(200, admin.get(`/admin/assets/${c.asset.id}/head`));
+    // Every other file checksummed: the job must measure the CRC of the others itself.
+    if (opts.checksum !== false && i % 2 === 0) await admin.ok(200, admin.post(`/admin/assets/${c.asset.id}/checksum`));
+    files.push({ key: c.asset.storage_key, bytes, name });
+  }
+  await admin.ok(200, admin.post(`/admin/titles/${t.id}/publish?force=true`));
+  return { admin, title: t, season, files };
+}
+
+export type BuildStatus = {
+  state: string;
+  attempt: number;
+  error: string | null;
+  progress: { bytes_done: number; bytes_total: number } | null;
+};
+
+export async function bundleStatus(titleId: string, season: number, presign = false) {
+  const r = await api(`/delivery/bundle-status?title_id=${titleId}&season_number=${season}${presign ? "&presign=true" : ""}`);
+  expect(r.status).toBe(200);
+  return (await r.json()) as {
+    status: BuildStatus;
+    bundle: { sha256: string; size_bytes: number; item_count: number } | null;
+    download: { url: string; sha256: string } | null;
+  };
+}
+
+export async function waitReady(titleId: string, season: number, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await bundleStatus(titleId, season, true);
+    if (s.status.state === "ready" && s.download) return s;
+    if (s.status.state === "failed") throw new Error(`bundle failed: ${s.status.error}`);
+    if (Date.now() > deadline) throw new Error(`bundle not ready: ${JSON.stringify(s.status)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export const requestBundle = (titleId: string, season: number) =>
+  SELF.fetch("http://api.test/api/v1/delivery/request-bundle", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ title_id: titleId, season_number: season }),
+  });
