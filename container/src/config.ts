@@ -1,6 +1,7 @@
 // The job service's configuration, from its environment. It holds S3 credentials only: no
 // database access; the SeasonBundle Durable Object writes the bundles row.
 import { createS3, type ObjectStore } from "../../src/adapters/s3.ts";
+import { createNodeFetch } from "./node-fetch.ts";
 
 export interface JobServiceConfig {
   port: number;
@@ -23,13 +24,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JobServiceConf
   return {
     port: Number(env.PORT ?? 8080),
     host: env.HOST ?? "0.0.0.0",
-    s3: createS3({
-      AWS_BUCKET_NAME: need("AWS_BUCKET_NAME"),
-      AWS_REGION: need("AWS_REGION"),
-      AWS_ACCESS_KEY_ID: need("AWS_ACCESS_KEY_ID"),
-      AWS_SECRET_ACCESS_KEY: need("AWS_SECRET_ACCESS_KEY"),
-      S3_ENDPOINT: env.S3_ENDPOINT || undefined,
-    }),
+    s3: createS3(
+      {
+        AWS_BUCKET_NAME: need("AWS_BUCKET_NAME"),
+        AWS_REGION: need("AWS_REGION"),
+        AWS_ACCESS_KEY_ID: need("AWS_ACCESS_KEY_ID"),
+        AWS_SECRET_ACCESS_KEY: need("AWS_SECRET_ACCESS_KEY"),
+        S3_ENDPOINT: env.S3_ENDPOINT || undefined,
+      },
+      { fetcher: createNodeFetch() },
+    ),
     sse: (env.S3_SSE ?? "AES256") === "AES256" ? "AES256" : undefined,
     partConcurrency: Number(env.JOB_PART_CONCURRENCY ?? 3),
     minPartSize: Number(env.JOB_MIN_PART_SIZE ?? 8 * MiB),

@@ -1,5 +1,7 @@
 // Writes a byte stream into an S3 multipart upload with bounded memory: one part fills while
 // up to `concurrency` others upload; each part is retried on its own. abort() removes the upload.
+// Part buffers are reused (at most concurrency + 1 exist), so memory stays flat however long the
+// bundle is, instead of waiting on the GC to free a new 8+ MiB buffer per part.
 import type { ObjectStore, UploadedPart } from "../../src/adapters/s3.ts";
 import { withRetry } from "./retry.ts";
 
@@ -9,6 +11,7 @@ export class MultipartWriter {
   private partNumber = 0;
   private readonly parts: UploadedPart[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly spare: Uint8Array<ArrayBuffer>[] = [];
   private failure: unknown = null;
   bytesUploaded = 0;
 
@@ -39,9 +42,10 @@ export class MultipartWriter {
     if (this.filled === 0) return;
     while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
     if (this.failure) throw this.failure;
-    const body = this.filled === this.buf.length ? this.buf : this.buf.slice(0, this.filled);
+    const full = this.buf;
+    const body = this.filled === full.length ? full : full.subarray(0, this.filled);
     const number = ++this.partNumber;
-    this.buf = new Uint8Array(this.partSize);
+    this.buf = this.spare.pop() ?? new Uint8Array(this.partSize);
     this.filled = 0;
     const p = withRetry(`upload part ${number}`, () => this.s3.uploadPart(this.key, this.uploadId, number, body, body.length), {
       signal: this.signal,
@@ -53,7 +57,10 @@ export class MultipartWriter {
       .catch((e: unknown) => {
         this.failure ??= e;
       })
-      .finally(() => this.inFlight.delete(p));
+      .finally(() => {
+        this.inFlight.delete(p);
+        this.spare.push(full);
+      });
     this.inFlight.add(p);
   }
 

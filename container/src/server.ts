@@ -1,6 +1,7 @@
 // The job service: POST /jobs, GET /jobs, GET|DELETE /jobs/{id}, GET /healthz, GET /metrics.
 // Locally and in tests it runs as a Node process; in production as a Cloudflare Container.
 // A job id is run once: posting the same id again answers the job as it stands.
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import * as z from "zod";
 import { type JobServiceConfig, loadConfig } from "./config.ts";
@@ -27,6 +28,17 @@ const jobSchema = z.discriminatedUnion("type", [
   z.object({ id: z.string().regex(/^[\w.:-]{1,200}$/), type: z.literal("checksum"), key: z.string().min(1) }),
 ]);
 type JobRequest = z.infer<typeof jobSchema>;
+
+/** VmHWM from /proc (Linux, as in the container); the current RSS elsewhere. */
+function peakRss(): number {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.memoryUsage().rss;
+}
 
 export interface Job {
   id: string;
@@ -111,6 +123,9 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
       "# HELP moviesnow_process_resident_memory_bytes Resident set size.",
       "# TYPE moviesnow_process_resident_memory_bytes gauge",
       `moviesnow_process_resident_memory_bytes ${process.memoryUsage().rss}`,
+      "# HELP moviesnow_process_peak_resident_memory_bytes Highest resident set size since start (Linux VmHWM).",
+      "# TYPE moviesnow_process_peak_resident_memory_bytes gauge",
+      `moviesnow_process_peak_resident_memory_bytes ${peakRss()}`,
       "# HELP moviesnow_uptime_seconds Seconds since start.",
       "# TYPE moviesnow_uptime_seconds gauge",
       `moviesnow_uptime_seconds ${Math.floor((Date.now() - startedAt) / 1000)}`,

@@ -1,7 +1,14 @@
-// A loopback control server for fault injection in tests: Worker tests (running inside workerd,
-// which cannot spawn processes) ask it to stop and start the real services.
-import { createServer } from "node:http";
+// A loopback control server for Worker tests (running inside workerd, which cannot spawn
+// processes): POST /services/{action} stops and starts the real services (fault injection);
+// POST /tools/zip-check {url} downloads an archive and checks it with unzip and Python.
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { checkArchiveFile } from "./archive-check.ts";
 import { host, ports } from "./config.ts";
 import { upJobService } from "./index.ts";
 import { portOpen, stopDaemon, waitFor } from "./proc.ts";
@@ -18,8 +25,36 @@ const actions: Record<string, () => Promise<unknown>> = {
   },
 };
 
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let text = "";
+  for await (const chunk of req) text += chunk;
+  return JSON.parse(text);
+}
+
+async function zipCheck(url: string) {
+  const dir = mkdtempSync(join(tmpdir(), "mn-zipcheck-"));
+  try {
+    const res = await fetch(url);
+    if (!res.ok || !res.body) return { status: res.status, error: `GET answered ${res.status}` };
+    const file = join(dir, "archive.zip");
+    await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), createWriteStream(file));
+    return { status: res.status, ...checkArchiveFile(file) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function startControlServer(): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
+    if (req.method === "POST" && req.url === "/tools/zip-check") {
+      readJson(req)
+        .then((b) => zipCheck((b as { url: string }).url))
+        .then(
+          (r) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(r)),
+          (e: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(e.message),
+        );
+      return;
+    }
     const action = actions[(req.url ?? "").replace(/^\/services\//, "")];
     if (req.method !== "POST" || !action) {
       res.writeHead(404).end();

@@ -156,8 +156,16 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
     return u.toString();
   };
   const send = async (u: string, init: RequestInit = {}) => {
-    const signed = await aws.sign(u, init);
-    return fetcher(signed);
+    // S3 requests are signed with UNSIGNED-PAYLOAD, so the body is not part of the signature:
+    // sign without it (aws4fetch would copy it into a Request) and hand it to the fetcher as is.
+    const { body, ...rest } = init;
+    const signed = await aws.sign(u, { ...rest, method: init.method ?? "GET" });
+    return fetcher(signed.url, {
+      method: signed.method,
+      headers: signed.headers,
+      ...(body !== undefined ? { body } : {}),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
   };
   const metaHeaders = (m?: Record<string, string>) =>
     Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [`x-amz-meta-${k.toLowerCase()}`, v]));

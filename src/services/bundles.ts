@@ -219,9 +219,14 @@ export async function patchBundle(
   return rows[0] as Bundle;
 }
 
-export async function deleteBundle(db: Database, id: string, audit: AuditContext): Promise<Bundle> {
+/**
+ * Deletes a bundle row. Every build of a season writes the same key, so the objects go too only
+ * when no other live (ready or building) row still points at them: deleting a superseded row
+ * must not take the current archive with it.
+ */
+export async function deleteBundle(db: Database, id: string, audit: AuditContext): Promise<{ bundle: Bundle; orphanedKeys: string[] }> {
   const b = await getBundle(db, id);
-  await db.batch([
+  const [, , others] = await db.batch([
     db.delete(bundles).where(eq(bundles.id, id)),
     auditInsert(db, audit, {
       action: "bundle.delete",
@@ -229,6 +234,12 @@ export async function deleteBundle(db: Database, id: string, audit: AuditContext
       resourceId: id,
       details: { title_id: b.titleId, season: b.seasonNumber },
     }),
+    db
+      .select({ id: bundles.id })
+      .from(bundles)
+      .where(and(eq(bundles.storageKey, b.storageKey), inArray(bundles.status, ["ready", "building"])))
+      .limit(1),
   ]);
-  return b;
+  const orphanedKeys = others.length > 0 ? [] : [b.storageKey, ...(b.manifestKey ? [b.manifestKey] : [])];
+  return { bundle: b, orphanedKeys };
 }

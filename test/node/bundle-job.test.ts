@@ -1,11 +1,11 @@
 // The job service as the Durable Object drives it: a bundle job over HTTP against real S3.
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
 import { jobService, workerVars } from "../../scripts/stack/config.ts";
 import { createS3 } from "../../src/adapters/s3.ts";
 
@@ -93,23 +93,11 @@ describe("bundle job", () => {
     expect(a.manifest.items.map((i: { source_key: string }) => i.source_key)).toEqual(items.map((i) => i.source_key));
     const f = join(dir, "season.zip");
     writeFileSync(f, a.zip);
-    for (const [cmd, args] of [
-      ["unzip", ["-tq", f]],
-      ["python3", ["-c", "import sys,zipfile;sys.exit(0 if zipfile.ZipFile(sys.argv[1]).testzip() is None else 1)", f]],
-    ] as const) {
-      const r = spawnSync(cmd, args, { encoding: "utf8" });
-      expect(r.status, r.stdout + r.stderr).toBe(0);
-    }
-    const extracted = spawnSync(
-      "python3",
-      [
-        "-c",
-        "import sys,zipfile,hashlib;z=zipfile.ZipFile(sys.argv[1]);print('\\n'.join(hashlib.sha256(z.read(n)).hexdigest() for n in z.namelist()))",
-        f,
-      ],
-      { encoding: "utf8" },
-    );
-    expect(extracted.stdout.trim().split("\n")).toEqual(sources.map(sha));
+    const check = checkArchiveFile(f);
+    expect(check.unzip, check.unzip.output).toMatchObject({ ok: true });
+    expect(check.python, check.python.output).toMatchObject({ ok: true });
+    expect(check.members.map((m) => m.sha256)).toEqual(sources.map(sha));
+    expect(check.members.map((m) => m.name)).toEqual(items.map((i) => i.name));
 
     const b = await run(2);
     expect(sha(b.zip)).toBe(sha(a.zip));

@@ -10,8 +10,8 @@ export interface Reply<T = Record<string, unknown>> {
 
 export function adminClient(token: string) {
   const ip = freshIp();
-  const call = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> => {
-    const res = await api(path, {
+  const raw = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+    api(path, {
       method,
       headers: {
         ...bearer(token),
@@ -21,6 +21,8 @@ export function adminClient(token: string) {
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
+  const call = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> => {
+    const res = await raw(method, path, body, headers);
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
   };
@@ -35,6 +37,8 @@ export function adminClient(token: string) {
       call<T>("POST", path, body, headers),
     patch: <T = Record<string, unknown>>(path: string, body: unknown) => call<T>("PATCH", path, body),
     del: <T = Record<string, unknown>>(path: string) => call<T>("DELETE", path),
+    /** The Response itself, e.g. for expectProblem. */
+    raw,
     ok,
   };
 }

@@ -1,6 +1,7 @@
 // Fixtures for bundle tests: a published series whose episodes have real files in S3.
 import { SELF } from "cloudflare:test";
-import { expect } from "vitest";
+import { expect, inject } from "vitest";
+import type { ArchiveCheck } from "../../scripts/stack/archive-report";
 import { api, newAdmin, signIn } from "./admin";
 import { adminClient, pseudoBytes } from "./admin-client";
 
@@ -75,3 +76,14 @@ export const requestBundle = (titleId: string, season: number) =>
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ title_id: titleId, season_number: season }),
   });
+
+/** Downloads `url` outside workerd and checks it with `unzip -t` and Python's zipfile. */
+export async function checkArchive(url: string): Promise<ArchiveCheck & { status: number }> {
+  const r = await fetch(`${inject("controlUrl")}/tools/zip-check`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ url }),
+  });
+  expect(r.status, await r.clone().text()).toBe(200);
+  return (await r.json()) as ArchiveCheck & { status: number };
+}

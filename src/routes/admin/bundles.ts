@@ -96,7 +96,7 @@ const routes = {
     ...common,
     method: "delete",
     path: "/admin/bundles/{id}",
-    summary: "Delete a bundle row and (best effort) its objects",
+    summary: "Delete a bundle row and (best effort) its objects, unless a live bundle of the season still uses them",
     request: { params: idParams, headers: idempotencyHeaders },
     responses: { 204: { description: "Deleted" }, 404: problemResponse("No such bundle"), ...mutationErrorResponses },
   }),
@@ -167,8 +167,8 @@ export const adminBundleRoutes = createRouter()
     return c.json(bundleJson(await patchBundle(c.var.db, c.req.valid("param").id, patch, auditContextOf(c.var))), 200);
   })
   .openapi(routes.delete, async (c) => {
-    const b = await deleteBundle(c.var.db, c.req.valid("param").id, auditContextOf(c.var));
-    await deleteObjects(c.var.s3, b.manifestKey ? [b.storageKey, b.manifestKey] : [b.storageKey], c.var.logger);
+    const { orphanedKeys } = await deleteBundle(c.var.db, c.req.valid("param").id, auditContextOf(c.var));
+    await deleteObjects(c.var.s3, orphanedKeys, c.var.logger);
     return c.body(null, 204);
   })
   .openapi(routes.rebuild, async (c) => {

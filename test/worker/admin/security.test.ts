@@ -61,3 +61,13 @@ checkAdminRouteSecurity({
   path: "/admin/delivery/download-tokens/batch",
   body: () => ({ items: [{ storage_key: "originals/x" }], ttl_seconds: 600 }),
 });
+
+// Bundles (issue 6).
+const B = crypto.randomUUID();
+checkAdminRouteSecurity({ method: "POST", path: `/admin/titles/${T}/bundles`, body: () => ({ season_number: 1 }) });
+checkAdminRouteSecurity({ method: "GET", path: `/admin/titles/${T}/bundles` });
+checkAdminRouteSecurity({ method: "GET", path: `/admin/bundles/${B}` });
+checkAdminRouteSecurity({ method: "PATCH", path: `/admin/bundles/${B}`, body: () => ({ label: "x" }) });
+checkAdminRouteSecurity({ method: "DELETE", path: `/admin/bundles/${B}` });
+checkAdminRouteSecurity({ method: "POST", path: `/admin/bundles/${B}/finalize` });
+checkAdminRouteSecurity({ method: "POST", path: `/admin/titles/${T}/rebuild-bundle?season_number=1` });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { type SeasonBundle, seasonBundleStub } from "../../../src/durable/season-bundle";
 import { config } from "../../support/admin";
 import { sha256Hex } from "../../support/admin-client";
-import { requestBundle, seriesWithSeason, waitReady } from "../../support/bundles";
+import { checkArchive, requestBundle, seriesWithSeason, waitReady } from "../../support/bundles";
 
 const MiB = 1024 * 1024;
 const get = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
@@ -27,9 +27,14 @@ describe("season bundles", () => {
     expect(zip.length).toBe(ready.bundle?.size_bytes);
     expect(ready.bundle?.item_count).toBe(3);
 
-    const members = unzipSync(zip);
-    const names = Object.keys(members);
+    // The archive as a user gets it, checked by Info-ZIP and Python.
+    const check = await checkArchive(ready.download?.url ?? "");
+    expect(check.unzip, check.unzip.output).toMatchObject({ ok: true });
+    expect(check.python, check.python.output).toMatchObject({ ok: true });
+    const names = check.members.map((m) => m.name);
     expect(names).toEqual(files.map((f, i) => `S01E0${i + 1} - ${f.name}`));
+    expect(check.members.map((m) => m.sha256)).toEqual(await Promise.all(files.map((f) => sha256Hex(f.bytes))));
+    const members = unzipSync(zip);
     const manifestRes = await SELF.fetch(`http://api.test/api/v1/titles/${title.id}/bundles/${season}/manifest`);
     expect(manifestRes.headers.get("cache-control")).toBe("no-store");
     const manifest = JSON.parse(new TextDecoder().decode(await get(((await manifestRes.json()) as { url: string }).url))) as {

@@ -1,0 +1,288 @@
+// bench/bundle: the season bundle job (container/) against a raw S3 → S3 copy of the same bytes
+// (same multipart writer, part size and concurrency, no ZIP and no hashing) and against `zip -0`
+// of the same bytes on local disk, with the job's peak RSS, for seasons of 1 GiB and 4 GiB (just
+// over, so ZIP64 is in play), on the local stack (Swift s3api on loopback). Each job and each
+// copy runs in a fresh process, so each peak RSS (VmHWM) is that run's own.
+//   npm run bench:bundle [-- --sizes 1,4 --episodes 4 --runs 3 --clean]
+// Source objects stay in the bucket under bench/bundle/ for the next run (--clean removes them).
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import * as zlib from "node:zlib";
+import { buildNodeEntry, JOB_NODE_FLAGS } from "../scripts/build-container.ts";
+import { host, s3 as stackS3 } from "../scripts/stack/config.ts";
+import { stackUp } from "../scripts/stack/index.ts";
+import { createS3 } from "../src/adapters/s3.ts";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+};
+const sizesGiB = arg("sizes", "1,4").split(",").map(Number);
+const episodes = Number(arg("episodes", "4"));
+const runs = Number(arg("runs", "3"));
+// The job and the copy run with the container's node flags; BENCH_NODE_FLAGS replaces them.
+const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : JOB_NODE_FLAGS;
+const root = resolve(import.meta.dirname, "..");
+const jobEnv = {
+  AWS_BUCKET_NAME: stackS3.bucket,
+  AWS_REGION: stackS3.region,
+  AWS_ACCESS_KEY_ID: stackS3.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: stackS3.secretAccessKey,
+  S3_ENDPOINT: stackS3.endpoint,
+  S3_SSE: "none",
+};
+const s3 = createS3(jobEnv);
+
+// ---------------------------------------------------------------- the season's bytes
+
+/** Deterministic, incompressible-looking content: one 8 MiB block, each chunk stamped with its index. */
+const block = (() => {
+  const b = Buffer.allocUnsafe(8 * MiB);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < b.length; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b.writeUInt32LE(x >>> 0, i);
+  }
+  return b;
+})();
+function* chunksOf(size: number, seed: number): Generator<Uint8Array<ArrayBuffer>> {
+  for (let off = 0, n = 0; off < size; off += block.length, n++) {
+    const c = new Uint8Array(Math.min(block.length, size - off));
+    c.set(block.subarray(0, c.length));
+    if (c.length >= 8) {
+      const v = new DataView(c.buffer);
+      v.setUint32(0, seed, true);
+      v.setUint32(4, n, true);
+    }
+    yield c;
+  }
+}
+
+interface Source {
+  key: string;
+  name: string;
+  size: number;
+  crc32: number;
+  seed: number;
+}
+
+function seasonSources(gib: number): Source[] {
+  // An odd size per episode, so members are not part-aligned; the total passes gib GiB.
+  const each = Math.ceil((gib * GiB) / episodes) + 4097;
+  return Array.from({ length: episodes }, (_, i) => {
+    const seed = gib * 100 + i;
+    let crc = 0;
+    for (const c of chunksOf(each, seed)) crc = zlib.crc32(c, crc);
+    return {
+      key: `bench/bundle/${gib}g/E${String(i + 1).padStart(2, "0")}.bin`,
+      name: `S01E0${i + 1} - Episode ${i + 1}.mkv`,
+      size: each,
+      crc32: crc,
+      seed,
+    };
+  });
+}
+
+async function ensureUploaded(src: Source): Promise<void> {
+  if ((await s3.head(src.key))?.size === src.size) return;
+  const uploadId = await s3.createMultipart(src.key, { contentType: "video/x-matroska" });
+  const parts: { partNumber: number; etag: string }[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let n = 0;
+  for (const c of chunksOf(src.size, src.seed)) {
+    const partNumber = ++n;
+    const p = s3.uploadPart(src.key, uploadId, partNumber, c, c.length).then((part) => {
+      parts.push(part);
+      inFlight.delete(p);
+    });
+    inFlight.add(p);
+    if (inFlight.size >= 4) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  await s3.completeMultipart(
+    src.key,
+    uploadId,
+    parts.sort((a, b) => a.partNumber - b.partNumber),
+  );
+}
+
+// ---------------------------------------------------------------- processes
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, host, () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+const peakRss = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+/** User + system CPU seconds a process has used (clock ticks of /proc/PID/stat; 100 per second here). */
+const cpuSeconds = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Run {
+  bytes: number;
+  seconds: number;
+  peak_rss_bytes: number;
+  cpu_seconds: number;
+}
+
+async function runJob(sources: Source[], tag: string): Promise<Run & { sha256: string }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, jobServer], {
+    env: { ...process.env, ...jobEnv, PORT: String(port), HOST: host },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const base = `http://${host}:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      if (
+        await fetch(`${base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+      if (i > 100) throw new Error("the job service did not start");
+      await sleep(100);
+    }
+    const id = `bench-${tag}-${Date.now()}`;
+    const t0 = performance.now();
+    const posted = await fetch(`${base}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        id,
+        type: "bundle",
+        zip_key: `bench/bundle/out/${tag}.zip`,
+        manifest_key: `bench/bundle/out/${tag}.manifest.json`,
+        title_id: "bench",
+        season_number: 1,
+        items: sources.map((s) => ({ source_key: s.key, name: s.name, size: s.size, crc32: s.crc32, mtime: "2026-01-01T00:00:00Z" })),
+      }),
+    });
+    if (posted.status !== 202) throw new Error(`job refused: ${posted.status} ${await posted.text()}`);
+    for (;;) {
+      await sleep(50);
+      const j = (await (await fetch(`${base}/jobs/${id}`)).json()) as {
+        state: string;
+        error: string | null;
+        result: { size: number; sha256: string } | null;
+      };
+      if (j.state === "running") continue;
+      if (j.state !== "succeeded" || !j.result) throw new Error(`job ${j.state}: ${j.error}`);
+      const seconds = (performance.now() - t0) / 1000;
+      const pid = child.pid as number;
+      return { bytes: j.result.size, seconds, peak_rss_bytes: peakRss(pid), cpu_seconds: cpuSeconds(pid), sha256: j.result.sha256 };
+    }
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
+
+function runRawCopy(sources: Source[], tag: string): Run {
+  const r = spawnSync(process.execPath, [rawCopy, `bench/bundle/out/${tag}.raw`, ...sources.map((s) => s.key)], {
+    env: { ...process.env, ...jobEnv },
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`raw copy failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as Run;
+}
+
+function runZip0(sources: Source[]): Run | null {
+  if (spawnSync("zip", ["-v"]).status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), "mn-bench-zip-"));
+  try {
+    for (const s of sources) {
+      const fd = openSync(join(dir, s.name), "w");
+      for (const c of chunksOf(s.size, s.seed)) writeSync(fd, c);
+      closeSync(fd);
+    }
+    spawnSync("sync");
+    const t0 = performance.now();
+    const r = spawnSync("zip", ["-0", "-q", "-X", join(dir, "out.zip"), ...sources.map((s) => s.name)], { cwd: dir });
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`zip -0 failed: ${r.stderr}`);
+    return { bytes: statSync(join(dir, "out.zip")).size, seconds, peak_rss_bytes: 0, cpu_seconds: 0 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- the run
+
+await stackUp({ quiet: true });
+// Both run as the container image runs the job service: one esbuild bundle under plain node.
+const jobServer = await buildNodeEntry("container/src/server.ts", ".local/bench/job-server.mjs");
+const rawCopy = await buildNodeEntry("bench/bundle-raw-copy.ts", ".local/bench/raw-copy.mjs");
+const rate = (r: Run) => r.bytes / MiB / r.seconds;
+const rows: Record<string, unknown>[] = [];
+for (const gib of sizesGiB) {
+  const sources = seasonSources(gib);
+  process.stderr.write(`[bench] ${gib} GiB season: uploading sources (kept for the next run)…\n`);
+  for (const s of sources) await ensureUploaded(s);
+  // Swift on two shared cores is noisy run to run: compare medians of interleaved runs.
+  const median = <T extends Run>(xs: T[]) => [...xs].sort((a, b) => rate(a) - rate(b))[Math.floor(xs.length / 2)] as T;
+  const raws: Run[] = [];
+  const jobs: (Run & { sha256: string })[] = [];
+  for (let i = 0; i < runs; i++) {
+    process.stderr.write(`[bench] ${gib} GiB: raw copy, run ${i + 1}\n`);
+    raws.push(runRawCopy(sources, `${gib}g-raw`));
+    process.stderr.write(`[bench] ${gib} GiB: bundle job, run ${i + 1}\n`);
+    jobs.push(await runJob(sources, `${gib}g-job`));
+  }
+  if (new Set(jobs.map((j) => j.sha256)).size !== 1) throw new Error("the job's archives differ between runs");
+  process.stderr.write(`[bench] ${gib} GiB: zip -0 on local disk\n`);
+  const zip0 = runZip0(sources);
+  const job = median(jobs);
+  const raw = median(raws);
+  rows.push({
+    season_gib: gib,
+    archive_bytes: job.bytes,
+    job_mib_s: rate(job),
+    raw_copy_mib_s: rate(raw),
+    job_vs_raw: rate(job) / rate(raw),
+    zip0_mib_s: zip0 ? rate(zip0) : null,
+    job_vs_zip0: zip0 ? rate(job) / rate(zip0) : null,
+    // Peak RSS: the highest of all runs, not the median's.
+    job_peak_rss_mib: Math.max(...jobs.map((j) => j.peak_rss_bytes)) / MiB,
+    raw_copy_peak_rss_mib: Math.max(...raws.map((j) => j.peak_rss_bytes)) / MiB,
+    job_cpu_s: job.cpu_seconds,
+    raw_copy_cpu_s: raw.cpu_seconds,
+    job_runs_mib_s: jobs.map(rate),
+    raw_runs_mib_s: raws.map(rate),
+  });
+  for (const k of ["job", "raw"]) await s3.delete(`bench/bundle/out/${gib}g-${k}${k === "job" ? ".zip" : ".raw"}`).catch(() => undefined);
+  await s3.delete(`bench/bundle/out/${gib}g-job.manifest.json`).catch(() => undefined);
+  if (process.argv.includes("--clean")) for (const s of sources) await s3.delete(s.key);
+}
+
+const f = (v: unknown, d = 0) => (typeof v === "number" ? v.toFixed(d) : "n/a");
+console.log(
+  `\nseason bundle job vs raw S3→S3 copy vs zip -0 (node ${process.version}, ${episodes} episodes, median of ${runs} interleaved runs)`,
+);
+console.log(
+  "| season | archive | job MiB/s | raw copy MiB/s | job ÷ raw | zip -0 MiB/s | job ÷ zip -0 | job peak RSS | raw copy peak RSS | job CPU | raw copy CPU |",
+);
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) {
+  console.log(
+    `| ${r.season_gib} GiB | ${f((r.archive_bytes as number) / MiB)} MiB | ${f(r.job_mib_s)} | ${f(r.raw_copy_mib_s)} | ${f(r.job_vs_raw, 2)} | ${f(r.zip0_mib_s)} | ${f(r.job_vs_zip0, 2)} | ${f(r.job_peak_rss_mib, 1)} MiB | ${f(r.raw_copy_peak_rss_mib, 1)} MiB | ${f(r.job_cpu_s, 1)} s | ${f(r.raw_copy_cpu_s, 1)} s |`,
+  );
+}
+console.log("targets: job ÷ raw ≥ 0.90; job peak RSS < 128 MiB and about the same for both sizes");
+const out = resolve(root, ".local/bench");
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, "bundle.json"), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+console.log(`(also written to ${join(out, "bundle.json")})`);

@@ -1,0 +1,35 @@
+// Bundles the job service (container/src/server.ts) into one ESM file for plain `node`, as the
+// container image runs it (container/Dockerfile calls this script).
+//   npm run build:container [-- --outfile dist/container/server.mjs]
+import { resolve } from "node:path";
+import { build } from "esbuild";
+
+const root = resolve(import.meta.dirname, "..");
+
+/**
+ * Node flags the job service runs with (container/Dockerfile's CMD repeats them). A 1 MiB
+ * semi-space makes V8 collect the socket read buffers of a streaming GET soon after use instead
+ * of letting tens of MiB of them pile up: measured by bench/bundle, about 10 MiB lower peak RSS.
+ */
+export const JOB_NODE_FLAGS = ["--max-semi-space-size=1"];
+
+export async function buildNodeEntry(entry: string, outfile: string): Promise<string> {
+  await build({
+    entryPoints: [resolve(root, entry)],
+    outfile: resolve(root, outfile),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    // Some dependencies still call require(); ESM output needs one made for them.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  return resolve(root, outfile);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf("--outfile");
+  const out = await buildNodeEntry("container/src/server.ts", i > 0 ? (process.argv[i + 1] ?? "") : "dist/container/server.mjs");
+  console.log(`built ${out}`);
+}
