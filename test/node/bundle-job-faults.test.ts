@@ -1,0 +1,147 @@
+// The bundle job against an S3 that misbehaves (a proxy in front of the real one): a download
+// cut mid-body resumes with a Range request, a part answered 503 is uploaded again, and the
+// archive still passes unzip and Python with every member intact. When S3 keeps failing, the
+// job fails and its multipart upload is aborted.
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as zlib from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../container/src/config.ts";
+import { createJobService, type Job } from "../../container/src/server.ts";
+import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
+import { workerVars } from "../../scripts/stack/config.ts";
+import { createS3 } from "../../src/adapters/s3.ts";
+import { type Fault, startFaultProxy } from "../support/fault-proxy.ts";
+
+const MiB = 1024 * 1024;
+const v = workerVars();
+const s3Env = {
+  AWS_BUCKET_NAME: v.AWS_BUCKET_NAME ?? "",
+  AWS_REGION: v.AWS_REGION ?? "",
+  AWS_ACCESS_KEY_ID: v.AWS_ACCESS_KEY_ID ?? "",
+  AWS_SECRET_ACCESS_KEY: v.AWS_SECRET_ACCESS_KEY ?? "",
+};
+const s3 = createS3({ ...s3Env, S3_ENDPOINT: v.S3_ENDPOINT });
+const dir = mkdtempSync(join(tmpdir(), "mn-jobfault-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const bytes = (n: number, seed: number) => {
+  const b = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+};
+
+/** A job service in this process whose S3 is behind the fault proxy. */
+async function jobServiceVia(decide: (method: string, path: string) => Fault) {
+  const proxy = await startFaultProxy(v.S3_ENDPOINT ?? "", (req) => decide(req.method ?? "", req.url ?? ""));
+  const cfg = loadConfig({
+    ...s3Env,
+    S3_ENDPOINT: proxy.url,
+    S3_SSE: "none",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    JOB_MIN_PART_SIZE: String(5 * MiB),
+  });
+  const svc = createJobService(cfg);
+  await svc.listen();
+  const base = `http://127.0.0.1:${(svc.server.address() as AddressInfo).port}`;
+  const run = async (body: Record<string, unknown>): Promise<Job> => {
+    const id = `fault-${crypto.randomUUID()}`;
+    const posted = await fetch(`${base}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id, type: "bundle", ...body }),
+    });
+    expect(posted.status).toBe(202);
+    for (let i = 0; i < 1200; i++) {
+      const j = (await (await fetch(`${base}/jobs/${id}`)).json()) as Job;
+      if (j.state !== "running") return j;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("job did not finish");
+  };
+  const close = async () => {
+    await svc.shutdown();
+    await proxy.close();
+  };
+  return { proxy, run, close };
+}
+
+describe("bundle job against a faulty S3", () => {
+  const prefix = `jobfault/${crypto.randomUUID()}`;
+  const sources = [bytes(7 * MiB + 3, 11), bytes(6 * MiB, 12)];
+  const items = sources.map((b, i) => ({
+    source_key: `${prefix}/src/E0${i + 1}.mkv`,
+    name: `S01E0${i + 1}.mkv`,
+    size: b.length,
+    crc32: zlib.crc32(b),
+    mtime: "2026-02-03T04:05:06Z",
+  }));
+
+  it("resumes a download cut mid-body, re-uploads a part answered 503, and writes a sound archive", async () => {
+    for (const [i, b] of sources.entries()) await s3.put(items[i]?.source_key ?? "", b);
+    const cut = new Set<string>();
+    let failedPart = false;
+    const svc = await jobServiceVia((method, path) => {
+      if (method === "GET" && path.includes("/src/") && !cut.has(path)) {
+        cut.add(path);
+        return { kind: "cut", afterBytes: 2 * MiB + 17 };
+      }
+      if (method === "PUT" && path.includes("partNumber=2&") && !failedPart) {
+        failedPart = true;
+        return { kind: "status", status: 503 };
+      }
+      return { kind: "pass" };
+    });
+    try {
+      const zipKey = `${prefix}/ok/S01.zip`;
+      const job = await svc.run({
+        zip_key: zipKey,
+        manifest_key: `${prefix}/ok/S01.manifest.json`,
+        title_id: "t",
+        season_number: 1,
+        items,
+      });
+      expect(job.state, job.error ?? "").toBe("succeeded");
+      // The faults really happened: each source was cut once and resumed with a Range request.
+      expect(svc.proxy.log.filter((l) => l.fault === "cut")).toHaveLength(2);
+      expect(svc.proxy.log.filter((l) => l.fault === "status")).toHaveLength(1);
+      expect(svc.proxy.log.filter((l) => l.method === "PUT" && l.path.includes("partNumber=2&")).length).toBeGreaterThanOrEqual(2);
+
+      const zip = Buffer.from(await ((await s3.get(zipKey)) as Response).arrayBuffer());
+      const f = join(dir, "ok.zip");
+      writeFileSync(f, zip);
+      const check = checkArchiveFile(f);
+      expect(check.unzip, check.unzip.output).toMatchObject({ ok: true });
+      expect(check.python, check.python.output).toMatchObject({ ok: true });
+      expect(check.members.map((m) => m.sha256)).toEqual(sources.map(sha));
+      expect(await s3.listMultipartUploads(`${prefix}/ok/`)).toEqual([]);
+    } finally {
+      await svc.close();
+    }
+  }, 120_000);
+
+  it("fails when S3 keeps answering 503 for uploads, and aborts its multipart upload", async () => {
+    for (const [i, b] of sources.entries()) await s3.put(items[i]?.source_key ?? "", b);
+    const svc = await jobServiceVia((method, path) =>
+      method === "PUT" && path.includes("partNumber=") ? { kind: "status", status: 503 } : { kind: "pass" },
+    );
+    try {
+      const zipKey = `${prefix}/down/S01.zip`;
+      const job = await svc.run({ zip_key: zipKey, manifest_key: `${prefix}/down/m.json`, title_id: "t", season_number: 1, items });
+      expect(job.state).toBe("failed");
+      expect(job.error).toMatch(/503/);
+      expect(await s3.listMultipartUploads(`${prefix}/down/`)).toEqual([]);
+      expect(await s3.head(zipKey)).toBeNull();
+    } finally {
+      await svc.close();
+    }
+  }, 120_000);
+});
