@@ -3,6 +3,7 @@ import type { Database } from "./adapters/db";
 import type { RedisClient } from "./adapters/redis";
 import type { ObjectStore } from "./adapters/s3";
 import type { UrlSigner } from "./adapters/url-signer";
+import type { JobRunner } from "./durable/job-runner";
 import type { AppConfig } from "./env";
 import type { Logger } from "./lib/logger";
 import type { Actor } from "./services/auth";
@@ -20,6 +21,8 @@ export interface Deps {
   signer: UrlSigner;
   /** The edge cache (Cache API); public catalog responses are kept here. */
   edgeCache: EdgeCache;
+  /** The container job service (bundles, large checksums). */
+  jobs: JobRunner;
 }
 
 export interface EdgeCache {

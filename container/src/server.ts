@@ -1,6 +1,7 @@
 // The job service: POST /jobs, GET /jobs, GET|DELETE /jobs/{id}, GET /healthz, GET /metrics.
 // Locally and in tests it runs as a Node process; in production as a Cloudflare Container.
-// A job id is run once: posting the same id again answers the job as it stands.
+// A job id is run once: posting the same id again answers the job as it stands (a failed or
+// cancelled one is started again).
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import * as z from "zod";
@@ -59,8 +60,10 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
   const startedAt = Date.now();
 
   function start(req: JobRequest): { job: Job; created: boolean } {
+    // One run per id: a running or finished job is answered as it stands; one that failed or was
+    // cancelled may be started again under its id.
     const existing = jobs.get(req.id);
-    if (existing) return { job: existing, created: false };
+    if (existing && (existing.state === "running" || existing.state === "succeeded")) return { job: existing, created: false };
     const job: Job = {
       id: req.id,
       type: req.type,

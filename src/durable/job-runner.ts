@@ -19,22 +19,69 @@ export interface BundleJobRequest {
   items: JobItem[];
 }
 
+/** SHA-256 and CRC-32 of one object too large to hash inside the Worker. */
+export interface ChecksumJobRequest {
+  id: string;
+  type: "checksum";
+  key: string;
+}
+
+export type JobRequest = BundleJobRequest | ChecksumJobRequest;
+
+export interface BundleJobResult {
+  size: number;
+  sha256: string;
+  item_count: number;
+  zip_key: string;
+  manifest_key: string;
+}
+
+export interface ChecksumJobResult {
+  key: string;
+  size: number;
+  sha256: string;
+  crc32: number;
+}
+
 export interface JobStatus {
   id: string;
+  type?: JobRequest["type"];
   state: "running" | "succeeded" | "failed" | "cancelled";
   progress: { bytes_done: number; bytes_total: number; items_done?: number; items_total?: number; phase?: string } | null;
-  result: { size: number; sha256: string; item_count: number; zip_key: string; manifest_key: string } | null;
+  result: BundleJobResult | ChecksumJobResult | null;
   error: string | null;
 }
 
+export const isBundleResult = (r: JobStatus["result"]): r is BundleJobResult => r !== null && "zip_key" in r;
+export const isChecksumResult = (r: JobStatus["result"]): r is ChecksumJobResult => r !== null && "crc32" in r;
+
 export interface JobRunner {
-  start(job: BundleJobRequest): Promise<JobStatus>;
+  /** Starts the job, or answers it as it stands when that id is already known (one run per id). */
+  start(job: JobRequest): Promise<JobStatus>;
   /** null when the runner does not know the job (lost with its container). */
   status(id: string): Promise<JobStatus | null>;
   cancel(id: string): Promise<void>;
 }
 
 export class RunnerUnavailable extends Error {}
+
+/**
+ * The runner this deployment has: the job service at JOB_RUNNER_URL (the Node process locally and
+ * in tests), else the Cloudflare Container bound as BUNDLE_JOBS (production). Without either,
+ * every call fails with RunnerUnavailable.
+ */
+export function createJobRunner(config: { JOB_RUNNER_URL?: string | undefined }, bindings: object): JobRunner {
+  if (config.JOB_RUNNER_URL) return createHttpJobRunner(config.JOB_RUNNER_URL);
+  const ns = (bindings as { BUNDLE_JOBS?: DurableObjectNamespace }).BUNDLE_JOBS;
+  if (ns) {
+    const stub = ns.get(ns.idFromName("bundle-jobs"));
+    return createHttpJobRunner("http://bundle-jobs", (req) => stub.fetch(req));
+  }
+  const none = async (): Promise<never> => {
+    throw new RunnerUnavailable("no job runner: set JOB_RUNNER_URL or bind BUNDLE_JOBS (a Cloudflare Container)");
+  };
+  return { start: none, status: none, cancel: none };
+}
 
 export function createHttpJobRunner(baseUrl: string, fetcher: (req: Request) => Promise<Response> = (r) => fetch(r)): JobRunner {
   const base = baseUrl.replace(/\/$/, "");

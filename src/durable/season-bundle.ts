@@ -14,7 +14,7 @@ import { parseEnv } from "../env";
 import { keys } from "../lib/storage-keys";
 import { activeBundle, planSeason, recordBuiltBundle } from "../services/bundles";
 import { bumpCatalogVersion } from "../services/catalog-version";
-import { createHttpJobRunner, type JobRunner, type JobStatus, RunnerUnavailable } from "./job-runner";
+import { createJobRunner, isBundleResult, type JobRunner, type JobStatus } from "./job-runner";
 
 export const bundleStates = ["idle", "queued", "building", "ready", "failed"] as const;
 export type BundleState = (typeof bundleStates)[number];
@@ -96,12 +96,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
   }
 
   private runner(): JobRunner {
-    const url = this.config.JOB_RUNNER_URL;
-    if (url) return createHttpJobRunner(url);
-    const ns = (this.env as unknown as { BUNDLE_JOBS?: DurableObjectNamespace }).BUNDLE_JOBS;
-    if (!ns) throw new RunnerUnavailable("no job runner: set JOB_RUNNER_URL or bind BUNDLE_JOBS (a Cloudflare Container)");
-    const stub = ns.get(ns.idFromName("bundle-jobs"));
-    return createHttpJobRunner("http://bundle-jobs", (req) => stub.fetch(req));
+    return createJobRunner(this.config, this.env);
   }
 
   private view(r: Row = this.row()): SeasonBundleStatus {
@@ -223,7 +218,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       await this.ctx.storage.setAlarm(Date.now() + cfg.BUNDLE_POLL_INTERVAL_MS);
       return;
     }
-    if (job.state !== "succeeded" || !job.result) return this.retryOrFail(r, job.error ?? `job ${job.state}`);
+    if (job.state !== "succeeded" || !isBundleResult(job.result)) return this.retryOrFail(r, job.error ?? `job ${job.state}`);
     try {
       const db = createDb(cfg).db;
       const bundle = await recordBuiltBundle(

@@ -6,11 +6,12 @@ import { createDb } from "../adapters/db";
 import { createRedis } from "../adapters/redis";
 import { createS3 } from "../adapters/s3";
 import { createUrlSigner } from "../adapters/url-signer";
+import { createJobRunner } from "../durable/job-runner";
 import { parseEnv } from "../env";
 import { createRateLimiter } from "../services/rate-limit";
 import type { AppEnv, DepsFactory } from "../types";
 
-export const defaultDeps: DepsFactory = (config) => {
+export const defaultDeps: DepsFactory = (config, bindings) => {
   const pg = createDb(config);
   const s3 = createS3(config, { clock: systemClock });
   return {
@@ -21,6 +22,7 @@ export const defaultDeps: DepsFactory = (config) => {
     signer: createUrlSigner(config, s3, systemClock),
     clock: systemClock,
     edgeCache: caches.default,
+    jobs: createJobRunner(config, bindings),
   };
 };
 
@@ -36,6 +38,7 @@ export const init = (makeDeps: DepsFactory = defaultDeps) =>
     c.set("clock", deps.clock);
     c.set("edgeCache", deps.edgeCache);
     c.set("signer", deps.signer);
+    c.set("jobs", deps.jobs);
     c.set("limiter", createRateLimiter(deps.redis, config));
     c.set("actor", null);
     await next();

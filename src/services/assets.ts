@@ -4,6 +4,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../adapters/db";
 import type { ObjectStore, UploadedPart } from "../adapters/s3";
 import { mediaAssets } from "../db/schema";
+import { isChecksumResult, type JobRunner, type JobStatus, RunnerUnavailable } from "../durable/job-runner";
 import type { AppConfig } from "../env";
 import { crc32Update } from "../lib/crc32";
 import { toHex } from "../lib/crypto/encoding";
@@ -333,10 +334,19 @@ export async function digestObject(s3: ObjectStore, key: string): Promise<{ sha2
   return { sha256: toHex(new Uint8Array(await digest.digest)), crc32: crc, size };
 }
 
-export type ChecksumOutcome = { state: "stored"; asset: Asset; computed: boolean };
+export type ChecksumOutcome =
+  | { state: "stored"; asset: Asset; computed: boolean }
+  /** Too large for the Worker: the job service is hashing it; ask again to store the result. */
+  | { state: "running"; jobId: string; progress: { bytes_done: number; bytes_total: number } | null; lastError: string | null };
+
+/** The checksum job of one object version: a new upload (new ETag) gets a new job. */
+export function checksumJobId(assetId: string, etag: string | null, size: number): string {
+  const tag = (etag ?? "").replace(/[^\w]/g, "").slice(0, 64) || "none";
+  return `checksum-${assetId}-${tag}-${size}`;
+}
 
 export async function checksumAsset(
-  deps: { db: Database; s3: ObjectStore; config: AppConfig },
+  deps: { db: Database; s3: ObjectStore; config: AppConfig; jobs: JobRunner },
   id: string,
   given: { sha256?: string | undefined },
   audit: AuditContext,
@@ -356,13 +366,16 @@ export async function checksumAsset(
     crc32 = d.crc32;
     computed = true;
   } else if (given.sha256) {
-    // Too large to hash here; the container job's checksum runner takes these once it lands.
+    // The operator's own checksum of a large file (e.g. from the CLI), trusted as given.
     sha256 = given.sha256;
   } else {
-    throw new AppError(
-      "UNPROCESSABLE",
-      `The object is ${head.size} bytes, over the ${deps.config.CHECKSUM_INLINE_MAX_BYTES}-byte inline limit; send its sha256 in the body.`,
-    );
+    const job = await runChecksumJob(deps.jobs, checksumJobId(a.id, head.etag, head.size), a.storageKey);
+    if (job.state !== "done") return { state: "running", jobId: job.id, progress: job.progress, lastError: job.lastError };
+    if (job.size !== head.size)
+      throw new AppError("CONFLICT", `The object changed while it was being hashed (${job.size} ≠ ${head.size} bytes).`);
+    sha256 = job.sha256;
+    crc32 = job.crc32;
+    computed = true;
   }
   if (a.sha256 && a.sha256 !== sha256) throw new AppError("CONFLICT", `The asset already has sha256 ${a.sha256}, which differs.`);
   const [rows] = await deps.db.batch([
@@ -375,6 +388,31 @@ export async function checksumAsset(
     }),
   ]);
   return { state: "stored", asset: rows[0] as Asset, computed };
+}
+
+type ChecksumJobState =
+  | { state: "done"; sha256: string; crc32: number; size: number }
+  | { state: "running"; id: string; progress: { bytes_done: number; bytes_total: number } | null; lastError: string | null };
+
+/** Follows (or starts, or restarts after a failure) the checksum job of one object version. */
+async function runChecksumJob(jobs: JobRunner, jobId: string, key: string): Promise<ChecksumJobState> {
+  try {
+    let job = await jobs.status(jobId);
+    let lastError: string | null = null;
+    if (job && (job.state === "failed" || job.state === "cancelled")) {
+      lastError = job.error;
+      job = null;
+    }
+    job ??= await jobs.start({ id: jobId, type: "checksum", key });
+    if (job.state === "succeeded" && isChecksumResult(job.result))
+      return { state: "done", sha256: job.result.sha256, crc32: job.result.crc32, size: job.result.size };
+    if (job.state === "failed") lastError = job.error;
+    return { state: "running", id: jobId, progress: job.progress, lastError };
+  } catch (e) {
+    if (e instanceof RunnerUnavailable)
+      throw new AppError("DEPENDENCY_UNAVAILABLE", `The checksum job service is unavailable: ${e.message}`);
+    throw e;
+  }
 }
 
 export async function finalizeAsset(

@@ -156,6 +156,22 @@ describe("bundle job", () => {
     expect(await s3.listMultipartUploads(`${prefix}/crc/`)).toEqual([]);
   });
 
+  it("a checksum job hashes one object; a failed job id may be started again, a finished one is not", async () => {
+    const key = `${prefix}/sum/big.bin`;
+    const id = `sum-${crypto.randomUUID()}`;
+    // Nothing there yet: the job fails…
+    expect((await post({ id, type: "checksum", key })).status).toBe(202);
+    expect((await waitJob(id)).state).toBe("failed");
+    // …and, once the object exists, the same id runs again and succeeds.
+    const body = bytes(3 * 1024 * 1024 + 1, 9);
+    await s3.put(key, body);
+    expect((await post({ id, type: "checksum", key })).status).toBe(202);
+    const done = await waitJob(id);
+    expect(done.state).toBe("succeeded");
+    expect(done.result).toMatchObject({ sha256: sha(body), crc32: zlib.crc32(body), size: body.length });
+    expect((await post({ id, type: "checksum", key })).status).toBe(200);
+  });
+
   it("answers health, metrics, and validation errors", async () => {
     expect(((await (await fetch(`${jobService.url}/healthz`)).json()) as { ok: boolean }).ok).toBe(true);
     const m = await (await fetch(`${jobService.url}/metrics`)).text();

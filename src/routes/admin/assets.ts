@@ -240,7 +240,8 @@ const routes = {
     ...common,
     method: "post",
     path: "/admin/assets/{id}/checksum",
-    summary: "Compute and store SHA-256 and CRC-32 (inline up to a size limit; above it, give the sha256)",
+    summary:
+      "Compute and store SHA-256 and CRC-32: inline up to CHECKSUM_INLINE_MAX_BYTES; above it the job service hashes the object (202 until done: ask again to store the result), or give the sha256",
     request: {
       params: idParams,
       headers: idempotencyHeaders,
@@ -248,10 +249,20 @@ const routes = {
     },
     responses: {
       200: json(z.object({ asset: assetSchema, computed: z.boolean() }), "Stored"),
+      202: json(
+        z.object({
+          state: z.literal("running"),
+          job_id: z.string(),
+          progress: z.object({ bytes_done: z.number(), bytes_total: z.number() }).nullable(),
+          last_error: z.string().nullable().describe("Why the previous run failed (it was started again)"),
+        }),
+        "Being hashed by the job service: POST again (after Retry-After) to store the result",
+      ),
       404: problemResponse("No such asset, or nothing uploaded yet"),
       ...mutationErrorResponses,
       409: problemResponse("The given sha256 contradicts the object or the stored one"),
-      422: problemResponse("Too large to checksum inline and no sha256 given, or the Idempotency-Key was reused"),
+      422: problemResponse("The Idempotency-Key was reused"),
+      503: problemResponse("The job service (for objects over the inline limit) is unavailable"),
     },
   }),
   finalize: createRoute({
@@ -342,6 +353,8 @@ export const adminAssetRoutes = createRouter()
   .openapi(routes.checksum, async (c) => {
     const given = c.req.valid("json") ?? {};
     const r = await checksumAsset(c.var, c.req.valid("param").id, { sha256: given.sha256 }, auditContextOf(c.var));
+    if (r.state === "running")
+      return c.json({ state: r.state, job_id: r.jobId, progress: r.progress, last_error: r.lastError }, 202, { "retry-after": "2" });
     return c.json({ asset: assetJson(r.asset), computed: r.computed }, 200);
   })
   .openapi(routes.finalize, async (c) => {

@@ -2,6 +2,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app";
+import { crc32Update } from "../../../src/lib/crc32";
 import { partSizeFor } from "../../../src/services/assets";
 import { bearer, freshIp, newAdmin, signIn } from "../../support/admin";
 import { adminClient, pseudoBytes, sha256Hex } from "../../support/admin-client";
@@ -74,7 +75,7 @@ describe("media assets", () => {
     expect((await admin.post(`/admin/titles/${titleId}/assets`, dup)).status).toBe(409);
   });
 
-  it("checksums inline under the limit; above it takes a given sha256 or answers 422", async () => {
+  it("checksums inline under the limit; above it the job service hashes the object, or a given sha256 is taken", async () => {
     const { admin, titleId } = await movieWithAdmin();
     const bytes = pseudoBytes(70_000, 5);
     const c = await admin.ok(
@@ -103,13 +104,57 @@ describe("media assets", () => {
         },
         small,
       );
-    expect((await post()).status).toBe(422);
     const sha = await sha256Hex(bytes);
-    const given = await post({ sha256: sha });
-    expect(given.status).toBe(200);
-    expect(await given.json()).toMatchObject({ computed: false, asset: { sha256: sha, crc32: null } });
     const badHex = await post({ sha256: "xyz" });
     expect(badHex.status).toBe(400);
+
+    // Over the inline limit: 202 while the job service hashes it, then asking again stores it.
+    const first = await post();
+    expect(first.status).toBe(202);
+    expect(first.headers.get("retry-after")).toBe("2");
+    const running = (await first.json()) as { state: string; job_id: string };
+    expect(running).toMatchObject({ state: "running", job_id: expect.stringContaining(c.asset.id) });
+    let stored: Response | null = null;
+    for (let i = 0; i < 100 && !stored; i++) {
+      const r = await post();
+      if (r.status === 200) stored = r;
+      else expect(r.status).toBe(202);
+      if (!stored) await new Promise((ok) => setTimeout(ok, 50));
+    }
+    const crc = crc32Update(0, bytes);
+    expect(await (stored as Response).json()).toMatchObject({
+      computed: true,
+      asset: { sha256: sha, crc32: crc, size_bytes: bytes.length },
+    });
+    // The same object version is not hashed twice: its job is answered as it stands.
+    const jobs = (await (await fetch(`${env.JOB_RUNNER_URL}/jobs`)).json()) as { items: { id: string }[] };
+    expect(jobs.items.filter((j) => j.id === running.job_id)).toHaveLength(1);
+
+    // A given sha256 above the limit is taken as the operator's (it must agree with the stored one).
+    const given = await post({ sha256: sha });
+    expect(given.status).toBe(200);
+    expect(await given.json()).toMatchObject({ computed: false, asset: { sha256: sha } });
+    expect((await post({ sha256: "e".repeat(64) })).status).toBe(409);
+  });
+
+  it("over the inline limit with the job service unreachable: 503 problem, nothing stored", async () => {
+    const { admin, titleId } = await movieWithAdmin();
+    const bytes = pseudoBytes(5_000, 9);
+    const c = await admin.ok(
+      201,
+      admin.post<Created>(`/admin/titles/${titleId}/assets`, { kind: "DOWNLOAD", filename: "d.mp4", size_bytes: bytes.length }),
+    );
+    expect((await fetch(c.upload.url, { method: "PUT", body: bytes, headers: c.upload.headers })).status).toBe(200);
+    const token = await signIn(await newAdmin());
+    const res = await createApp({ logSink: () => {} }).request(
+      `/api/v1/admin/assets/${c.asset.id}/checksum`,
+      { method: "POST", headers: { ...bearer(token), "cf-connecting-ip": freshIp() } },
+      { ...env, CHECKSUM_INLINE_MAX_BYTES: "1000", JOB_RUNNER_URL: "http://127.0.0.1:9" },
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(await res.json()).toMatchObject({ code: "DEPENDENCY_UNAVAILABLE" });
+    expect(await admin.ok(200, admin.get(`/admin/assets/${c.asset.id}`))).toMatchObject({ sha256: null, crc32: null });
   });
 
   it("finalize without an upload is a conflict; head of nothing is 404", async () => {
