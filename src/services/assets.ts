@@ -4,7 +4,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../adapters/db";
 import type { ObjectStore, UploadedPart } from "../adapters/s3";
 import { mediaAssets } from "../db/schema";
-import { isChecksumResult, type JobRunner, type JobStatus, RunnerUnavailable } from "../durable/job-runner";
+import { isChecksumResult, type JobRunner, RunnerUnavailable } from "../durable/job-runner";
 import type { AppConfig } from "../env";
 import { crc32Update } from "../lib/crc32";
 import { toHex } from "../lib/crypto/encoding";
