@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as zlib from "node:zlib";
 import { buildNodeEntry, JOB_NODE_FLAGS } from "../scripts/build-container.ts";
-import { host, s3 as stackS3 } from "../scripts/stack/config.ts";
+import { host, s3Env } from "../scripts/stack/config.ts";
 import { stackUp } from "../scripts/stack/index.ts";
 import { createS3 } from "../src/adapters/s3.ts";
 
@@ -28,14 +28,7 @@ const runs = Number(arg("runs", "3"));
 // The job and the copy run with the container's node flags; BENCH_NODE_FLAGS replaces them.
 const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : JOB_NODE_FLAGS;
 const root = resolve(import.meta.dirname, "..");
-const jobEnv = {
-  AWS_BUCKET_NAME: stackS3.bucket,
-  AWS_REGION: stackS3.region,
-  AWS_ACCESS_KEY_ID: stackS3.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: stackS3.secretAccessKey,
-  S3_ENDPOINT: stackS3.endpoint,
-  S3_SSE: "none",
-};
+const jobEnv = s3Env;
 const s3 = createS3(jobEnv);
 
 // ---------------------------------------------------------------- the season's bytes

@@ -54,6 +54,17 @@ export const s3 = {
   swiftAccount: "AUTH_moviesnow",
 };
 
+/** The S3 settings of this stack, as the Worker, the job service and scripts name them. */
+export const s3Env = {
+  AWS_BUCKET_NAME: s3.bucket,
+  AWS_REGION: s3.region,
+  AWS_ACCESS_KEY_ID: s3.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  S3_ENDPOINT: s3.endpoint,
+  // Swift has no server-side encryption.
+  S3_SSE: "none",
+};
+
 /** The values the Worker needs to talk to this stack (wrangler dev's .dev.vars, tests' bindings). */
 export function workerVars(): Record<string, string> {
   return {
@@ -61,12 +72,7 @@ export function workerVars(): Record<string, string> {
     NEON_FETCH_ENDPOINT: postgres.fetchEndpoint,
     UPSTASH_REDIS_REST_URL: redis.restUrl,
     UPSTASH_REDIS_REST_TOKEN: redis.restToken,
-    AWS_BUCKET_NAME: s3.bucket,
-    AWS_REGION: s3.region,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_ENDPOINT: s3.endpoint,
-    S3_SSE: "none",
+    ...s3Env,
     JOB_RUNNER_URL: jobService.url,
     ADMIN_JWT_SECRET: "moviesnow-dev-jwt-secret-not-for-production-0001",
     TOTP_ENCRYPTION_KEY: "bW92aWVzbm93LWRldi10b3RwLWtleS0zMi1ieXRlcyE=",

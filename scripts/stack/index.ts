@@ -3,7 +3,7 @@
 // service answers; `down` stops only what `up` started.
 import { resolve } from "node:path";
 import { ensurePackages } from "./apt.ts";
-import { host, ports, postgres, redis, s3 } from "./config.ts";
+import { host, ports, postgres, redis, s3, s3Env } from "./config.ts";
 import { downPostgres, postgresPid, upPostgres } from "./postgres.ts";
 import { alive, portOpen, readPid, startDaemon, stopDaemon, waitFor } from "./proc.ts";
 import { downRedis, upRedis } from "./redis.ts";
@@ -42,12 +42,7 @@ export function upJobService(): void {
   startAdapter("job-service", "../../container/src/server.ts", {
     PORT: String(ports.jobService),
     HOST: host,
-    AWS_BUCKET_NAME: s3.bucket,
-    AWS_REGION: s3.region,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_ENDPOINT: s3.endpoint,
-    S3_SSE: "none",
+    ...s3Env,
   });
 }
 

@@ -12,35 +12,19 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../container/src/config.ts";
 import { createJobService, type Job } from "../../container/src/server.ts";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
-import { workerVars } from "../../scripts/stack/config.ts";
-import { createS3 } from "../../src/adapters/s3.ts";
+import { s3Env } from "../../scripts/stack/config.ts";
 import { type Fault, startFaultProxy } from "../support/fault-proxy.ts";
+import { seededBytes, stackS3 } from "../support/node-stack.ts";
 
 const MiB = 1024 * 1024;
-const v = workerVars();
-const s3Env = {
-  AWS_BUCKET_NAME: v.AWS_BUCKET_NAME ?? "",
-  AWS_REGION: v.AWS_REGION ?? "",
-  AWS_ACCESS_KEY_ID: v.AWS_ACCESS_KEY_ID ?? "",
-  AWS_SECRET_ACCESS_KEY: v.AWS_SECRET_ACCESS_KEY ?? "",
-};
-const s3 = createS3({ ...s3Env, S3_ENDPOINT: v.S3_ENDPOINT });
+const s3 = stackS3();
 const dir = mkdtempSync(join(tmpdir(), "mn-jobfault-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-const bytes = (n: number, seed: number) => {
-  const b = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-};
 
 /** A job service in this process whose S3 is behind the fault proxy. */
 async function jobServiceVia(decide: (method: string, path: string) => Fault) {
-  const proxy = await startFaultProxy(v.S3_ENDPOINT ?? "", (req) => decide(req.method ?? "", req.url ?? ""));
+  const proxy = await startFaultProxy(s3Env.S3_ENDPOINT, (req) => decide(req.method ?? "", req.url ?? ""));
   const cfg = loadConfig({
     ...s3Env,
     S3_ENDPOINT: proxy.url,
@@ -76,7 +60,7 @@ async function jobServiceVia(decide: (method: string, path: string) => Fault) {
 
 describe("bundle job against a faulty S3", () => {
   const prefix = `jobfault/${crypto.randomUUID()}`;
-  const sources = [bytes(7 * MiB + 3, 11), bytes(6 * MiB, 12)];
+  const sources = [seededBytes(7 * MiB + 3, 11), seededBytes(6 * MiB, 12)];
   const items = sources.map((b, i) => ({
     source_key: `${prefix}/src/E0${i + 1}.mkv`,
     name: `S01E0${i + 1}.mkv`,

@@ -6,30 +6,14 @@ import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
-import { jobService, workerVars } from "../../scripts/stack/config.ts";
-import { createS3 } from "../../src/adapters/s3.ts";
+import { jobService } from "../../scripts/stack/config.ts";
+import { seededBytes, stackS3 } from "../support/node-stack.ts";
 
-const v = workerVars();
-const s3 = createS3({
-  AWS_BUCKET_NAME: v.AWS_BUCKET_NAME ?? "",
-  AWS_REGION: v.AWS_REGION ?? "",
-  AWS_ACCESS_KEY_ID: v.AWS_ACCESS_KEY_ID ?? "",
-  AWS_SECRET_ACCESS_KEY: v.AWS_SECRET_ACCESS_KEY ?? "",
-  S3_ENDPOINT: v.S3_ENDPOINT,
-});
+const s3 = stackS3();
 const dir = mkdtempSync(join(tmpdir(), "mn-job-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-const bytes = (n: number, seed: number) => {
-  const b = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-};
 type Job = {
   id: string;
   state: string;
@@ -56,7 +40,7 @@ async function waitJob(id: string): Promise<Job> {
 
 describe("bundle job", () => {
   const prefix = `jobtest/${crypto.randomUUID()}`;
-  const sources = [bytes(9 * 1024 * 1024 + 5, 1), bytes(7 * 1024 * 1024, 2), bytes(1234, 3)];
+  const sources = [seededBytes(9 * 1024 * 1024 + 5, 1), seededBytes(7 * 1024 * 1024, 2), seededBytes(1234, 3)];
   const items = sources.map((b, i) => ({
     source_key: `${prefix}/src/E0${i + 1} source+name.mkv`,
     name: `S01E0${i + 1} - Épisode ${i + 1}.mkv`,
@@ -125,7 +109,7 @@ describe("bundle job", () => {
   it("a failure aborts the multipart upload, leaving nothing behind", async () => {
     const id = `fail-${crypto.randomUUID()}`;
     const zip_key = `${prefix}/fail/S01.zip`;
-    await s3.put(`${prefix}/fail/ok.mkv`, bytes(9 * 1024 * 1024, 4));
+    await s3.put(`${prefix}/fail/ok.mkv`, seededBytes(9 * 1024 * 1024, 4));
     const broken = [
       { source_key: `${prefix}/fail/ok.mkv`, name: "a.mkv", size: 9 * 1024 * 1024, crc32: null, mtime: "2026-01-01T00:00:00Z" },
       { source_key: `${prefix}/fail/missing.mkv`, name: "b.mkv", size: 10, crc32: 1, mtime: "2026-01-01T00:00:00Z" },
@@ -163,7 +147,7 @@ describe("bundle job", () => {
     expect((await post({ id, type: "checksum", key })).status).toBe(202);
     expect((await waitJob(id)).state).toBe("failed");
     // …and, once the object exists, the same id runs again and succeeds.
-    const body = bytes(3 * 1024 * 1024 + 1, 9);
+    const body = seededBytes(3 * 1024 * 1024 + 1, 9);
     await s3.put(key, body);
     expect((await post({ id, type: "checksum", key })).status).toBe(202);
     const done = await waitJob(id);

@@ -7,7 +7,7 @@ import { attachmentDisposition } from "../../lib/content-disposition";
 import { AppError } from "../../lib/errors";
 import { problemResponse } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { activeBundle } from "../../services/bundles";
+import { activeBundle, type Bundle } from "../../services/bundles";
 import { checkTtl } from "../../services/delivery";
 import { requestBuild, requireSeason, seasonStatus, statusUrl } from "../../services/season-bundles";
 import { getPublishedTitle } from "../../services/titles";
@@ -32,7 +32,7 @@ const accepted = json(
 const NO_STORE = { "cache-control": "no-store" };
 
 /** Starts (or joins) a build and answers 202, or 429 while the season is in its cooldown. */
-async function build(c: Context<AppEnv>, titleId: string, season: number) {
+async function startBuild(c: Context<AppEnv>, titleId: string, season: number) {
   const outcome = await requestBuild(
     c.env.SEASON_BUNDLE,
     { titleId, seasonNumber: season },
@@ -44,7 +44,8 @@ async function build(c: Context<AppEnv>, titleId: string, season: number) {
       headers: { "retry-after": String(outcome.retryAfter) },
     });
   }
-  return outcome;
+  const location = statusUrl(titleId, season);
+  return c.json({ status: buildStatusJson(outcome.status), status_url: location }, 202, { ...NO_STORE, location, "retry-after": "5" });
 }
 
 const bundleUrl = createRoute({
@@ -111,6 +112,29 @@ const bundleStatus = createRoute({
   },
 });
 
+/** A signed download of a season's active bundle, saved as `{slug}-S01.zip`. */
+async function signBundle(
+  c: Context<AppEnv>,
+  title: { slug: string },
+  bundle: Bundle,
+  expiresIn: number,
+): Promise<z.infer<typeof signedBundle>> {
+  const filename = `${title.slug}-S${String(bundle.seasonNumber).padStart(2, "0")}.zip`;
+  const s = await c.var.signer.signGet(bundle.storageKey, {
+    expiresIn,
+    disposition: attachmentDisposition(filename),
+    contentType: "application/zip",
+  });
+  return {
+    url: s.url,
+    expires_at: s.expiresAt.toISOString(),
+    size_bytes: bundle.sizeBytes,
+    sha256: bundle.sha256,
+    item_count: bundle.itemCount,
+    manifest_key: bundle.manifestKey,
+  };
+}
+
 const publicBundle = (b: ReturnType<typeof bundleJson>) => {
   const { storage_key: _k, created_by: _c, ...rest } = b;
   return rest;
@@ -123,31 +147,10 @@ export const bundleDeliveryRoutes = createRouter()
     await requireSeason(c.var.db, t.id, b.season_number);
     const ttl = checkTtl(c.var.config, b.ttl_seconds, "json.ttl_seconds");
     const active = await activeBundle(c.var.db, t.id, b.season_number, c.var.clock.now());
-    if (active) {
-      const filename = `${t.slug}-S${String(b.season_number).padStart(2, "0")}.zip`;
-      const s = await c.var.signer.signGet(active.storageKey, {
-        expiresIn: ttl,
-        disposition: attachmentDisposition(filename),
-        contentType: "application/zip",
-      });
-      return c.json(
-        {
-          url: s.url,
-          expires_at: s.expiresAt.toISOString(),
-          size_bytes: active.sizeBytes,
-          sha256: active.sha256,
-          item_count: active.itemCount,
-          manifest_key: active.manifestKey,
-        },
-        200,
-        NO_STORE,
-      );
-    }
+    if (active) return c.json(await signBundle(c, t, active, ttl), 200, NO_STORE);
     if (!b.rebuild_if_missing)
       throw new AppError("NOT_FOUND", "This season has no current bundle; ask with rebuild_if_missing=true to build one.");
-    const outcome = await build(c, t.id, b.season_number);
-    const location = statusUrl(t.id, b.season_number);
-    return c.json({ status: buildStatusJson(outcome.status), status_url: location }, 202, { ...NO_STORE, location, "retry-after": "5" });
+    return startBuild(c, t.id, b.season_number);
   })
   .openapi(requestBundle, async (c) => {
     const b = c.req.valid("json");
@@ -162,9 +165,7 @@ export const bundleDeliveryRoutes = createRouter()
         NO_STORE,
       );
     }
-    const outcome = await build(c, t.id, b.season_number);
-    const location = statusUrl(t.id, b.season_number);
-    return c.json({ status: buildStatusJson(outcome.status), status_url: location }, 202, { ...NO_STORE, location, "retry-after": "5" });
+    return startBuild(c, t.id, b.season_number);
   })
   .openapi(bundleStatus, async (c) => {
     const q = c.req.valid("query");
@@ -174,22 +175,6 @@ export const bundleDeliveryRoutes = createRouter()
       seasonStatus(c.env.SEASON_BUNDLE, { titleId: t.id, seasonNumber: q.season_number }),
       activeBundle(c.var.db, t.id, q.season_number, c.var.clock.now()),
     ]);
-    let download: z.infer<typeof signedBundle> | null = null;
-    if (active && q.presign === "true") {
-      const filename = `${t.slug}-S${String(q.season_number).padStart(2, "0")}.zip`;
-      const s = await c.var.signer.signGet(active.storageKey, {
-        expiresIn: c.var.config.PRESIGN_TTL_DEFAULT_SECONDS,
-        disposition: attachmentDisposition(filename),
-        contentType: "application/zip",
-      });
-      download = {
-        url: s.url,
-        expires_at: s.expiresAt.toISOString(),
-        size_bytes: active.sizeBytes,
-        sha256: active.sha256,
-        item_count: active.itemCount,
-        manifest_key: active.manifestKey,
-      };
-    }
+    const download = active && q.presign === "true" ? await signBundle(c, t, active, c.var.config.PRESIGN_TTL_DEFAULT_SECONDS) : null;
     return c.json({ status: buildStatusJson(status), bundle: active ? publicBundle(bundleJson(active)) : null, download }, 200, NO_STORE);
   });
