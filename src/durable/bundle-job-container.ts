@@ -16,8 +16,9 @@ export class BundleJobContainer extends DurableObject<CloudflareBindings> {
           PORT: String(PORT),
           AWS_BUCKET_NAME: env.AWS_BUCKET_NAME ?? "",
           AWS_REGION: env.AWS_REGION ?? "",
-          AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? "",
-          AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? "",
+          // The job's own least-privilege key (terraform/: read sources, write bundles/), else the Worker's.
+          AWS_ACCESS_KEY_ID: env.JOB_AWS_ACCESS_KEY_ID ?? env.AWS_ACCESS_KEY_ID ?? "",
+          AWS_SECRET_ACCESS_KEY: env.JOB_AWS_SECRET_ACCESS_KEY ?? env.AWS_SECRET_ACCESS_KEY ?? "",
           S3_SSE: env.S3_SSE ?? "AES256",
           ...(env.S3_ENDPOINT ? { S3_ENDPOINT: env.S3_ENDPOINT } : {}),
         },

@@ -1,0 +1,142 @@
+# CloudFront in front of the private bucket: Origin Access Control (SigV4, always) so only the
+# distribution reads S3, and a key group as the only trusted signer so every media URL must be
+# a CloudFront signed URL made by the Worker (CLOUDFRONT_KEY_PAIR_ID + CLOUDFRONT_PRIVATE_KEY).
+
+locals {
+  generate_signing_key = var.cloudfront_public_key_pem == null
+  origin_id            = "media-s3"
+
+  # Path pattern → cache policy. Segments and files never change under a key; bundles are
+  # rebuilt at the same key, so they are kept briefly.
+  behaviors = {
+    "hls/*"       = "immutable"
+    "downloads/*" = "immutable"
+    "originals/*" = "immutable"
+    "bundles/*"   = "short"
+    "artwork/*"   = "immutable"
+    "subs/*"      = "immutable"
+  }
+}
+
+resource "tls_private_key" "cloudfront" {
+  count     = local.generate_signing_key ? 1 : 0
+  algorithm = "RSA"
+  rsa_bits  = 2048
+}
+
+resource "aws_cloudfront_public_key" "signer" {
+  name        = "moviesnow-${var.environment}-signer"
+  comment     = "Signs MoviesNow delivery URLs (the Worker's CLOUDFRONT_PRIVATE_KEY)"
+  encoded_key = local.generate_signing_key ? tls_private_key.cloudfront[0].public_key_pem : var.cloudfront_public_key_pem
+}
+
+resource "aws_cloudfront_key_group" "signers" {
+  name    = "moviesnow-${var.environment}-signers"
+  comment = "Trusted signers of MoviesNow media URLs"
+  items   = [aws_cloudfront_public_key.signer.id]
+}
+
+resource "aws_cloudfront_origin_access_control" "media" {
+  name                              = "moviesnow-${var.environment}-media"
+  description                       = "CloudFront reads the private media bucket with SigV4"
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}
+
+# The Worker's signed URLs carry response-content-disposition and response-content-type, so the
+# download file name and type reach S3 and are part of the cache key.
+resource "aws_cloudfront_cache_policy" "media" {
+  for_each = {
+    immutable = { default_ttl = 86400, max_ttl = 31536000 }
+    short     = { default_ttl = 300, max_ttl = 3600 }
+  }
+
+  name        = "moviesnow-${var.environment}-${each.key}"
+  comment     = "MoviesNow media (${each.key})"
+  min_ttl     = 0
+  default_ttl = each.value.default_ttl
+  max_ttl     = each.value.max_ttl
+
+  parameters_in_cache_key_and_forwarded_to_origin {
+    enable_accept_encoding_brotli = false
+    enable_accept_encoding_gzip   = false
+
+    cookies_config {
+      cookie_behavior = "none"
+    }
+
+    headers_config {
+      header_behavior = "none"
+    }
+
+    query_strings_config {
+      query_string_behavior = "whitelist"
+
+      query_strings {
+        items = ["response-content-disposition", "response-content-type"]
+      }
+    }
+  }
+}
+
+resource "aws_cloudfront_distribution" "media" {
+  enabled         = true
+  is_ipv6_enabled = true
+  http_version    = "http2and3"
+  comment         = "MoviesNow media (${var.environment})"
+  price_class     = var.price_class
+  aliases         = var.custom_domain_aliases
+
+  origin {
+    origin_id                = local.origin_id
+    domain_name              = aws_s3_bucket.media.bucket_regional_domain_name
+    origin_access_control_id = aws_cloudfront_origin_access_control.media.id
+  }
+
+  # Anything outside the media prefixes still needs a signed URL.
+  default_cache_behavior {
+    target_origin_id       = local.origin_id
+    viewer_protocol_policy = "https-only"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    compress               = false
+    cache_policy_id        = aws_cloudfront_cache_policy.media["short"].id
+    trusted_key_groups     = [aws_cloudfront_key_group.signers.id]
+  }
+
+  dynamic "ordered_cache_behavior" {
+    for_each = local.behaviors
+
+    content {
+      path_pattern           = ordered_cache_behavior.key
+      target_origin_id       = local.origin_id
+      viewer_protocol_policy = "https-only"
+      allowed_methods        = ["GET", "HEAD", "OPTIONS"]
+      cached_methods         = ["GET", "HEAD"]
+      compress               = false
+      cache_policy_id        = aws_cloudfront_cache_policy.media[ordered_cache_behavior.value].id
+      trusted_key_groups     = [aws_cloudfront_key_group.signers.id]
+    }
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = var.acm_certificate_arn == null
+    acm_certificate_arn            = var.acm_certificate_arn
+    ssl_support_method             = var.acm_certificate_arn == null ? null : "sni-only"
+    minimum_protocol_version       = var.acm_certificate_arn == null ? "TLSv1" : "TLSv1.2_2021"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(var.custom_domain_aliases) == 0 || var.acm_certificate_arn != null
+      error_message = "custom_domain_aliases need acm_certificate_arn (a certificate in us-east-1 covering them)."
+    }
+  }
+}
