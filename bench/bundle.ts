@@ -213,6 +213,13 @@ function runZip0(sources: Source[]): Run | null {
   }
 }
 
+// Each run's outputs go before the next: Swift keeps an overwritten multipart object's segments,
+// so writing the same key again would leak its size on disk every run.
+async function removeOutputs(gib: number): Promise<void> {
+  for (const k of [`${gib}g-raw.raw`, `${gib}g-job.zip`, `${gib}g-job.manifest.json`])
+    await s3.delete(`bench/bundle/out/${k}`).catch(() => undefined);
+}
+
 // ---------------------------------------------------------------- the run
 
 await stackUp({ quiet: true });
@@ -232,8 +239,10 @@ for (const gib of sizesGiB) {
   for (let i = 0; i < runs; i++) {
     process.stderr.write(`[bench] ${gib} GiB: raw copy, run ${i + 1}\n`);
     raws.push(runRawCopy(sources, `${gib}g-raw`));
+    await removeOutputs(gib);
     process.stderr.write(`[bench] ${gib} GiB: bundle job, run ${i + 1}\n`);
     jobs.push(await runJob(sources, `${gib}g-job`));
+    await removeOutputs(gib);
   }
   if (new Set(jobs.map((j) => j.sha256)).size !== 1) throw new Error("the job's archives differ between runs");
   process.stderr.write(`[bench] ${gib} GiB: zip -0 on local disk\n`);
@@ -256,8 +265,6 @@ for (const gib of sizesGiB) {
     job_runs_mib_s: jobs.map(rate),
     raw_runs_mib_s: raws.map(rate),
   });
-  for (const k of ["job", "raw"]) await s3.delete(`bench/bundle/out/${gib}g-${k}${k === "job" ? ".zip" : ".raw"}`).catch(() => undefined);
-  await s3.delete(`bench/bundle/out/${gib}g-job.manifest.json`).catch(() => undefined);
   if (process.argv.includes("--clean")) for (const s of sources) await s3.delete(s.key);
 }
 

@@ -1,0 +1,94 @@
+// `moviesnow admin …`: enrol admins straight into the database (create, list).
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { parseArgs } from "node:util";
+import { createDb } from "../../src/adapters/db.ts";
+import { createAdmin, listAdmins } from "../../src/services/admins.ts";
+import { parseVars } from "../dev-vars.ts";
+import type { Command } from "./main.ts";
+
+function config(): Record<string, string | undefined> {
+  const file = resolve(import.meta.dirname, "../../.dev.vars");
+  const local = existsSync(file) ? Object.fromEntries(parseVars(readFileSync(file, "utf8"))) : {};
+  const pick = (k: string) => process.env[k] ?? local[k];
+  return {
+    DATABASE_URL: pick("DATABASE_URL"),
+    NEON_FETCH_ENDPOINT: pick("NEON_FETCH_ENDPOINT"),
+    TOTP_ENCRYPTION_KEY: pick("TOTP_ENCRYPTION_KEY"),
+  };
+}
+
+function required(cfg: Record<string, string | undefined>, name: string): string {
+  const v = cfg[name];
+  if (!v) throw new Error(`${name} is not set (environment or .dev.vars)`);
+  return v;
+}
+
+async function readPassword(fromStdin: boolean): Promise<string> {
+  if (process.env.MOVIESNOW_ADMIN_PASSWORD) return process.env.MOVIESNOW_ADMIN_PASSWORD;
+  if (fromStdin || !process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks)
+      .toString("utf8")
+      .replace(/\r?\n$/, "");
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await rl.question("Password (at least 12 characters): ");
+  } finally {
+    rl.close();
+  }
+}
+
+const usage = `moviesnow admin create --email EMAIL [--password-stdin] [--json]
+moviesnow admin list [--json]
+
+  create: an admin with a password (prompted, from stdin, or MOVIESNOW_ADMIN_PASSWORD) and a new
+          TOTP secret; prints the otpauth:// URI once, to add to an authenticator app.
+  Uses DATABASE_URL and TOTP_ENCRYPTION_KEY from the environment, else .dev.vars.`;
+
+export const adminCommand: Command = {
+  summary: "enrol and list admins (password + TOTP), straight in the database",
+  usage,
+  async run(args) {
+    const [cmd, ...rest] = args;
+    const cfg = config();
+    const db = () => createDb({ DATABASE_URL: required(cfg, "DATABASE_URL"), NEON_FETCH_ENDPOINT: cfg.NEON_FETCH_ENDPOINT }).db;
+    if (cmd === "create") {
+      const { values } = parseArgs({
+        args: rest,
+        options: { email: { type: "string" }, "password-stdin": { type: "boolean" }, json: { type: "boolean" } },
+      });
+      if (!values.email) throw new UsageErrorLike("admin create needs --email");
+      const password = await readPassword(values["password-stdin"] ?? false);
+      const r = await createAdmin(
+        db(),
+        required(cfg, "TOTP_ENCRYPTION_KEY"),
+        { email: values.email, password },
+        { actor: null, requestId: `cli-${crypto.randomUUID()}`, ip: null },
+      );
+      if (values.json) console.log(JSON.stringify({ id: r.admin.id, email: r.admin.email, otpauth_uri: r.otpauthUri }));
+      else {
+        console.log(`admin ${r.admin.email} created (id ${r.admin.id}).`);
+        console.log("Add this to an authenticator app now; it is not shown again:");
+        console.log(r.otpauthUri);
+      }
+      return 0;
+    }
+    if (cmd === "list") {
+      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } } });
+      const admins = await listAdmins(db());
+      if (values.json) console.log(JSON.stringify(admins.map((a) => ({ id: a.id, email: a.email, disabled: a.disabled }))));
+      else for (const a of admins) console.log(`${a.id}  ${a.email}${a.disabled ? "  (disabled)" : ""}`);
+      return 0;
+    }
+    throw new UsageErrorLike(`unknown admin command ${JSON.stringify(cmd ?? "")}`);
+  },
+};
+
+/** A usage error (exit 2), without importing main.ts's class (no import cycle at runtime). */
+class UsageErrorLike extends Error {
+  readonly code = "ERR_PARSE_ARGS_USAGE";
+}

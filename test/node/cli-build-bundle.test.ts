@@ -1,0 +1,109 @@
+// `moviesnow build-bundle` run as a process: the archive passes unzip -t and Python's zipfile,
+// its manifest matches the files, and it is byte for byte the container job's archive for the
+// same entries (names, sizes, times). Bad input exits 2 or 1 and leaves no archive behind.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import * as zlib from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
+import { jobService } from "../../scripts/stack/config.ts";
+import { seededBytes, stackS3 } from "../support/node-stack.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const dir = mkdtempSync(join(tmpdir(), "mn-cli-bb-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const cli = (args: string[]) => spawnSync(process.execPath, [resolve(root, "bin/moviesnow.mjs"), ...args], { cwd: dir, encoding: "utf8" });
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+describe("moviesnow build-bundle", () => {
+  const when = new Date("2026-04-05T06:07:08Z");
+  const files = [
+    { name: "S01E01 - Pilot.mkv", bytes: seededBytes(2 * 1024 * 1024 + 7, 21) },
+    { name: "S01E02 - Épisode 東京.mkv", bytes: seededBytes(1024 * 1024, 22) },
+    { name: "S01E03 - empty.mkv", bytes: Buffer.alloc(0) },
+  ];
+
+  it("writes an archive both tools accept, and a manifest of it", () => {
+    for (const f of files) {
+      writeFileSync(join(dir, f.name), f.bytes);
+      utimesSync(join(dir, f.name), when, when);
+    }
+    const r = cli(["build-bundle", "--json", "--out", "S01.zip", ...files.map((f) => f.name)]);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      path: string;
+      archive: { sha256: string; size: number };
+      items: { name: string; sha256: string; crc32: number }[];
+    };
+    const zip = readFileSync(join(dir, "S01.zip"));
+    expect(out.archive).toMatchObject({ sha256: sha(zip), size: zip.length });
+    expect(out.items.map((i) => [i.name, i.sha256, i.crc32])).toEqual(files.map((f) => [f.name, sha(f.bytes), zlib.crc32(f.bytes)]));
+    expect(JSON.parse(readFileSync(join(dir, "S01.manifest.json"), "utf8"))).toMatchObject({ archive: out.archive });
+    const check = checkArchiveFile(join(dir, "S01.zip"));
+    expect(check.unzip, check.unzip.output).toMatchObject({ ok: true });
+    expect(check.python, check.python.output).toMatchObject({ ok: true });
+    expect(check.members.map((m) => m.sha256)).toEqual(files.map((f) => sha(f.bytes)));
+
+    // Plain output: the SHA-256 line first, as sha256sum prints it.
+    const plain = cli(["build-bundle", "--out", "again.zip", ...files.map((f) => f.name)]);
+    expect(plain.status).toBe(0);
+    expect(plain.stdout.split("\n")[0]).toBe(`${sha(zip)}  again.zip`);
+  });
+
+  it("is byte for byte the container job's archive for the same entries", async () => {
+    const s3 = stackS3();
+    const prefix = `cli-bb/${crypto.randomUUID()}`;
+    for (const f of files) await s3.put(`${prefix}/${f.name}`, f.bytes);
+    const id = `cli-bb-${crypto.randomUUID()}`;
+    const posted = await fetch(`${jobService.url}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        id,
+        type: "bundle",
+        zip_key: `${prefix}/S01.zip`,
+        manifest_key: `${prefix}/S01.manifest.json`,
+        title_id: "t",
+        season_number: 1,
+        items: files.map((f) => ({
+          source_key: `${prefix}/${f.name}`,
+          name: f.name,
+          size: f.bytes.length,
+          crc32: null,
+          mtime: when.toISOString(),
+        })),
+      }),
+    });
+    expect(posted.status).toBe(202);
+    let state = "running";
+    for (let i = 0; i < 200 && state === "running"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = ((await (await fetch(`${jobService.url}/jobs/${id}`)).json()) as { state: string }).state;
+    }
+    expect(state).toBe("succeeded");
+    const theirs = Buffer.from(await ((await s3.get(`${prefix}/S01.zip`)) as Response).arrayBuffer());
+    expect(sha(theirs)).toBe(sha(readFileSync(join(dir, "S01.zip"))));
+  });
+
+  it("answers usage errors with 2 and failures with 1, leaving no archive", () => {
+    const before = readdirSync(dir).sort();
+    expect(cli(["build-bundle", "E01.mkv"]).status).toBe(2); // no --out
+    expect(cli(["build-bundle", "--out", "x.zip"]).status).toBe(2); // no files
+    expect(cli(["build-bundle", "--bogus", "--out", "x.zip", "a"]).status).toBe(2);
+    const missing = cli(["build-bundle", "--out", "x.zip", files[0]?.name ?? "", "nope.mkv"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.mkv/);
+    const dup = cli(["build-bundle", "--out", "x.zip", files[0]?.name ?? "", files[0]?.name ?? ""]);
+    expect(dup.status).toBe(1);
+    expect(dup.stderr).toMatch(/duplicate/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(existsSync(join(dir, "x.zip"))).toBe(false);
+    const help = cli(["build-bundle", "--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^moviesnow build-bundle --out/);
+    expect(cli(["no-such-command"]).status).toBe(2);
+  });
+});
