@@ -81,7 +81,7 @@ try {
     for (const [name, run] of Object.entries(tools)) {
       process.stderr.write(`[bench] ${name}, run ${i + 1}\n`);
       const r = run();
-      if (r) (results[name] ??= []).push(r);
+      if (r) results[name] = [...(results[name] ?? []), r];
     }
   const rate = (r: Run) => r.bytes / MiB / r.seconds;
   const median = (xs: Run[]) => [...xs].sort((a, b) => rate(a) - rate(b))[Math.floor(xs.length / 2)] as Run;
