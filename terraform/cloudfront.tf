@@ -3,8 +3,7 @@
 # a CloudFront signed URL made by the Worker (CLOUDFRONT_KEY_PAIR_ID + CLOUDFRONT_PRIVATE_KEY).
 
 locals {
-  generate_signing_key = var.cloudfront_public_key_pem == null
-  origin_id            = "media-s3"
+  origin_id = "media-s3"
 
   # Path pattern → cache policy. Segments and files never change under a key; bundles are
   # rebuilt at the same key, so they are kept briefly.
@@ -18,16 +17,10 @@ locals {
   }
 }
 
-resource "tls_private_key" "cloudfront" {
-  count     = local.generate_signing_key ? 1 : 0
-  algorithm = "RSA"
-  rsa_bits  = 2048
-}
-
 resource "aws_cloudfront_public_key" "signer" {
   name        = "moviesnow-${var.environment}-signer"
   comment     = "Signs MoviesNow delivery URLs (the Worker's CLOUDFRONT_PRIVATE_KEY)"
-  encoded_key = local.generate_signing_key ? tls_private_key.cloudfront[0].public_key_pem : var.cloudfront_public_key_pem
+  encoded_key = var.cloudfront_public_key_pem
 }
 
 resource "aws_cloudfront_key_group" "signers" {

@@ -1,5 +1,7 @@
 # Each output is named after the Worker configuration it feeds (README.md beside this file):
 # vars go in wrangler.toml [env.production.vars], secrets through `wrangler secret put`.
+# CLOUDFRONT_PRIVATE_KEY is not among them: the operator makes the key pair (README.md) and only
+# the public half comes here, so the private key is never in Terraform state.
 
 output "AWS_BUCKET_NAME" {
   description = "wrangler.toml var: the media bucket."
@@ -46,12 +48,6 @@ output "CLOUDFRONT_DOMAIN" {
 output "CLOUDFRONT_KEY_PAIR_ID" {
   description = "wrangler.toml var: the id of the public key that verifies signed URLs."
   value       = aws_cloudfront_public_key.signer.id
-}
-
-output "CLOUDFRONT_PRIVATE_KEY" {
-  description = "Worker secret: PEM private key for signed URLs, when Terraform generated the key pair (null when you gave cloudfront_public_key_pem)."
-  value       = local.generate_signing_key ? tls_private_key.cloudfront[0].private_key_pem_pkcs8 : null
-  sensitive   = true
 }
 
 output "cloudfront_distribution_id" {

@@ -74,12 +74,11 @@ variable "cors_allowed_origins" {
 }
 
 variable "cloudfront_public_key_pem" {
-  description = "PEM public key whose private half signs CloudFront URLs (CLOUDFRONT_PRIVATE_KEY). Null: Terraform generates a key pair and outputs the private key."
+  description = "PEM public key (SubjectPublicKeyInfo) whose private half the Worker signs CloudFront URLs with (CLOUDFRONT_PRIVATE_KEY). The private key never enters Terraform or its state."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.cloudfront_public_key_pem == null || can(regex("^-----BEGIN PUBLIC KEY-----", trimspace(coalesce(var.cloudfront_public_key_pem, "x"))))
+    condition     = can(regex("^-----BEGIN PUBLIC KEY-----", trimspace(var.cloudfront_public_key_pem)))
     error_message = "cloudfront_public_key_pem must be a PEM SubjectPublicKeyInfo (-----BEGIN PUBLIC KEY-----)."
   }
 }

@@ -232,11 +232,12 @@ describe("terraform: variables and outputs", () => {
       "S3_SSE",
       "CLOUDFRONT_DOMAIN",
       "CLOUDFRONT_KEY_PAIR_ID",
-      "CLOUDFRONT_PRIVATE_KEY",
     ];
     for (const n of names) expect(tf.output, n).toHaveProperty(n);
-    for (const n of ["AWS_SECRET_ACCESS_KEY", "JOB_AWS_SECRET_ACCESS_KEY", "CLOUDFRONT_PRIVATE_KEY"])
-      expect(one(tf.output[n]).sensitive).toBe(true);
+    for (const n of ["AWS_SECRET_ACCESS_KEY", "JOB_AWS_SECRET_ACCESS_KEY"]) expect(one(tf.output[n]).sensitive).toBe(true);
+    // The CloudFront private key never passes through Terraform: only its public half comes in.
+    expect(JSON.stringify(tf)).not.toMatch(/tls_private_key|private_key_pem/);
+    expect(one(tf.variable.cloudfront_public_key_pem)).not.toHaveProperty("default");
     // The names are the Worker's own (src/env.ts).
     const env = readFileSync(resolve(import.meta.dirname, "../../src/env.ts"), "utf8");
     for (const n of names.filter((n) => !n.startsWith("JOB_"))) expect(env).toContain(`${n}:`);
