@@ -4,8 +4,11 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { adminCommand } from "./admin.ts";
+import { backfillCommand } from "./backfill.ts";
 import { buildBundle, bundleManifest } from "./build-bundle.ts";
 import { progressBar } from "./progress.ts";
+import { loginCommand, whoamiCommand } from "./remote-admin.ts";
+import { uploadCommand } from "./upload.ts";
 
 export class UsageError extends Error {}
 
@@ -55,7 +58,11 @@ const buildBundleCommand: Command = {
 
 export const commands: Record<string, Command> = {
   "build-bundle": buildBundleCommand,
+  upload: uploadCommand,
+  backfill: backfillCommand,
   admin: adminCommand,
+  login: loginCommand,
+  whoami: whoamiCommand,
 };
 
 function help(): string {

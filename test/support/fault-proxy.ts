@@ -5,7 +5,12 @@
 import { createServer, type IncomingMessage, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type Fault = { kind: "pass" } | { kind: "status"; status: number } | { kind: "cut"; afterBytes: number };
+export type Fault =
+  | { kind: "pass" }
+  | { kind: "status"; status: number }
+  | { kind: "cut"; afterBytes: number }
+  /** Passed on after a pause (a slow or stuck S3). */
+  | { kind: "delay"; ms: number };
 
 export interface FaultProxy {
   url: string;
@@ -27,26 +32,37 @@ export async function startFaultProxy(target: string, decide: (req: IncomingMess
       );
       return;
     }
-    const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      if (fault.kind === "pass") {
-        upRes.pipe(res);
-        return;
-      }
-      let sent = 0;
-      upRes.on("data", (chunk: Buffer) => {
-        const room = fault.afterBytes - sent;
-        if (room <= 0) return;
-        res.write(room >= chunk.length ? chunk : chunk.subarray(0, room));
-        sent += Math.min(room, chunk.length);
-        if (sent >= fault.afterBytes) {
-          upRes.destroy();
-          res.socket?.destroy(); // the connection drops mid-body
+    const cutAfter = fault.kind === "cut" ? fault.afterBytes : null;
+    if (fault.kind === "delay") {
+      req.pause();
+      const t = setTimeout(() => forward(), fault.ms);
+      res.on("close", () => clearTimeout(t));
+      return;
+    }
+    forward();
+    function forward() {
+      const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        if (cutAfter === null) {
+          upRes.pipe(res);
+          return;
         }
+        let sent = 0;
+        upRes.on("data", (chunk: Buffer) => {
+          const room = cutAfter - sent;
+          if (room <= 0) return;
+          res.write(room >= chunk.length ? chunk : chunk.subarray(0, room));
+          sent += Math.min(room, chunk.length);
+          if (sent >= cutAfter) {
+            upRes.destroy();
+            res.socket?.destroy(); // the connection drops mid-body
+          }
+        });
       });
-    });
-    up.on("error", () => res.socket?.destroy());
-    req.pipe(up);
+      up.on("error", () => res.socket?.destroy());
+      req.pipe(up);
+      req.resume();
+    }
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,76 @@
+// How the CLI talks to the API: base URL from --api, MOVIESNOW_API or the saved session;
+// credentials from MOVIESNOW_ADMIN_KEY (X-Admin-Key) or the saved session (Bearer). Errors come
+// back as the API's problem+json detail.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export interface Session {
+  api: string;
+  token: string;
+  email: string;
+  expires_at: string;
+}
+
+const configDir = () => process.env.MOVIESNOW_CONFIG_DIR ?? join(process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "moviesnow");
+const sessionFile = () => join(configDir(), "session.json");
+
+export function loadSession(): Session | null {
+  if (!existsSync(sessionFile())) return null;
+  const s = JSON.parse(readFileSync(sessionFile(), "utf8")) as Session;
+  return Date.parse(s.expires_at) > Date.now() ? s : null;
+}
+
+export function saveSession(s: Session): string {
+  mkdirSync(configDir(), { recursive: true, mode: 0o700 });
+  writeFileSync(sessionFile(), `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(sessionFile(), 0o600);
+  return sessionFile();
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Api {
+  base: string;
+  call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+}
+
+export function api(opts: { api?: string | undefined; auth?: boolean } = {}): Api {
+  const session = loadSession();
+  const base = (opts.api ?? process.env.MOVIESNOW_API ?? session?.api ?? "").replace(/\/$/, "");
+  if (!base) throw new ApiError(0, "no API: pass --api URL (…/api/v1) or set MOVIESNOW_API");
+  const headers: Record<string, string> = {};
+  if (opts.auth !== false) {
+    if (process.env.MOVIESNOW_ADMIN_KEY) headers["x-admin-key"] = process.env.MOVIESNOW_ADMIN_KEY;
+    else if (session && session.api === base) headers.authorization = `Bearer ${session.token}`;
+    else throw new ApiError(401, "not signed in: run `moviesnow login` or set MOVIESNOW_ADMIN_KEY");
+  }
+  return {
+    base,
+    async call<T>(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { ...headers, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      const parsed = text ? (JSON.parse(text) as unknown) : null;
+      if (res.status >= 400) {
+        const p = parsed as { detail?: string; title?: string; errors?: { path: string; message: string }[] } | null;
+        const fields = p?.errors?.map((e) => `${e.path}: ${e.message}`).join("; ");
+        throw new ApiError(
+          res.status,
+          `${method} ${path} → ${res.status}: ${p?.detail ?? p?.title ?? text}${fields ? ` (${fields})` : ""}`,
+        );
+      }
+      return { status: res.status, body: parsed as T };
+    },
+  };
+}

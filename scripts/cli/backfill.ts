@@ -1,0 +1,126 @@
+// `moviesnow backfill`: HEAD and checksum many assets with bounded concurrency, then a summary
+// of what changed and what failed. --missing finds every asset without a size or a SHA-256.
+import { parseArgs } from "node:util";
+import { type Api, api } from "./api.ts";
+import type { Command } from "./main.ts";
+
+type Asset = {
+  id: string;
+  storage_key: string;
+  size_bytes: number | null;
+  sha256: string | null;
+  crc32: number | null;
+  content_type: string | null;
+};
+
+export interface BackfillRow {
+  id: string;
+  storage_key: string;
+  outcome: "updated" | "unchanged" | "failed";
+  changed: string[];
+  error: string | null;
+}
+
+async function missingAssets(client: Api): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: { id: string }[]; next_cursor: string | null } = (
+      await client.call<{ items: { id: string }[]; next_cursor: string | null }>(
+        "GET",
+        `/admin/titles?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      )
+    ).body;
+    for (const t of page.items) {
+      const assets = await client.call<{ items: Asset[] }>("GET", `/admin/titles/${t.id}/assets`);
+      for (const a of assets.body.items) if (a.size_bytes === null || a.sha256 === null) ids.push(a.id);
+    }
+    cursor = page.next_cursor;
+  } while (cursor);
+  return ids;
+}
+
+async function backfillOne(client: Api, id: string): Promise<BackfillRow> {
+  let key = "";
+  try {
+    const before = (await client.call<Asset>("GET", `/admin/assets/${id}`)).body;
+    key = before.storage_key;
+    await client.call<Asset>("GET", `/admin/assets/${id}/head`);
+    // Large objects are hashed by the job service: 202 until it has finished.
+    let after: Asset | null = null;
+    for (let i = 0; !after; i++) {
+      const r = await client.call<{ asset?: Asset }>("POST", `/admin/assets/${id}/checksum`);
+      if (r.status === 200 && r.body.asset) after = r.body.asset;
+      else if (i > 600) throw new Error("the checksum job did not finish in time");
+      else await new Promise((ok) => setTimeout(ok, 1000));
+    }
+    const changed = (["size_bytes", "content_type", "sha256", "crc32"] as const).filter((k) => before[k] !== after[k]);
+    return { id, storage_key: key, outcome: changed.length ? "updated" : "unchanged", changed, error: null };
+  } catch (e) {
+    return { id, storage_key: key, outcome: "failed", changed: [], error: (e as Error).message };
+  }
+}
+
+export const backfillCommand: Command = {
+  summary: "HEAD + checksum many assets, with a summary of what changed and what failed",
+  usage: `moviesnow backfill --ids ID,ID,… | --missing [--concurrency 4] [--api URL] [--json]
+
+  For each asset: HEAD (size, type from S3) and checksum (SHA-256 + CRC-32; large objects by the
+  job service). --missing takes every asset that has no size or no SHA-256 yet. Exits 1 when any
+  asset failed.`,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        api: { type: "string" },
+        ids: { type: "string" },
+        missing: { type: "boolean" },
+        concurrency: { type: "string", default: "4" },
+        json: { type: "boolean" },
+      },
+    });
+    const usage = (m: string) => Object.assign(new Error(m), { code: "ERR_PARSE_ARGS_USAGE" });
+    if (!values.ids === !values.missing) throw usage("backfill needs --ids ID,ID,… or --missing (one of them)");
+    const concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw usage("--concurrency must be 1 to 32");
+    const client = api({ api: values.api });
+    const ids = values.ids
+      ? [
+          ...new Set(
+            values.ids
+              .split(",")
+              .map((s) => s.trim())
+              .filter(Boolean),
+          ),
+        ]
+      : await missingAssets(client);
+    const rows: BackfillRow[] = [];
+    const queue = [...ids];
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+        for (let id = queue.shift(); id; id = queue.shift()) {
+          const row = await backfillOne(client, id);
+          rows.push(row);
+          if (!values.json && process.stderr.isTTY) process.stderr.write(`\rbackfill ${rows.length}/${ids.length}`);
+        }
+      }),
+    );
+    if (!values.json && process.stderr.isTTY) process.stderr.write("\n");
+    rows.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+    const summary = {
+      total: rows.length,
+      updated: rows.filter((r) => r.outcome === "updated").length,
+      unchanged: rows.filter((r) => r.outcome === "unchanged").length,
+      failed: rows.filter((r) => r.outcome === "failed").length,
+    };
+    if (values.json) console.log(JSON.stringify({ summary, items: rows }));
+    else {
+      const w = Math.max(8, ...rows.map((r) => r.storage_key.length));
+      console.log(`${"asset".padEnd(36)}  ${"key".padEnd(w)}  ${"outcome".padEnd(9)}  details`);
+      for (const r of rows)
+        console.log(`${r.id.padEnd(36)}  ${r.storage_key.padEnd(w)}  ${r.outcome.padEnd(9)}  ${r.error ?? r.changed.join(", ")}`);
+      console.log(`${summary.total} assets: ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} failed`);
+    }
+    return summary.failed > 0 ? 1 : 0;
+  },
+};

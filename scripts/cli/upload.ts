@@ -1,0 +1,273 @@
+// `moviesnow upload`: a file into the catalog. An episode or title asset is registered, uploaded
+// (one presigned PUT, or multipart with a few parts in parallel, each retried), completed,
+// checked against S3 and finalized with its SHA-256; an interrupted multipart upload resumes
+// from the parts S3 already has (the state sits beside the file). A season ZIP goes through the
+// admin bundle endpoint instead.
+
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, extname } from "node:path";
+import { parseArgs } from "node:util";
+import { type Api, api } from "./api.ts";
+import type { Command } from "./main.ts";
+import { progressBar } from "./progress.ts";
+
+const TYPES: Record<string, string> = {
+  ".mkv": "video/x-matroska",
+  ".mp4": "video/mp4",
+  ".m4v": "video/mp4",
+  ".mov": "video/quicktime",
+  ".webm": "video/webm",
+  ".ts": "video/mp2t",
+  ".m3u8": "application/vnd.apple.mpegurl",
+  ".m4a": "audio/mp4",
+  ".aac": "audio/aac",
+  ".mp3": "audio/mpeg",
+  ".vtt": "text/vtt",
+  ".srt": "application/x-subrip",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".png": "image/png",
+  ".webp": "image/webp",
+  ".zip": "application/zip",
+};
+const contentTypeOf = (file: string) => TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
+
+type Upload =
+  | { method: "single"; url: string; headers: Record<string, string> }
+  | { method: "multipart"; upload_id: string; part_size: number; part_count: number };
+type Asset = { id: string; storage_key: string; content_type: string | null; size_bytes: number | null };
+type Part = { part_number: number; etag: string };
+
+interface ResumeState {
+  api: string;
+  asset_id: string;
+  size: number;
+  mtime_ms: number;
+  part_size: number;
+  part_count: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function retry<T>(what: string, fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= attempts) throw new Error(`${what} failed after ${attempts} attempts: ${(e as Error).message}`);
+      await sleep(250 * 2 ** i);
+    }
+  }
+}
+
+function sha256File(file: string, onProgress: (n: number) => void): string {
+  const h = createHash("sha256");
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  const fd = openSync(file, "r");
+  let done = 0;
+  try {
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
+      h.update(buf.subarray(0, n));
+      done += n;
+      onProgress(done);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest("hex");
+}
+
+function readRange(file: string, start: number, length: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(length);
+  const fd = openSync(file, "r");
+  try {
+    let off = 0;
+    while (off < length) {
+      const n = readSync(fd, out, off, length - off, start + off);
+      if (n === 0) throw new Error(`${file} ended early`);
+      off += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+async function putBody(url: string, body: Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(url, { method: "PUT", body, headers });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`PUT answered ${res.status}`);
+  return res.headers.get("etag") ?? "";
+}
+
+async function uploadMultipart(
+  client: Api,
+  file: string,
+  asset: Asset,
+  up: { part_size: number; part_count: number },
+  size: number,
+  concurrency: number,
+  quiet: boolean,
+): Promise<{ sent: number; reused: number }> {
+  const have = await client.call<{ parts: (Part & { size: number | null })[] }>("GET", `/admin/assets/${asset.id}/upload/parts`);
+  const lengthOf = (n: number) => Math.min(up.part_size, size - (n - 1) * up.part_size);
+  // A part counts as there only with its whole length (a part cut off is sent again).
+  const done = new Map<number, string>(
+    have.body.parts.filter((p) => p.size === null || p.size === lengthOf(p.part_number)).map((p) => [p.part_number, p.etag]),
+  );
+  const todo = Array.from({ length: up.part_count }, (_, i) => i + 1).filter((n) => !done.has(n));
+  const reused = done.size;
+  const bar = progressBar("upload", size, !quiet && Boolean(process.stderr.isTTY));
+  let sentBytes = [...done.keys()].reduce((n, p) => n + lengthOf(p), 0);
+  // Presigned part URLs in batches (at most 1,000 a call), parts `concurrency` at a time.
+  for (let i = 0; i < todo.length; i += 1000) {
+    const batch = todo.slice(i, i + 1000);
+    const urls = await client.call<{ parts: { part_number: number; url: string }[] }>("POST", `/admin/assets/${asset.id}/upload/parts`, {
+      part_numbers: batch,
+    });
+    const queue = [...urls.body.parts];
+    const worker = async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) {
+        const part = p;
+        const body = readRange(file, (part.part_number - 1) * up.part_size, lengthOf(part.part_number));
+        const etag = await retry(`part ${part.part_number}`, () => putBody(part.url, body));
+        done.set(part.part_number, etag);
+        sentBytes += body.length;
+        bar.update(sentBytes);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  }
+  bar.done();
+  const parts = [...done.entries()].sort((a, b) => a[0] - b[0]).map(([part_number, etag]) => ({ part_number, etag }));
+  await client.call("POST", `/admin/assets/${asset.id}/upload/complete`, { parts });
+  return { sent: todo.length, reused };
+}
+
+export const uploadCommand: Command = {
+  summary: "upload a file as an asset (presigned PUT or resumable multipart) or a season ZIP",
+  usage: `moviesnow upload --title-id ID [--episode-id ID] [--kind ORIGINAL] [--multipart] FILE
+moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through the bundle endpoint)
+
+  Options: --api URL, --content-type TYPE, --quality Q, --concurrency N (parts in parallel, 3),
+  --json. An asset is hashed (SHA-256), uploaded, completed and finalized. A multipart upload
+  that stops part-way resumes when run again with the same file: the parts already in S3 are
+  not sent again (state in FILE.moviesnow-upload.json until it completes).`,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        api: { type: "string" },
+        "title-id": { type: "string" },
+        "episode-id": { type: "string" },
+        season: { type: "string" },
+        kind: { type: "string", default: "ORIGINAL" },
+        quality: { type: "string" },
+        "content-type": { type: "string" },
+        multipart: { type: "boolean" },
+        concurrency: { type: "string", default: "3" },
+        json: { type: "boolean" },
+      },
+    });
+    const usage = (m: string) => Object.assign(new Error(m), { code: "ERR_PARSE_ARGS_USAGE" });
+    const file = positionals[0];
+    if (!file || positionals.length > 1) throw usage("upload takes exactly one FILE");
+    if (!values["title-id"]) throw usage("upload needs --title-id");
+    const concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw usage("--concurrency must be 1 to 16");
+    const st = statSync(file);
+    const client = api({ api: values.api });
+    const titleId = values["title-id"];
+    const quiet = values.json === true;
+
+    if (values.season !== undefined) {
+      const season = Number(values.season);
+      if (!Number.isInteger(season) || season < 0) throw usage("--season must be a season number");
+      const created = await client.call<{
+        bundle_id: string;
+        storage_key: string;
+        upload_url: string;
+        upload_headers: Record<string, string>;
+      }>("POST", `/admin/titles/${titleId}/bundles`, { season_number: season });
+      await retry("upload", () => putBody(created.body.upload_url, readRange(file, 0, st.size), created.body.upload_headers));
+      const b = await client.call<{ id: string; size_bytes: number; status: string }>(
+        "POST",
+        `/admin/bundles/${created.body.bundle_id}/finalize`,
+      );
+      if (values.json)
+        console.log(
+          JSON.stringify({ bundle_id: b.body.id, storage_key: created.body.storage_key, size: b.body.size_bytes, status: b.body.status }),
+        );
+      else console.log(`season ${season} bundle ${b.body.id}: ${b.body.size_bytes} bytes, ${b.body.status}`);
+      return 0;
+    }
+
+    const hashBar = progressBar("sha-256", st.size, !quiet && Boolean(process.stderr.isTTY));
+    const sha256 = sha256File(file, (n) => hashBar.update(n));
+    hashBar.done();
+    const stateFile = `${file}.moviesnow-upload.json`;
+    let state: ResumeState | null = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as ResumeState) : null;
+    if (state && (state.api !== client.base || state.size !== st.size || state.mtime_ms !== st.mtimeMs)) state = null; // another file now
+
+    let asset: Asset;
+    let result: { method: string; sent: number; reused: number };
+    if (state) {
+      asset = (await client.call<Asset>("GET", `/admin/assets/${state.asset_id}`)).body;
+      const r = await uploadMultipart(client, file, asset, state, st.size, concurrency, quiet);
+      result = { method: "multipart", ...r };
+    } else {
+      const created = await client.call<{ asset: Asset; upload: Upload }>("POST", `/admin/titles/${titleId}/assets`, {
+        kind: values.kind,
+        ...(values["episode-id"] ? { episode_id: values["episode-id"] } : {}),
+        ...(values.quality ? { quality: values.quality } : {}),
+        filename: basename(file),
+        size_bytes: st.size,
+        content_type: values["content-type"] ?? contentTypeOf(file),
+        ...(values.multipart ? { upload_method: "multipart" } : {}),
+      });
+      asset = created.body.asset;
+      const up = created.body.upload;
+      if (up.method === "single") {
+        await retry("upload", () => putBody(up.url, readRange(file, 0, st.size), up.headers));
+        result = { method: "single", sent: 1, reused: 0 };
+      } else {
+        state = {
+          api: client.base,
+          asset_id: asset.id,
+          size: st.size,
+          mtime_ms: st.mtimeMs,
+          part_size: up.part_size,
+          part_count: up.part_count,
+        };
+        writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+        result = { method: "multipart", ...(await uploadMultipart(client, file, asset, up, st.size, concurrency, quiet)) };
+      }
+    }
+    rmSync(stateFile, { force: true });
+    // What S3 has now, then the finalize that must agree with it.
+    const head = await client.call<Asset>("GET", `/admin/assets/${asset.id}/head`);
+    const fin = await client.call<Asset & { upload_state: string }>("POST", `/admin/assets/${asset.id}/finalize`, {
+      size_bytes: st.size,
+      content_type: head.body.content_type ?? values["content-type"] ?? contentTypeOf(file),
+      sha256,
+    });
+    const out = {
+      asset_id: asset.id,
+      storage_key: asset.storage_key,
+      size: st.size,
+      sha256,
+      upload_state: fin.body.upload_state,
+      method: result.method,
+      parts_sent: result.sent,
+      parts_reused: result.reused,
+    };
+    if (values.json) console.log(JSON.stringify(out));
+    else
+      console.log(
+        `${asset.storage_key}: ${st.size} bytes, sha256 ${sha256}, ${fin.body.upload_state}${result.reused ? ` (resumed: ${result.reused} parts were already there)` : ""}`,
+      );
+    return 0;
+  },
+};

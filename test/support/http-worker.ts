@@ -1,0 +1,89 @@
+// The Worker served over HTTP by `wrangler dev` on loopback, for tests that drive it from
+// outside (the CLI as a process): the same code and bindings as the workers pool, on a free port,
+// with its own Durable Object storage. Started by the test file that needs it.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "../..");
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+export interface HttpWorker {
+  /** …/api/v1 */
+  api: string;
+  stop(): Promise<void>;
+}
+
+export async function startHttpWorker(vars: Record<string, string>): Promise<HttpWorker> {
+  const dir = mkdtempSync(join(tmpdir(), "mn-http-worker-"));
+  const envFile = join(dir, "worker.env");
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join("\n"),
+  );
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      resolve(root, "node_modules/wrangler/bin/wrangler.js"),
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--env-file",
+      envFile,
+      "--persist-to",
+      join(dir, "state"),
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    {
+      cwd: root,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
+    },
+  );
+  let output = "";
+  child.stdout?.on("data", (d) => (output = `${output}${d}`.slice(-4000)));
+  child.stderr?.on("data", (d) => (output = `${output}${d}`.slice(-4000)));
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${output}`);
+    const up = await fetch(`${base}/api/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (i > 300) {
+      await stop();
+      throw new Error(`wrangler dev did not answer on ${base}: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { api: `${base}/api/v1`, stop };
+}
