@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+import qrcode from "qrcode-terminal";
 import { createDb } from "../../src/adapters/db.ts";
 import { createAdmin, listAdmins } from "../../src/services/admins.ts";
 import { parseVars } from "../dev-vars.ts";
@@ -42,11 +43,12 @@ async function readPassword(fromStdin: boolean): Promise<string> {
   }
 }
 
-const usage = `moviesnow admin create --email EMAIL [--password-stdin] [--json]
+const usage = `moviesnow admin create --email EMAIL [--password-stdin] [--qr] [--json]
 moviesnow admin list [--json]
 
   create: an admin with a password (prompted, from stdin, or MOVIESNOW_ADMIN_PASSWORD) and a new
-          TOTP secret; prints the otpauth:// URI once, to add to an authenticator app.
+          TOTP secret; prints the otpauth:// URI once, to add to an authenticator app, and on a
+          terminal (or with --qr) the same as a QR code to scan.
   Uses DATABASE_URL and TOTP_ENCRYPTION_KEY from the environment, else .dev.vars.`;
 
 export const adminCommand: Command = {
@@ -59,7 +61,7 @@ export const adminCommand: Command = {
     if (cmd === "create") {
       const { values } = parseArgs({
         args: rest,
-        options: { email: { type: "string" }, "password-stdin": { type: "boolean" }, json: { type: "boolean" } },
+        options: { email: { type: "string" }, "password-stdin": { type: "boolean" }, json: { type: "boolean" }, qr: { type: "boolean" } },
       });
       if (!values.email) throw new UsageErrorLike("admin create needs --email");
       const password = await readPassword(values["password-stdin"] ?? false);
@@ -74,6 +76,8 @@ export const adminCommand: Command = {
         console.log(`admin ${r.admin.email} created (id ${r.admin.id}).`);
         console.log("Add this to an authenticator app now; it is not shown again:");
         console.log(r.otpauthUri);
+        // The same URI as a QR code to scan, on a terminal (or when asked with --qr).
+        if (values.qr ?? process.stdout.isTTY) qrcode.generate(r.otpauthUri, { small: true }, (q) => console.log(q));
       }
       return 0;
     }

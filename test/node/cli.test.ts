@@ -47,4 +47,22 @@ describe("moviesnow admin create", () => {
     expect(r.stderr).toMatch(/at least 12/);
     expect(cli(["admin", "list"]).stdout).not.toContain(email);
   });
+
+  it("prints the otpauth:// URI as a terminal QR code when asked (--qr), not otherwise when piped", () => {
+    const plain = cli(
+      ["admin", "create", "--email", `noqr-${crypto.randomUUID()}@moviesnow.test`, "--password-stdin"],
+      "a long enough password\n",
+    );
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).not.toMatch(/[▀▄█]/);
+    const r = cli(
+      ["admin", "create", "--email", `qr-${crypto.randomUUID()}@moviesnow.test`, "--password-stdin", "--qr"],
+      "a long enough password\n",
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const qrLines = r.stdout.split("\n").filter((l) => /[▀▄█]/.test(l));
+    // A QR code of an otpauth URI: at least 25 modules square, drawn two rows per line.
+    expect(qrLines.length).toBeGreaterThanOrEqual(13);
+    expect(new Set(qrLines.map((l) => [...l].length)).size).toBe(1);
+  });
 });
