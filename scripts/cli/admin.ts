@@ -52,7 +52,6 @@ moviesnow admin list [--json]
   Uses DATABASE_URL and TOTP_ENCRYPTION_KEY from the environment, else .dev.vars.`;
 
 export const adminCommand: Command = {
-  summary: "enrol and list admins (password + TOTP), straight in the database",
   usage,
   async run(args) {
     const [cmd, ...rest] = args;

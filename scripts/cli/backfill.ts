@@ -62,7 +62,6 @@ async function backfillOne(client: Api, id: string): Promise<BackfillRow> {
 }
 
 export const backfillCommand: Command = {
-  summary: "HEAD + checksum many assets, with a summary of what changed and what failed",
   usage: `moviesnow backfill --ids ID,ID,… | --missing [--concurrency 4] [--api URL] [--json]
 
   For each asset: HEAD (size, type from S3) and checksum (SHA-256 + CRC-32; large objects by the

@@ -3,23 +3,17 @@
 // 1 failed, 2 usage error.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { adminCommand } from "./admin.ts";
-import { backfillCommand } from "./backfill.ts";
 import { buildBundle, bundleManifest } from "./build-bundle.ts";
 import { progressBar } from "./progress.ts";
-import { loginCommand, whoamiCommand } from "./remote-admin.ts";
-import { uploadCommand } from "./upload.ts";
 
 export class UsageError extends Error {}
 
 export interface Command {
-  summary: string;
   usage: string;
   run(args: string[]): Promise<number>;
 }
 
 const buildBundleCommand: Command = {
-  summary: "build a season ZIP from local files (ZIP64, deterministic, the container's layout)",
   usage: `moviesnow build-bundle --out S01.zip [--manifest FILE] [--json] FILE...
 
   Writes the archive (STORE; members in the order given, named by their file names, timed by
@@ -56,13 +50,32 @@ const buildBundleCommand: Command = {
   },
 };
 
-export const commands: Record<string, Command> = {
-  "build-bundle": buildBundleCommand,
-  upload: uploadCommand,
-  backfill: backfillCommand,
-  admin: adminCommand,
-  login: loginCommand,
-  whoami: whoamiCommand,
+// Loaded on use: a command does not pay for the database driver or the API client it never calls.
+export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  "build-bundle": {
+    summary: "build a season ZIP from local files (ZIP64, deterministic, the container's layout)",
+    load: async () => buildBundleCommand,
+  },
+  upload: {
+    summary: "upload a file as an asset (presigned PUT or resumable multipart) or a season ZIP",
+    load: async () => (await import("./upload.ts")).uploadCommand,
+  },
+  backfill: {
+    summary: "HEAD + checksum many assets, with a summary of what changed and what failed",
+    load: async () => (await import("./backfill.ts")).backfillCommand,
+  },
+  admin: {
+    summary: "enrol and list admins (password + TOTP), straight in the database",
+    load: async () => (await import("./admin.ts")).adminCommand,
+  },
+  login: {
+    summary: "sign in with password + TOTP and keep the session for later commands",
+    load: async () => (await import("./remote-admin.ts")).loginCommand,
+  },
+  whoami: {
+    summary: "who the current credentials (saved session or MOVIESNOW_ADMIN_KEY) belong to",
+    load: async () => (await import("./remote-admin.ts")).whoamiCommand,
+  },
 };
 
 function help(): string {
@@ -78,11 +91,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(help());
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
-  if (!cmd) {
+  const entry = commands[name];
+  if (!entry) {
     console.error(`moviesnow: unknown command ${JSON.stringify(name)}\n${help()}`);
     return 2;
   }
+  const cmd = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(cmd.usage);
     return 0;

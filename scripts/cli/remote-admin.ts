@@ -21,7 +21,6 @@ async function ask(question: string, envName: string, fromStdin = false): Promis
 }
 
 export const loginCommand: Command = {
-  summary: "sign in with password + TOTP and keep the session for later commands",
   usage: `moviesnow login --api URL --email EMAIL [--code 123456] [--password-stdin] [--json]
 
   The password is prompted, read from stdin, or taken from MOVIESNOW_ADMIN_PASSWORD; the code is
@@ -56,7 +55,6 @@ export const loginCommand: Command = {
 };
 
 export const whoamiCommand: Command = {
-  summary: "who the current credentials (saved session or MOVIESNOW_ADMIN_KEY) belong to",
   usage: "moviesnow whoami [--api URL] [--json]",
   async run(args) {
     const { values } = parseArgs({ args, options: { api: { type: "string" }, json: { type: "boolean" } } });

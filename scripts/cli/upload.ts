@@ -146,7 +146,6 @@ async function uploadMultipart(
 }
 
 export const uploadCommand: Command = {
-  summary: "upload a file as an asset (presigned PUT or resumable multipart) or a season ZIP",
   usage: `moviesnow upload --title-id ID [--episode-id ID] [--kind ORIGINAL] [--multipart] FILE
 moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through the bundle endpoint)
 
