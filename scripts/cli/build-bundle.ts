@@ -4,17 +4,19 @@
 //
 // Every local header carries its member's CRC-32, so each file is read twice: a worker thread
 // reads file i+1 for its CRC-32 and SHA-256 while this thread copies file i into the archive and
-// hashes the archive. Buffers are reused (1 MiB each), so memory does not grow with the files.
+// hashes the archive, its writes overlapping the hashing. Buffers are reused (a few of 1 MiB), so
+// memory does not grow with the files.
 // The archive is written beside its final name and renamed into place only when complete.
 
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, write } from "node:fs";
 import { basename } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as zlib from "node:zlib";
 import { planZip, type ZipEntry } from "../../src/lib/zip64.ts";
 
 const CHUNK = 1024 * 1024;
+const WRITE_SLOTS = 3;
 
 export interface BundleItem {
   name: string;
@@ -43,20 +45,6 @@ export interface BuildBundleInput {
 }
 
 type Digest = { index: number; crc32: number; sha256: string; size: number };
-
-/** Reads one file in CHUNK blocks into a reused buffer. */
-function* blocks(path: string, buf: Buffer): Generator<Buffer> {
-  const fd = openSync(path, "r");
-  try {
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) return;
-      yield n === buf.length ? buf : buf.subarray(0, n);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 // The digest worker: CRC-32, SHA-256 and size of each file in order. Plain CommonJS run with
 // eval, so it loads the same under tsx and from a bundled build.
@@ -118,14 +106,30 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
   const fd = openSync(partial, "w");
   try {
     const archive = createHash("sha256");
-    const buf = Buffer.allocUnsafe(CHUNK);
+    // Writes go to the thread pool at explicit offsets while this thread hashes the next block;
+    // a block's buffer is reused only once its write has finished.
+    const ring = Array.from({ length: WRITE_SLOTS }, () => ({ buf: Buffer.allocUnsafe(CHUNK), pending: Promise.resolve() }));
+    let slot = 0;
+    let pos = 0;
+    const writeAt = (b: Uint8Array, at: number) =>
+      new Promise<void>((resolve, reject) => {
+        const step = (off: number) =>
+          write(fd, b, off, b.length - off, at + off, (err, n) => {
+            if (err) reject(err);
+            else if (off + n < b.length) step(off + n);
+            else resolve();
+          });
+        step(0);
+      });
+    const emitHeader = (b: Uint8Array) => {
+      archive.update(b);
+      const at = pos;
+      pos += b.length;
+      const s = ring[slot++ % WRITE_SLOTS] as (typeof ring)[number];
+      s.pending = s.pending.then(() => writeAt(b, at));
+    };
     const total = entries.reduce((n, e) => n + e.size, 0);
     let done = 0;
-    const write = (b: Uint8Array) => {
-      archive.update(b);
-      let off = 0;
-      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-    };
     const items: BundleItem[] = [];
     for (const [i, e] of entries.entries()) {
       const d = await digestOf(i);
@@ -134,19 +138,32 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
       // The layout of this member with its CRC; every earlier member is already written.
       const member = planZip(entries.slice(0, i + 1)).members[i];
       if (!member) throw new Error("zip layout lost a member");
-      write(member.localHeader);
+      emitHeader(member.localHeader);
+      const src = openSync(input.files[i] as string, "r");
       let crc = 0;
-      for (const b of blocks(input.files[i] as string, buf)) {
-        crc = zlib.crc32(b, crc);
-        write(b);
-        done += b.length;
-        input.onProgress?.(done, total);
+      try {
+        for (;;) {
+          const s = ring[slot++ % WRITE_SLOTS] as (typeof ring)[number];
+          await s.pending;
+          const n = readSync(src, s.buf, 0, CHUNK, null);
+          if (n === 0) break;
+          const b = n === CHUNK ? s.buf : s.buf.subarray(0, n);
+          crc = zlib.crc32(b, crc);
+          archive.update(b);
+          s.pending = writeAt(b, pos);
+          pos += n;
+          done += n;
+          input.onProgress?.(done, total);
+        }
+      } finally {
+        closeSync(src);
       }
       if (crc >>> 0 !== d.crc32) throw new Error(`${input.files[i]} changed while being read`);
       items.push({ name: e.name, source: input.files[i] as string, size: e.size, crc32: d.crc32, sha256: d.sha256 });
     }
     const layout = planZip(entries);
-    write(layout.tail);
+    emitHeader(layout.tail);
+    await Promise.all(ring.map((r) => r.pending));
     if (fstatSync(fd).size !== layout.totalSize) throw new Error(`wrote ${fstatSync(fd).size} bytes, expected ${layout.totalSize}`);
     closeSync(fd);
     renameSync(partial, input.out);
