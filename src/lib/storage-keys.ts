@@ -35,6 +35,9 @@ export const keys = {
   hlsPrefix: (titleId: string, episodeId: string | null | undefined, tier: StreamTier) => `hls/${scope(titleId, episodeId)}/${tier}p/`,
   bundle: (titleId: string, season: number) => `bundles/${id(titleId, "titleId")}/S${seasonPart(season)}.zip`,
   bundleManifest: (titleId: string, season: number) => `bundles/${id(titleId, "titleId")}/S${seasonPart(season)}.manifest.json`,
+  /** An operator's uploaded season ZIP: its own key, so a PUT in progress never replaces the live archive. */
+  uploadedBundle: (titleId: string, season: number, bundleId: string) =>
+    `bundles/${id(titleId, "titleId")}/S${seasonPart(season)}.upload-${id(bundleId, "bundleId")}.zip`,
   artwork: (titleId: string, filename: string) => `artwork/title/${id(titleId, "titleId")}/${safeFilename(filename)}`,
   subtitle: (titleId: string, episodeId: string | null | undefined, filename: string) =>
     `subs/title/${scope(titleId, episodeId)}/${safeFilename(filename)}`,

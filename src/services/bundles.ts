@@ -171,7 +171,7 @@ export async function createUploadedBundle(
         id,
         titleId: input.titleId,
         seasonNumber: input.season,
-        storageKey: keys.bundle(input.titleId, input.season),
+        storageKey: keys.uploadedBundle(input.titleId, input.season, id),
         manifestKey: null,
         status: "building",
         source: "upload",

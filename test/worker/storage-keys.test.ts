@@ -11,6 +11,8 @@ describe("storage key layout", () => {
     expect(keys.download(T, E, "1080p", "E01.mp4")).toBe(`downloads/${T}/${E}/1080p/E01.mp4`);
     expect(keys.hls(T, null, 720, "index.m3u8")).toBe(`hls/${T}/720p/index.m3u8`);
     expect(keys.bundle(T, 1)).toBe(`bundles/${T}/S01.zip`);
+    expect(keys.uploadedBundle(T, 1, T)).toBe(`bundles/${T}/S01.upload-${T}.zip`);
+    expect(() => keys.uploadedBundle(T, 1, "../x")).toThrow();
     expect(keys.bundleManifest(T, 12)).toBe(`bundles/${T}/S12.manifest.json`);
     expect(keys.artwork(T, "poster.jpg")).toBe(`artwork/title/${T}/poster.jpg`);
     expect(keys.subtitle(T, null, "en.vtt")).toBe(`subs/title/${T}/en.vtt`);

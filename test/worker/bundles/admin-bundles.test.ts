@@ -46,7 +46,8 @@ describe("admin bundles", () => {
       201,
       admin.post<Created>(`/admin/titles/${title.id}/bundles`, { season_number: 1, label: "Director's cut pack", expires_in_days: 14 }),
     );
-    expect(created.storage_key).toBe(`bundles/${title.id}/S01.zip`);
+    // Its own key: the upload never touches the archive being served until it is finalized.
+    expect(created.storage_key).toBe(`bundles/${title.id}/S01.upload-${created.bundle_id}.zip`);
     expect(created.bundle).toMatchObject({ status: "building", source: "upload", label: "Director's cut pack" });
     const days = (Date.parse(created.bundle.expires_at ?? "") - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(13.9);

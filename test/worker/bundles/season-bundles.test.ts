@@ -64,8 +64,18 @@ describe("season bundles", () => {
     const again = await waitReady(title.id, season);
     expect(await sha256Hex(await get(again.download?.url ?? ""))).toBe(zipSha);
 
-    const list = await admin.ok(200, admin.get<{ items: { status: string }[] }>(`/admin/titles/${title.id}/bundles?include_expired=true`));
+    const list = await admin.ok(
+      200,
+      admin.get<{ items: { id: string; status: string; storage_key: string }[] }>(`/admin/titles/${title.id}/bundles?include_expired=true`),
+    );
     expect(list.items.map((b) => b.status).sort()).toEqual(["expired", "ready"]);
+    // Every rebuild writes the same key: deleting the superseded row must leave the live archive.
+    const [a, b] = list.items;
+    expect(a?.storage_key).toBe(b?.storage_key);
+    const superseded = list.items.find((x) => x.status === "expired");
+    await admin.ok(204, admin.del(`/admin/bundles/${superseded?.id}`));
+    const still = await waitReady(title.id, season);
+    expect(await sha256Hex(await get(still.download?.url ?? ""))).toBe(zipSha);
   }, 90_000);
 
   it("200 concurrent requests for a missing season start exactly one job", async () => {
