@@ -5,9 +5,12 @@
 // admin bundle endpoint instead.
 
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
+import { withRetry } from "../../container/src/retry.ts";
 import { type Api, api } from "./api.ts";
 import type { Command } from "./main.ts";
 import { progressBar } from "./progress.ts";
@@ -31,6 +34,7 @@ const TYPES: Record<string, string> = {
   ".webp": "image/webp",
   ".zip": "application/zip",
 };
+const RETRY = { attempts: 4, baseMs: 500 };
 const contentTypeOf = (file: string) => TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
 
 type Upload =
@@ -46,19 +50,6 @@ interface ResumeState {
   mtime_ms: number;
   part_size: number;
   part_count: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function retry<T>(what: string, fn: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (i >= attempts) throw new Error(`${what} failed after ${attempts} attempts: ${(e as Error).message}`);
-      await sleep(250 * 2 ** i);
-    }
-  }
 }
 
 function sha256File(file: string, onProgress: (n: number) => void): string {
@@ -78,27 +69,28 @@ function sha256File(file: string, onProgress: (n: number) => void): string {
   return h.digest("hex");
 }
 
-function readRange(file: string, start: number, length: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  const fd = openSync(file, "r");
-  try {
-    let off = 0;
-    while (off < length) {
-      const n = readSync(fd, out, off, length - off, start + off);
-      if (n === 0) throw new Error(`${file} ended early`);
-      off += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return out;
-}
-
-async function putBody(url: string, body: Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<string> {
-  const res = await fetch(url, { method: "PUT", body, headers });
-  await res.body?.cancel();
-  if (!res.ok) throw new Error(`PUT answered ${res.status}`);
-  return res.headers.get("etag") ?? "";
+/**
+ * PUTs `length` bytes of `file` from `start` to a presigned URL, streamed from disk (a 5 GiB file
+ * never sits in memory). Answers the part's ETag; an HTTP error carries its status, so
+ * withRetry retries 5xx and network failures but not a refused (4xx) URL.
+ */
+function putFile(url: string, file: string, start: number, length: number, headers: Record<string, string> = {}): Promise<string> {
+  const u = new URL(url);
+  const mod = u.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(u, { method: "PUT", headers: { ...headers, "content-length": String(length) } }, (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) resolve(String(res.headers.etag ?? ""));
+      else reject(Object.assign(new Error(`PUT answered ${status}`), { status }));
+    });
+    req.on("error", reject);
+    if (length === 0) req.end();
+    else
+      createReadStream(file, { start, end: start + length - 1 })
+        .on("error", reject)
+        .pipe(req);
+  });
 }
 
 async function uploadMultipart(
@@ -130,10 +122,14 @@ async function uploadMultipart(
     const worker = async () => {
       for (let p = queue.shift(); p; p = queue.shift()) {
         const part = p;
-        const body = readRange(file, (part.part_number - 1) * up.part_size, lengthOf(part.part_number));
-        const etag = await retry(`part ${part.part_number}`, () => putBody(part.url, body));
+        const length = lengthOf(part.part_number);
+        const etag = await withRetry(
+          `part ${part.part_number}`,
+          () => putFile(part.url, file, (part.part_number - 1) * up.part_size, length),
+          RETRY,
+        );
         done.set(part.part_number, etag);
-        sentBytes += body.length;
+        sentBytes += length;
         bar.update(sentBytes);
       }
     };
@@ -190,7 +186,7 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
         upload_url: string;
         upload_headers: Record<string, string>;
       }>("POST", `/admin/titles/${titleId}/bundles`, { season_number: season });
-      await retry("upload", () => putBody(created.body.upload_url, readRange(file, 0, st.size), created.body.upload_headers));
+      await withRetry("upload", () => putFile(created.body.upload_url, file, 0, st.size, created.body.upload_headers), RETRY);
       const b = await client.call<{ id: string; size_bytes: number; status: string }>(
         "POST",
         `/admin/bundles/${created.body.bundle_id}/finalize`,
@@ -229,7 +225,7 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
       asset = created.body.asset;
       const up = created.body.upload;
       if (up.method === "single") {
-        await retry("upload", () => putBody(up.url, readRange(file, 0, st.size), up.headers));
+        await withRetry("upload", () => putFile(up.url, file, 0, st.size, up.headers), RETRY);
         result = { method: "single", sent: 1, reused: 0 };
       } else {
         state = {
