@@ -1,13 +1,13 @@
 // `moviesnow admin …`: enrol admins straight into the database (create, list).
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import qrcode from "qrcode-terminal";
 import { createDb } from "../../src/adapters/db.ts";
 import { createAdmin, listAdmins } from "../../src/services/admins.ts";
 import { parseVars } from "../dev-vars.ts";
 import type { Command } from "./main.ts";
+import { ask } from "./prompt.ts";
 
 function config(): Record<string, string | undefined> {
   const file = resolve(import.meta.dirname, "../../.dev.vars");
@@ -24,23 +24,6 @@ function required(cfg: Record<string, string | undefined>, name: string): string
   const v = cfg[name];
   if (!v) throw new Error(`${name} is not set (environment or .dev.vars)`);
   return v;
-}
-
-async function readPassword(fromStdin: boolean): Promise<string> {
-  if (process.env.MOVIESNOW_ADMIN_PASSWORD) return process.env.MOVIESNOW_ADMIN_PASSWORD;
-  if (fromStdin || !process.stdin.isTTY) {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks)
-      .toString("utf8")
-      .replace(/\r?\n$/, "");
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  try {
-    return await rl.question("Password (at least 12 characters): ");
-  } finally {
-    rl.close();
-  }
 }
 
 const usage = `moviesnow admin create --email EMAIL [--password-stdin] [--qr] [--json]
@@ -63,7 +46,7 @@ export const adminCommand: Command = {
         options: { email: { type: "string" }, "password-stdin": { type: "boolean" }, json: { type: "boolean" }, qr: { type: "boolean" } },
       });
       if (!values.email) throw new UsageErrorLike("admin create needs --email");
-      const password = await readPassword(values["password-stdin"] ?? false);
+      const password = await ask("Password (at least 12 characters): ", "MOVIESNOW_ADMIN_PASSWORD", values["password-stdin"]);
       const r = await createAdmin(
         db(),
         required(cfg, "TOTP_ENCRYPTION_KEY"),

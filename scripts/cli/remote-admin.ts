@@ -1,24 +1,8 @@
 // `moviesnow login` (password + TOTP → a saved session) and `moviesnow whoami`.
-import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { api, saveSession } from "./api.ts";
 import type { Command } from "./main.ts";
-
-async function ask(question: string, envName: string, fromStdin = false): Promise<string> {
-  const fromEnv = process.env[envName];
-  if (fromEnv) return fromEnv;
-  if (fromStdin || !process.stdin.isTTY) {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? "";
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  try {
-    return (await rl.question(question)).trim();
-  } finally {
-    rl.close();
-  }
-}
+import { ask } from "./prompt.ts";
 
 export const loginCommand: Command = {
   usage: `moviesnow login --api URL --email EMAIL [--code 123456] [--password-stdin] [--json]
