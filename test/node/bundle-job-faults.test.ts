@@ -13,8 +13,9 @@ import { loadConfig } from "../../container/src/config.ts";
 import { createJobService, type Job } from "../../container/src/server.ts";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
 import { s3Env } from "../../scripts/stack/config.ts";
+import { pseudoBytes } from "../support/bytes.ts";
 import { type Fault, startFaultProxy } from "../support/fault-proxy.ts";
-import { seededBytes, stackS3 } from "../support/node-stack.ts";
+import { stackS3 } from "../support/node-stack.ts";
 
 const MiB = 1024 * 1024;
 const s3 = stackS3();
@@ -60,7 +61,7 @@ async function jobServiceVia(decide: (method: string, path: string) => Fault) {
 
 describe("bundle job against a faulty S3", () => {
   const prefix = `jobfault/${crypto.randomUUID()}`;
-  const sources = [seededBytes(7 * MiB + 3, 11), seededBytes(6 * MiB, 12)];
+  const sources = [pseudoBytes(7 * MiB + 3, 11), pseudoBytes(6 * MiB, 12)];
   const items = sources.map((b, i) => ({
     source_key: `${prefix}/src/E0${i + 1}.mkv`,
     name: `S01E0${i + 1}.mkv`,

@@ -7,7 +7,8 @@ import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
 import { jobService } from "../../scripts/stack/config.ts";
-import { seededBytes, stackS3 } from "../support/node-stack.ts";
+import { pseudoBytes } from "../support/bytes.ts";
+import { stackS3 } from "../support/node-stack.ts";
 
 const s3 = stackS3();
 const dir = mkdtempSync(join(tmpdir(), "mn-job-"));
@@ -40,7 +41,7 @@ async function waitJob(id: string): Promise<Job> {
 
 describe("bundle job", () => {
   const prefix = `jobtest/${crypto.randomUUID()}`;
-  const sources = [seededBytes(9 * 1024 * 1024 + 5, 1), seededBytes(7 * 1024 * 1024, 2), seededBytes(1234, 3)];
+  const sources = [pseudoBytes(9 * 1024 * 1024 + 5, 1), pseudoBytes(7 * 1024 * 1024, 2), pseudoBytes(1234, 3)];
   const items = sources.map((b, i) => ({
     source_key: `${prefix}/src/E0${i + 1} source+name.mkv`,
     name: `S01E0${i + 1} - Épisode ${i + 1}.mkv`,
@@ -109,7 +110,7 @@ describe("bundle job", () => {
   it("a failure aborts the multipart upload, leaving nothing behind", async () => {
     const id = `fail-${crypto.randomUUID()}`;
     const zip_key = `${prefix}/fail/S01.zip`;
-    await s3.put(`${prefix}/fail/ok.mkv`, seededBytes(9 * 1024 * 1024, 4));
+    await s3.put(`${prefix}/fail/ok.mkv`, pseudoBytes(9 * 1024 * 1024, 4));
     const broken = [
       { source_key: `${prefix}/fail/ok.mkv`, name: "a.mkv", size: 9 * 1024 * 1024, crc32: null, mtime: "2026-01-01T00:00:00Z" },
       { source_key: `${prefix}/fail/missing.mkv`, name: "b.mkv", size: 10, crc32: 1, mtime: "2026-01-01T00:00:00Z" },
@@ -147,7 +148,7 @@ describe("bundle job", () => {
     expect((await post({ id, type: "checksum", key })).status).toBe(202);
     expect((await waitJob(id)).state).toBe("failed");
     // …and, once the object exists, the same id runs again and succeeds.
-    const body = seededBytes(3 * 1024 * 1024 + 1, 9);
+    const body = pseudoBytes(3 * 1024 * 1024 + 1, 9);
     await s3.put(key, body);
     expect((await post({ id, type: "checksum", key })).status).toBe(202);
     const done = await waitJob(id);

@@ -10,7 +10,8 @@ import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
 import { jobService } from "../../scripts/stack/config.ts";
-import { seededBytes, stackS3 } from "../support/node-stack.ts";
+import { pseudoBytes } from "../support/bytes.ts";
+import { stackS3 } from "../support/node-stack.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "mn-cli-bb-"));
@@ -21,8 +22,8 @@ const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 describe("moviesnow build-bundle", () => {
   const when = new Date("2026-04-05T06:07:08Z");
   const files = [
-    { name: "S01E01 - Pilot.mkv", bytes: seededBytes(2 * 1024 * 1024 + 7, 21) },
-    { name: "S01E02 - Épisode 東京.mkv", bytes: seededBytes(1024 * 1024, 22) },
+    { name: "S01E01 - Pilot.mkv", bytes: pseudoBytes(2 * 1024 * 1024 + 7, 21) },
+    { name: "S01E02 - Épisode 東京.mkv", bytes: pseudoBytes(1024 * 1024, 22) },
     { name: "S01E03 - empty.mkv", bytes: Buffer.alloc(0) },
   ];
 

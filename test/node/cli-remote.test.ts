@@ -9,9 +9,9 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgres, s3Env, workerVars } from "../../scripts/stack/config.ts";
 import { totpCode, totpStep } from "../../src/lib/crypto/totp.ts";
+import { pseudoBytes } from "../support/bytes.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
-import { seededBytes } from "../support/node-stack.ts";
 import { testDatabaseUrl, testWorkerVars } from "../support/stack-env.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -97,7 +97,7 @@ describe("moviesnow against the API", () => {
   it("an upload stopped after some parts resumes without sending them again, then finalizes", async () => {
     const title = await call<{ id: string }>("POST", "/admin/titles", { kind: "series", name: `CLI upload ${crypto.randomUUID()}` });
     const ep = await call<{ id: string }>("POST", `/admin/titles/${title.id}/episodes`, { season_number: 1, episode_number: 1 });
-    const bytes = seededBytes(26 * MiB + 3, 31); // 6 parts of 5 MiB
+    const bytes = pseudoBytes(26 * MiB + 3, 31); // 6 parts of 5 MiB
     const file = join(dir, "Episode 1.mkv");
     writeFileSync(file, bytes);
     const args = ["upload", "--title-id", title.id, "--episode-id", ep.id, "--multipart", "--concurrency", "1", "--json", file];
@@ -133,7 +133,7 @@ describe("moviesnow against the API", () => {
 
   it("backfill fills in missing sizes and checksums, reports what changed and what failed", async () => {
     const title = await call<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `CLI backfill ${crypto.randomUUID()}` });
-    const bytes = seededBytes(300_000, 41);
+    const bytes = pseudoBytes(300_000, 41);
     const created = await call<{ asset: { id: string }; upload: { url: string; headers: Record<string, string> } }>(
       "POST",
       `/admin/titles/${title.id}/assets`,
