@@ -8,12 +8,9 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildNodeEntry } from "../scripts/build-container.ts";
+import { arg, pseudoRandomBlock } from "./lib.ts";
 
 const MiB = 1024 * 1024;
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
 const mib = Number(arg("mib", "700"));
 const count = Number(arg("files", "3"));
 const runs = Number(arg("runs", "3"));
@@ -26,14 +23,7 @@ const scratch = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 const dir = mkdtempSync(join(scratch, "mn-bench-bb-"));
 try {
   // Inputs: deterministic pseudo-random blocks, written once.
-  const block = Buffer.allocUnsafe(8 * MiB);
-  let x = 0x2545f491;
-  for (let i = 0; i < block.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    block.writeUInt32LE(x >>> 0, i);
-  }
+  const block = pseudoRandomBlock(8 * MiB, 0x2545f491);
   const files = Array.from({ length: count }, (_, i) => join(dir, `S01E0${i + 1}.mkv`));
   for (const [i, f] of files.entries()) {
     const fd = openSync(f, "w");

@@ -2,10 +2,10 @@
 // upload with the job's own MultipartWriter, part size and concurrency, but no ZIP layout and no
 // hashing. Run as its own process so its peak RSS is its own. Prints one JSON line.
 //   tsx bench/bundle-raw-copy.ts <dest-key> <source-key>...
-import { readFileSync } from "node:fs";
 import { loadConfig } from "../container/src/config.ts";
 import { bundlePartSize } from "../container/src/jobs/bundle.ts";
 import { MultipartWriter } from "../container/src/multipart-writer.ts";
+import { peakRssBytes } from "../container/src/proc-stats.ts";
 
 const [dest, ...sources] = process.argv.slice(2);
 if (!dest || sources.length === 0) throw new Error("usage: bundle-raw-copy <dest-key> <source-key>...");
@@ -34,6 +34,5 @@ try {
   throw e;
 }
 const seconds = (performance.now() - started) / 1000;
-const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
 const cpu = process.cpuUsage();
-console.log(JSON.stringify({ bytes: total, seconds, peak_rss_bytes: Number(hwm ?? 0) * 1024, cpu_seconds: (cpu.user + cpu.system) / 1e6 }));
+console.log(JSON.stringify({ bytes: total, seconds, peak_rss_bytes: peakRssBytes() ?? 0, cpu_seconds: (cpu.user + cpu.system) / 1e6 }));

@@ -7,21 +7,19 @@
 // Source objects stay in the bucket under bench/bundle/ for the next run (--clean removes them).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as zlib from "node:zlib";
+import { peakRssBytes } from "../container/src/proc-stats.ts";
 import { buildNodeEntry, JOB_NODE_FLAGS } from "../scripts/build-container.ts";
 import { host, s3Env } from "../scripts/stack/config.ts";
 import { stackUp } from "../scripts/stack/index.ts";
+import { freePort } from "../scripts/stack/proc.ts";
 import { createS3 } from "../src/adapters/s3.ts";
+import { arg, pseudoRandomBlock } from "./lib.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
 const sizesGiB = arg("sizes", "1,4").split(",").map(Number);
 const episodes = Number(arg("episodes", "4"));
 const runs = Number(arg("runs", "3"));
@@ -34,17 +32,7 @@ const s3 = createS3(jobEnv);
 // ---------------------------------------------------------------- the season's bytes
 
 /** Deterministic, incompressible-looking content: one 8 MiB block, each chunk stamped with its index. */
-const block = (() => {
-  const b = Buffer.allocUnsafe(8 * MiB);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < b.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b.writeUInt32LE(x >>> 0, i);
-  }
-  return b;
-})();
+const block = pseudoRandomBlock(8 * MiB, 0x9e3779b9);
 function* chunksOf(size: number, seed: number): Generator<Uint8Array<ArrayBuffer>> {
   for (let off = 0, n = 0; off < size; off += block.length, n++) {
     const c = new Uint8Array(Math.min(block.length, size - off));
@@ -108,15 +96,6 @@ async function ensureUploaded(src: Source): Promise<void> {
 
 // ---------------------------------------------------------------- processes
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, host, () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-const peakRss = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
 /** User + system CPU seconds a process has used (clock ticks of /proc/PID/stat; 100 per second here). */
 const cpuSeconds = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -132,7 +111,7 @@ interface Run {
 }
 
 async function runJob(sources: Source[], tag: string): Promise<Run & { sha256: string }> {
-  const port = await freePort();
+  const port = await freePort(host);
   const child: ChildProcess = spawn(process.execPath, [...nodeFlags, jobServer], {
     env: { ...process.env, ...jobEnv, PORT: String(port), HOST: host },
     stdio: ["ignore", "ignore", "inherit"],
@@ -177,7 +156,13 @@ async function runJob(sources: Source[], tag: string): Promise<Run & { sha256: s
       if (j.state !== "succeeded" || !j.result) throw new Error(`job ${j.state}: ${j.error}`);
       const seconds = (performance.now() - t0) / 1000;
       const pid = child.pid as number;
-      return { bytes: j.result.size, seconds, peak_rss_bytes: peakRss(pid), cpu_seconds: cpuSeconds(pid), sha256: j.result.sha256 };
+      return {
+        bytes: j.result.size,
+        seconds,
+        peak_rss_bytes: peakRssBytes(pid) ?? 0,
+        cpu_seconds: cpuSeconds(pid),
+        sha256: j.result.sha256,
+      };
     }
   } finally {
     child.kill("SIGTERM");

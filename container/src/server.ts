@@ -2,12 +2,12 @@
 // Locally and in tests it runs as a Node process; in production as a Cloudflare Container.
 // A job id is run once: posting the same id again answers the job as it stands (a failed or
 // cancelled one is started again).
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import * as z from "zod";
 import { type JobServiceConfig, loadConfig } from "./config.ts";
 import { type BundleResult, type Progress, runBundle } from "./jobs/bundle.ts";
 import { type ChecksumResult, runChecksum } from "./jobs/checksum.ts";
+import { peakRssBytes } from "./proc-stats.ts";
 
 const itemSchema = z.object({
   source_key: z.string().min(1),
@@ -29,17 +29,6 @@ const jobSchema = z.discriminatedUnion("type", [
   z.object({ id: z.string().regex(/^[\w.:-]{1,200}$/), type: z.literal("checksum"), key: z.string().min(1) }),
 ]);
 type JobRequest = z.infer<typeof jobSchema>;
-
-/** VmHWM from /proc (Linux, as in the container); the current RSS elsewhere. */
-function peakRss(): number {
-  try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
-    if (kb) return Number(kb) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.memoryUsage().rss;
-}
 
 export interface Job {
   id: string;
@@ -128,7 +117,7 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
       `moviesnow_process_resident_memory_bytes ${process.memoryUsage().rss}`,
       "# HELP moviesnow_process_peak_resident_memory_bytes Highest resident set size since start (Linux VmHWM).",
       "# TYPE moviesnow_process_peak_resident_memory_bytes gauge",
-      `moviesnow_process_peak_resident_memory_bytes ${peakRss()}`,
+      `moviesnow_process_peak_resident_memory_bytes ${peakRssBytes() ?? process.memoryUsage().rss}`,
       "# HELP moviesnow_uptime_seconds Seconds since start.",
       "# TYPE moviesnow_uptime_seconds gauge",
       `moviesnow_uptime_seconds ${Math.floor((Date.now() - startedAt) / 1000)}`,

@@ -2,7 +2,7 @@
 // what `up` started, and waits for a TCP port to answer.
 import { type SpawnSyncOptions, spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { stateDir } from "./config.ts";
 
@@ -101,4 +101,13 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await sleep(150);
   }
   throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s (logs in ${logDir})`);
+}
+
+/** A TCP port nobody listens on right now, on loopback. */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, host, () => r()));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }
