@@ -13,7 +13,7 @@ import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync,
 import { basename } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as zlib from "node:zlib";
-import { planZip, type ZipEntry } from "../../src/lib/zip64.ts";
+import { localHeader, planZip, type ZipEntry } from "../../src/lib/zip64.ts";
 
 const CHUNK = 1024 * 1024;
 const WRITE_SLOTS = 3;
@@ -135,10 +135,7 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
       const d = await digestOf(i);
       if (d.size !== e.size) throw new Error(`${input.files[i]} changed size while being read`);
       e.crc32 = d.crc32;
-      // The layout of this member with its CRC; every earlier member is already written.
-      const member = planZip(entries.slice(0, i + 1)).members[i];
-      if (!member) throw new Error("zip layout lost a member");
-      emitHeader(member.localHeader);
+      emitHeader(localHeader(e));
       const src = openSync(input.files[i] as string, "r");
       let crc = 0;
       try {

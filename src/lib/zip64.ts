@@ -93,36 +93,48 @@ function validate(entries: ZipEntry[]): Uint8Array[] {
   });
 }
 
+/**
+ * One member's local header. It depends on that entry alone, so a writer that learns a CRC-32
+ * late can make the header then (its length never depends on the CRC).
+ */
+export function localHeader(entry: ZipEntry): Uint8Array {
+  return encodeLocalHeader(entry, validate([entry])[0] as Uint8Array);
+}
+
+function encodeLocalHeader(e: ZipEntry, name: Uint8Array): Uint8Array {
+  // In a local header ZIP64 extra carries both sizes; needed when the size doesn't fit.
+  const big = e.size >= U32;
+  const extraLen = big ? 20 : 0;
+  const { date, time } = dosDateTime(e.mtime);
+  const w = new Writer(30 + name.length + extraLen);
+  w.u32(0x04034b50);
+  w.u16(big ? VERSION_ZIP64 : VERSION_DEFAULT);
+  w.u16(FLAG_UTF8);
+  w.u16(0); // STORE
+  w.u16(time);
+  w.u16(date);
+  w.u32(e.crc32);
+  w.u32(big ? U32 : e.size);
+  w.u32(big ? U32 : e.size);
+  w.u16(name.length);
+  w.u16(extraLen);
+  w.bytes(name);
+  if (big) {
+    w.u16(0x0001);
+    w.u16(16);
+    w.u64(e.size);
+    w.u64(e.size);
+  }
+  return w.done();
+}
+
 export function planZip(entries: ZipEntry[]): ZipLayout {
   const names = validate(entries);
   const members: ZipMember[] = [];
   let offset = 0;
   entries.forEach((e, i) => {
     const name = names[i] as Uint8Array;
-    // In a local header ZIP64 extra carries both sizes; needed when the size doesn't fit.
-    const big = e.size >= U32;
-    const extraLen = big ? 20 : 0;
-    const { date, time } = dosDateTime(e.mtime);
-    const w = new Writer(30 + name.length + extraLen);
-    w.u32(0x04034b50);
-    w.u16(big ? VERSION_ZIP64 : VERSION_DEFAULT);
-    w.u16(FLAG_UTF8);
-    w.u16(0); // STORE
-    w.u16(time);
-    w.u16(date);
-    w.u32(e.crc32);
-    w.u32(big ? U32 : e.size);
-    w.u32(big ? U32 : e.size);
-    w.u16(name.length);
-    w.u16(extraLen);
-    w.bytes(name);
-    if (big) {
-      w.u16(0x0001);
-      w.u16(16);
-      w.u64(e.size);
-      w.u64(e.size);
-    }
-    const localHeader = w.done();
+    const localHeader = encodeLocalHeader(e, name);
     members.push({ ...e, headerOffset: offset, dataOffset: offset + localHeader.length, localHeader });
     offset += localHeader.length + e.size;
   });
