@@ -48,6 +48,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      // Generated requests against every operation of the OpenAPI document, over HTTP; alone and
+      // last, so that "a 4xx wrote nothing" can be read off Postgres.
+      {
+        test: {
+          name: "fuzz",
+          environment: "node",
+          include: ["test/fuzz/**/*.test.ts"],
+          sequence: { groupOrder: 2 },
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -3,9 +3,11 @@
 
 import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { every, except } from "hono/combine";
 import { AppError } from "./lib/errors";
 import type { LogSink } from "./lib/logger";
+import { addStandardResponses, type PathPolicy } from "./lib/openapi";
 import { adminAuth } from "./middleware/admin-auth";
 import { bumpCatalogOnWrite, catalogCache } from "./middleware/catalog-cache";
 import { idempotency } from "./middleware/idempotency";
@@ -41,6 +43,21 @@ const READY = `${API_PREFIX}/ready`;
  * services/auth.ts) and the seed's token redemption path (the token is the credential).
  */
 const ADMIN_PUBLIC = [`${ADMIN}/auth/login`, `${ADMIN}/auth/mfa`, `${ADMIN}/delivery/download/*`];
+/** Every body the API takes is small JSON; anything larger is refused before it is read. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** What the middleware below does to a path, for the statuses the OpenAPI document lists. */
+function pathPolicy(path: string, method: string): PathPolicy {
+  const admin = path.startsWith(`${ADMIN}/`);
+  const adminPublic = ADMIN_PUBLIC.some((p) => (p.endsWith("/*") ? path.startsWith(p.slice(0, -1)) : path === p));
+  const probe = path === HEALTH || path === OPENAPI_PATH;
+  return {
+    dependencies: !probe,
+    rateLimited: !probe,
+    publicApiKey: !admin && !probe && path !== READY,
+    idempotent: admin && !adminPublic && method !== "GET",
+  };
+}
 
 export interface AppOptions {
   deps?: DepsFactory;
@@ -55,6 +72,15 @@ export function createApp(opts: AppOptions = {}) {
   const initDeps = init(opts.deps ?? defaultDeps);
 
   app.use("*", requestContext(opts.logSink));
+  app.use(
+    `${API_PREFIX}/*`,
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("PAYLOAD_TOO_LARGE", `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
   app.use("*", async (c, next) => (NO_INIT.has(c.req.path) ? next() : initDeps(c, next)));
 
   // Public side: optional X-API-Key, per-IP limits (probes and the API document are exempt).
@@ -110,13 +136,18 @@ export function createApp(opts: AppOptions = {}) {
     description: "PUBLIC_API_KEY, required on public endpoints when configured",
   });
 
-  app.doc31(OPENAPI_PATH, {
+  const docConfig = {
     openapi: "3.1.0",
     info: {
       title: "MoviesNow API",
       version: "1.0.0",
       description: "Catalog, streaming and download delivery, season bundles and admin operations. Errors are RFC 9457 problem+json.",
     },
+  };
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get(OPENAPI_PATH, (c) => {
+    document ??= addStandardResponses(app.getOpenAPI31Document(docConfig), pathPolicy);
+    return c.json(document);
   });
   app.get("/docs", swaggerUI({ url: OPENAPI_PATH, title: "MoviesNow API" }));
 

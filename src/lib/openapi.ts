@@ -20,3 +20,60 @@ export const mutationErrorResponses = {
   409: problemResponse("A request with the same Idempotency-Key is still running, or a conflicting change"),
   422: problemResponse("The Idempotency-Key was used with a different request"),
 };
+
+type Responses = Record<string, unknown>;
+interface DocOperation {
+  parameters?: { in: string }[];
+  requestBody?: unknown;
+  responses: Responses;
+}
+interface Doc {
+  paths?: Record<string, Record<string, DocOperation>>;
+}
+
+/** Which of the app-wide middleware answer for a path (app.ts owns these rules). */
+export interface PathPolicy {
+  /** Needs Postgres/Redis/S3: 503 when one is down. */
+  dependencies: boolean;
+  /** Per-IP or per-actor limits: 429. */
+  rateLimited: boolean;
+  /** X-API-Key when PUBLIC_API_KEY is set: 401. */
+  publicApiKey: boolean;
+  /** Admin writes go through Idempotency-Key handling: 409 (in flight) and 422 (reused). */
+  idempotent: boolean;
+}
+
+/**
+ * Adds the errors every operation can answer because of what it takes (parameters, a body) and
+ * which middleware guard it, so the document lists every status a client can see.
+ */
+export function addStandardResponses<T extends object>(doc: T, policyOf: (path: string, method: string) => PathPolicy): T {
+  // The generator's types (openapi3-ts) are not ours to import; the shape used here is small.
+  for (const [path, ops] of Object.entries((doc as Doc).paths ?? {})) {
+    for (const [method, op] of Object.entries(ops)) {
+      const add = (status: number, description: string) => {
+        op.responses[status] ??= problemResponseRef(description);
+      };
+      const policy = policyOf(path, method.toUpperCase());
+      if ((op.parameters?.length ?? 0) > 0 || op.requestBody) add(400, "Invalid input: the problem's errors name each bad field");
+      if (op.parameters?.some((p) => p.in === "path")) add(404, "Not found");
+      if (op.requestBody) {
+        add(413, "The body is larger than the limit");
+        add(415, "The body is not application/json");
+      }
+      if (policy.publicApiKey) add(401, "X-API-Key missing or wrong (when the service requires one)");
+      if (policy.rateLimited) add(429, "Rate limited; see Retry-After");
+      if (policy.idempotent) {
+        add(409, "A request with the same Idempotency-Key is still running");
+        add(422, "The Idempotency-Key was used with a different request");
+      }
+      if (policy.dependencies) add(503, "A dependency (Postgres, Redis or S3) is unavailable; retry later");
+    }
+  }
+  return doc;
+}
+
+const problemResponseRef = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: "#/components/schemas/Problem" } } },
+});

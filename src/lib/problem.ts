@@ -16,7 +16,8 @@ export const problemSchema = z
     instance: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
-  .passthrough();
+  .passthrough()
+  .meta({ id: "Problem" });
 
 export type Problem = z.infer<typeof problemSchema>;
 

@@ -40,6 +40,21 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     const code = byStatus[err.status] ?? (err.status >= 500 ? "INTERNAL" : "BAD_REQUEST");
     return problemResponse(problemBody(code, err.message || "Bad request", requestId, { instance }));
   }
+  if (isDataException(err)) {
+    // Postgres refused a value the schemas let through (a NUL character, a number out of range):
+    // bad input, and the statement wrote nothing.
+    logger?.warn("value refused by Postgres", { error: err.message });
+    return problemResponse(problemBody("BAD_REQUEST", "A value in the request cannot be stored.", requestId, { instance }));
+  }
   logger?.error("unhandled error", { error: err.message, stack: err.stack });
   return problemResponse(problemBody("INTERNAL", "An unexpected error occurred.", requestId, { instance }));
+}
+
+/** SQLSTATE class 22 (data exception), on the driver's error or the one drizzle wraps. */
+function isDataException(err: Error): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("22") && code.length === 5) return true;
+  }
+  return false;
 }

@@ -9,6 +9,7 @@ import type { AppConfig } from "../env";
 import { crc32Update } from "../lib/crc32";
 import { toHex } from "../lib/crypto/encoding";
 import { AppError } from "../lib/errors";
+import { isEmptyPatch } from "../lib/patch";
 import { keys, type StreamTier } from "../lib/storage-keys";
 import { type AuditContext, auditInsert } from "./audit";
 import { getEpisode, getTitle } from "./titles";
@@ -187,6 +188,7 @@ export async function listAssets(db: Database, titleId: string, episodeId?: stri
 
 export async function updateAsset(db: Database, id: string, patch: AssetMetadata, audit: AuditContext): Promise<Asset> {
   const a = await getAsset(db, id);
+  if (isEmptyPatch(patch)) return a;
   checkPolicy(a.kind, { ...a, ...patch });
   if (patch.streamTier !== undefined && patch.streamTier !== a.streamTier) {
     throw fieldError("body.stream_tier", "the tier is part of the storage key; create a new asset for another tier");

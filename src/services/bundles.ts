@@ -6,6 +6,7 @@ import type { Database } from "../adapters/db";
 import { bundles, episodes, mediaAssets, seasons } from "../db/schema";
 import type { JobItem } from "../durable/job-runner";
 import { AppError } from "../lib/errors";
+import { isEmptyPatch } from "../lib/patch";
 import { keys } from "../lib/storage-keys";
 import { type AuditContext, auditInsert } from "./audit";
 
@@ -211,7 +212,8 @@ export async function patchBundle(
   patch: { label?: string | null; expiresAt?: Date | null },
   audit: AuditContext,
 ): Promise<Bundle> {
-  await getBundle(db, id);
+  const current = await getBundle(db, id);
+  if (isEmptyPatch(patch)) return current;
   const [rows] = await db.batch([
     db.update(bundles).set(patch).where(eq(bundles.id, id)).returning(),
     auditInsert(db, audit, { action: "bundle.update", resourceType: "bundle", resourceId: id, details: { fields: Object.keys(patch) } }),

@@ -5,6 +5,7 @@ import type { Database } from "../adapters/db";
 import { bundles, episodes, mediaAssets, seasons, titles } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { AppError } from "../lib/errors";
+import { isEmptyPatch } from "../lib/patch";
 import { type AuditContext, auditInsert } from "./audit";
 
 export type Title = typeof titles.$inferSelect;
@@ -64,7 +65,8 @@ export async function getTitle(db: Database, id: string): Promise<Title> {
 }
 
 export async function updateTitle(db: Database, id: string, patch: Partial<TitleFields>, audit: AuditContext): Promise<Title> {
-  await getTitle(db, id);
+  const current = await getTitle(db, id);
+  if (isEmptyPatch(patch)) return current;
   try {
     const [rows] = await db.batch([
       db.update(titles).set(patch).where(eq(titles.id, id)).returning(),
@@ -223,6 +225,7 @@ export async function updateSeason(
     .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
     .limit(1);
   if (!existing) throw new AppError("NOT_FOUND", `No season ${number} for title ${titleId}.`);
+  if (isEmptyPatch(patch)) return existing;
   const [rows] = await db.batch([
     db
       .update(seasons)
@@ -314,6 +317,7 @@ export async function getEpisode(db: Database, id: string): Promise<Episode> {
 
 export async function updateEpisode(db: Database, id: string, patch: Partial<Omit<EpisodeFields, "seasonNumber">>, audit: AuditContext) {
   const ep = await getEpisode(db, id);
+  if (isEmptyPatch(patch)) return ep;
   try {
     const [rows] = await db.batch([
       db.update(episodes).set(patch).where(eq(episodes.id, id)).returning(),

@@ -40,5 +40,10 @@ export const titleFields = {
   languages: lowerList(20),
   age_rating: z.string().max(20).nullable(),
   runtime_minutes: z.number().int().min(1).max(2000).nullable(),
-  popularity: z.number().min(0).max(1e9),
+  // Stored as a 4-byte real: a tiny positive value would underflow there.
+  popularity: z
+    .number()
+    .min(0)
+    .max(1e9)
+    .refine((v) => v === 0 || v >= 1e-6, "must be 0 or at least 0.000001"),
 };
