@@ -94,6 +94,8 @@ export const envSchema = z
     PRESIGN_TTL_DEFAULT_SECONDS: intVar(300, 1, 7 * 24 * 3600),
     PRESIGN_TTL_MIN_SECONDS: intVar(60, 1, 7 * 24 * 3600),
     PRESIGN_TTL_MAX_SECONDS: intVar(3600, 1, 7 * 24 * 3600),
+    /** How long a request waits for Postgres, Redis or S3 to start answering before a 503. */
+    DEPENDENCY_TIMEOUT_MS: intVar(5000, 100, 60_000),
     /** How long /ready waits for each dependency. */
     READY_TIMEOUT_MS: intVar(2000, 50, 30_000),
   })

@@ -17,8 +17,9 @@ export async function upRedis(): Promise<void> {
       dir,
       "--save",
       "",
+      // Durable, as Upstash is: a restart (fault tests stop and start it) keeps tokens and snapshots.
       "--appendonly",
-      "no",
+      "yes",
       "--daemonize",
       "no",
       "--protected-mode",

@@ -1,20 +1,46 @@
 // Redis through the Upstash REST client (fetch-based, works in Workers).
 import { Redis } from "@upstash/redis/cloudflare";
+import { dependencyError } from "./dependency";
 
 export type RedisClient = Redis;
 
 export interface RedisConfig {
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
+  DEPENDENCY_TIMEOUT_MS?: number;
 }
 
+/**
+ * Redis itself unreachable, as opposed to a command Redis refused (WRONGTYPE, NOSCRIPT…), which
+ * stays as it is: the rate limiter relies on NOSCRIPT to load its scripts.
+ */
+const unreachable = (e: unknown) =>
+  !(e instanceof Error) || e.name !== "UpstashError" || /unavailable|connect|timeout/i.test(e.message.split(", command was:")[0] ?? "");
+
 export function createRedis(cfg: RedisConfig, opts: { retries?: number } = {}): RedisClient {
-  return new Redis({
+  const timeoutMs = cfg.DEPENDENCY_TIMEOUT_MS ?? 5000;
+  const redis = new Redis({
     url: cfg.UPSTASH_REDIS_REST_URL,
     token: cfg.UPSTASH_REDIS_REST_TOKEN,
     enableTelemetry: false,
     // Network errors are retried a little; Redis command errors never are.
     retry: { retries: opts.retries ?? 2, backoff: (n) => 25 * 2 ** n },
+    signal: () => AbortSignal.timeout(timeoutMs),
+  });
+  // Every command's rejection for an unreachable Redis becomes a 503 naming it.
+  return new Proxy(redis, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== "function") return v;
+      return (...args: unknown[]) => {
+        const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+        return r instanceof Promise
+          ? r.catch((e: unknown) => {
+              throw unreachable(e) ? dependencyError("Redis", e) : e;
+            })
+          : r;
+      };
+    },
   });
 }
 

@@ -20,7 +20,9 @@ const byStatus: Record<number, ErrorCode> = {
   503: "DEPENDENCY_UNAVAILABLE",
 };
 
-export function onError(err: Error, c: Context<AppEnv>): Response {
+export function onError(thrown: Error, c: Context<AppEnv>): Response {
+  // Drivers wrap what their fetch threw (drizzle → Neon's error → ours): answer with ours.
+  const err = wrappedAppError(thrown) ?? thrown;
   const requestId = c.get("requestId") ?? "unknown";
   const logger = c.get("logger");
   const instance = new URL(c.req.url).pathname;
@@ -48,6 +50,15 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   }
   logger?.error("unhandled error", { error: err.message, stack: err.stack });
   return problemResponse(problemBody("INTERNAL", "An unexpected error occurred.", requestId, { instance }));
+}
+
+function wrappedAppError(err: Error): AppError | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e instanceof AppError) return e;
+    e = e.cause ?? (e as { sourceError?: unknown }).sourceError;
+  }
+  return undefined;
 }
 
 /** SQLSTATE class 22 (data exception), on the driver's error or the one drizzle wraps. */

@@ -2,6 +2,7 @@
 // upload), the multipart lifecycle, HEAD, checksum and finalize. DESIGN.md §4–§5.
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../adapters/db";
+import { dependencyError } from "../adapters/dependency";
 import type { ObjectStore, UploadedPart } from "../adapters/s3";
 import { mediaAssets } from "../db/schema";
 import { isChecksumResult, type JobRunner, RunnerUnavailable } from "../durable/job-runner";
@@ -325,12 +326,16 @@ export async function digestObject(s3: ObjectStore, key: string): Promise<{ sha2
   let crc = 0;
   let size = 0;
   const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    crc = crc32Update(crc, value);
-    size += value.length;
-    await writer.write(value);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      crc = crc32Update(crc, value);
+      size += value.length;
+      await writer.write(value);
+    }
+  } catch (e) {
+    throw dependencyError("S3", e); // the connection dropped mid-body
   }
   await writer.close();
   return { sha256: toHex(new Uint8Array(await digest.digest)), crc32: crc, size };

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:test";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../../src/app";
+import { pseudoBytes, publishedMovieWith } from "../support/delivery";
 import { expectProblem } from "../support/problem";
 
 const control = (action: string) => fetch(`${inject("controlUrl")}/services/${action}`, { method: "POST" });
@@ -37,5 +38,43 @@ describe("with Redis stopped", () => {
     expect((await control("redis/start")).status).toBe(204);
     expect((await app.request("/api/v1/ready", {}, e)).status).toBe(200);
     expect((await app.request("/api/v1/admin/admins", { headers: { "x-admin-key": adminKey } }, e)).status).toBe(200);
+  });
+
+  it("a one-time token is neither spent nor lost while Redis is down; an Idempotency-Key write is refused, not run", async () => {
+    const { admin, assets, title } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "down.mkv", bytes: pseudoBytes(64, 5) }]);
+    const minted = await admin.ok(
+      201,
+      admin.post<{ items: { token: string }[] }>("/admin/delivery/download-tokens/batch", {
+        items: [{ asset_id: assets[0]?.id }],
+        ttl_seconds: 600,
+      }),
+    );
+    const token = minted.items[0]?.token ?? "";
+    const adminKey = `k-${crypto.randomUUID()}`;
+    const e = { ...env, ADMIN_API_KEY: adminKey };
+    const app = createApp({ logSink: () => {} });
+    const redeem = () => app.request(`/api/v1/delivery/download/${token}`, { redirect: "manual" }, e);
+    const patch = () =>
+      app.request(
+        `/api/v1/admin/titles/${title.id}`,
+        {
+          method: "PATCH",
+          headers: { "x-admin-key": adminKey, "content-type": "application/json", "idempotency-key": `idem-${crypto.randomUUID()}` },
+          body: JSON.stringify({ overview: "changed while Redis was down" }),
+        },
+        e,
+      );
+    expect((await control("redis/stop")).status).toBe(204);
+
+    // The token can't be checked, so it is not honoured, and not spent either.
+    expect((await expectProblem(await redeem(), 503, "DEPENDENCY_UNAVAILABLE")).detail).toMatch(/Redis/);
+    // Admin writes fail closed (no limits, no Idempotency-Key snapshot): refused before running.
+    await expectProblem(await patch(), 503, "DEPENDENCY_UNAVAILABLE");
+
+    expect((await control("redis/start")).status).toBe(204);
+    expect((await redeem()).status).toBe(302);
+    expect((await redeem()).status).toBe(410);
+    const after = await admin.ok(200, admin.get<{ title: { overview: string | null } }>(`/admin/titles/${title.id}`));
+    expect(after.title.overview).toBeNull();
   });
 });

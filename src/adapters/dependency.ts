@@ -1,0 +1,35 @@
+// One rule for every outside service a request depends on (Postgres, Redis, S3): it answers in
+// time or the request fails with 503 DEPENDENCY_UNAVAILABLE naming it. Never a hang, never a 500.
+import { AppError } from "../lib/errors";
+
+type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+export const dependencyError = (name: string, cause: unknown): AppError =>
+  cause instanceof AppError
+    ? cause
+    : new AppError("DEPENDENCY_UNAVAILABLE", `${name} is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { dependency: name });
+
+/**
+ * fetch for a dependency's HTTP API: response headers within `timeoutMs` (a slow body is the
+ * caller's to bound), network failures and 5xx answers become 503 problems.
+ */
+export function dependencyFetch(name: string, timeoutMs: number, base: Fetch = (i, init) => fetch(i, init)): Fetch {
+  return async (input, init) => {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, ctl.signal]) : ctl.signal;
+    let res: Response;
+    try {
+      res = await base(input, { ...init, signal });
+    } catch (e) {
+      throw dependencyError(name, ctl.signal.aborted ? ctl.signal.reason : e);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (res.status >= 500) {
+      await res.body?.cancel();
+      throw dependencyError(name, new Error(`HTTP ${res.status}`));
+    }
+    return res;
+  };
+}

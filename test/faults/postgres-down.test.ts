@@ -1,0 +1,54 @@
+// Postgres stopped: catalog and admin calls answer 503 problem+json quickly (no hang), /ready
+// names Postgres, a write attempted meanwhile leaves nothing behind, and all recover after.
+import { env } from "cloudflare:test";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { createApp } from "../../src/app";
+import { parseEnv } from "../../src/env";
+import { expectProblem } from "../support/problem";
+
+const control = (action: string) => fetch(`${inject("controlUrl")}/services/${action}`, { method: "POST" });
+
+describe("with Postgres stopped", () => {
+  afterAll(async () => {
+    await control("postgres/start");
+  });
+
+  it("catalog and admin answer 503 within a bounded time, /ready names Postgres, nothing is written", async () => {
+    const adminKey = `k-${crypto.randomUUID()}`;
+    const e = { ...env, ADMIN_API_KEY: adminKey };
+    const app = createApp({ logSink: () => {} });
+    // No hang: an answer by the dependency timeout at the latest (a stopped Postgres is refused
+    // at once; a stuck one is given up on), with room for the runner being busy.
+    const bound = parseEnv(e).DEPENDENCY_TIMEOUT_MS + 2000;
+    const admin = { "x-admin-key": adminKey, "content-type": "application/json" };
+    const name = `Written while down ${crypto.randomUUID()}`;
+    expect((await control("postgres/stop")).status).toBe(204);
+
+    const timed = async (path: string, init: RequestInit = {}) => {
+      const t0 = Date.now();
+      const res = await app.request(path, init, e);
+      return { res, ms: Date.now() - t0 };
+    };
+    const ready = await timed("/api/v1/ready");
+    const p = await expectProblem(ready.res, 503, "DEPENDENCY_UNAVAILABLE");
+    expect(p.failed).toEqual(["postgres"]);
+
+    // A search nobody made before: not in the edge cache, so it reaches Postgres.
+    const calls = [
+      await timed(`/api/v1/titles?q=${crypto.randomUUID()}`),
+      await timed(`/api/v1/titles/${crypto.randomUUID()}`),
+      await timed("/api/v1/admin/titles", { headers: admin }),
+      await timed("/api/v1/admin/titles", { method: "POST", headers: admin, body: JSON.stringify({ kind: "movie", name }) }),
+    ];
+    for (const { res, ms } of calls) {
+      expect((await expectProblem(res, 503, "DEPENDENCY_UNAVAILABLE")).detail).toMatch(/Postgres/);
+      expect(ms).toBeLessThan(bound);
+    }
+
+    expect((await control("postgres/start")).status).toBe(204);
+    expect((await app.request("/api/v1/ready", {}, e)).status).toBe(200);
+    const list = await app.request(`/api/v1/admin/titles?q=${encodeURIComponent(name)}`, { headers: admin }, e);
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { items: unknown[] }).items).toEqual([]);
+  });
+});
