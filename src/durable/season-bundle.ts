@@ -116,6 +116,8 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
     };
   }
 
+  private activeLookup: ReturnType<typeof activeBundle> | null = null;
+
   async status(ref: SeasonRef): Promise<SeasonBundleStatus> {
     seasonRefSchema.parse(ref);
     return this.view();
@@ -130,8 +132,11 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       throw new Error("this object belongs to another season");
     if (r.state === "queued" || r.state === "building") return { status: this.view(r), started: false };
     if (!opts.force) {
-      const db = createDb(this.config).db;
-      const active = await activeBundle(db, titleId, seasonNumber, new Date());
+      // One lookup shared by every request that arrives while it runs (a stampede asks once).
+      this.activeLookup ??= activeBundle(createDb(this.config).db, titleId, seasonNumber, new Date()).finally(() => {
+        this.activeLookup = null;
+      });
+      const active = await this.activeLookup;
       // State may have moved while we awaited: re-read before deciding.
       const now = this.row();
       if (now.state === "queued" || now.state === "building") return { status: this.view(now), started: false };
