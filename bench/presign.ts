@@ -2,6 +2,8 @@
 // adapter uses it), a plain aws4fetch AwsClient.sign per URL, and the AWS SDK v3 presigner —
 // sequentially and 50 at a time, in one run. Prints a table and the ratios against the SDK.
 //   npm run bench:presign [-- --seconds 2]
+
+import { mkdirSync, writeFileSync } from "node:fs";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { AwsClient } from "aws4fetch";
@@ -70,3 +72,6 @@ for (const [name, r] of Object.entries(results)) {
     `${name.padEnd(24)}${seq.toFixed(0).padStart(14)}${par.toFixed(0).padStart(16)}${(seq / (sdkRow.sequential ?? 1)).toFixed(2).padStart(12)}${(par / (sdkRow["50 at a time"] ?? 1)).toFixed(2).padStart(12)}`,
   );
 }
+const out = new URL("../.local/bench/", import.meta.url);
+mkdirSync(out, { recursive: true });
+writeFileSync(new URL("presign.json", out), `${JSON.stringify({ at: new Date().toISOString(), seconds, results }, null, 2)}\n`);
