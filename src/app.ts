@@ -85,6 +85,14 @@ export function createApp(opts: AppOptions = {}) {
 
   // Public side: optional X-API-Key, per-IP limits (probes and the API document are exempt).
   app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, READY, OPENAPI_PATH], publicApiKey));
+  // Public catalog reads: ETag/304 and the edge cache keyed by the catalog version. In front of
+  // the rate limiter: a hit touches neither Postgres nor S3, which is what the limits protect.
+  app.use(`${API_PREFIX}/titles`, catalogCache);
+  // Not the ones that hand out signed URLs (no-store).
+  app.use(
+    `${API_PREFIX}/titles/*`,
+    except([`${API_PREFIX}/titles/*/media/*`, `${API_PREFIX}/titles/*/streams`, `${API_PREFIX}/titles/*/bundles/*/manifest`], catalogCache),
+  );
   app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, OPENAPI_PATH], rateLimit("public")));
   // Admin side: limits, then who is acting, then Idempotency-Key (it is keyed per actor).
   // After Idempotency-Key, so a replay does not count as a write.
@@ -93,13 +101,6 @@ export function createApp(opts: AppOptions = {}) {
   app.use(`${API_PREFIX}/delivery/download-url`, rateLimit("presign"));
   app.use(`${API_PREFIX}/delivery/batch-download-urls`, rateLimit("presign"));
   app.use(`${API_PREFIX}/delivery/bundle-url`, rateLimit("presign"));
-  // Public catalog reads: ETag/304 and the edge cache keyed by the catalog version.
-  app.use(`${API_PREFIX}/titles`, catalogCache);
-  // Not the ones that hand out signed URLs (no-store).
-  app.use(
-    `${API_PREFIX}/titles/*`,
-    except([`${API_PREFIX}/titles/*/media/*`, `${API_PREFIX}/titles/*/streams`, `${API_PREFIX}/titles/*/bundles/*/manifest`], catalogCache),
-  );
 
   app.route(API_PREFIX, healthRoutes);
   app.route(API_PREFIX, adminAuthRoutes);
