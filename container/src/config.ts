@@ -32,7 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JobServiceConf
         AWS_SECRET_ACCESS_KEY: need("AWS_SECRET_ACCESS_KEY"),
         S3_ENDPOINT: env.S3_ENDPOINT || undefined,
       },
-      { fetcher: createNodeFetch() },
+      { fetcher: createNodeFetch({ idleTimeoutMs: Number(env.JOB_S3_IDLE_TIMEOUT_MS ?? 30_000) }) },
     ),
     sse: (env.S3_SSE ?? "AES256") === "AES256" ? "AES256" : undefined,
     partConcurrency: Number(env.JOB_PART_CONCURRENCY ?? 3),

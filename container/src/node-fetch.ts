@@ -9,6 +9,11 @@ import https from "node:https";
 export interface NodeFetchOptions {
   /** Sockets kept open per host (parts upload in parallel). */
   maxSockets?: number;
+  /**
+   * A request whose socket stays silent this long (no answer, or a body that stopped) fails, so
+   * a stalled S3 is retried instead of holding the job forever.
+   */
+  idleTimeoutMs?: number;
 }
 
 export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
@@ -67,6 +72,8 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
           resolve(new Response(stream, { status, headers: resHeaders }));
         },
       );
+      const idle = opts.idleTimeoutMs ?? 30_000;
+      req.setTimeout(idle, () => req.destroy(new Error(`S3 sent nothing for ${idle} ms`)));
       req.on("error", reject);
       req.end(payload);
     });

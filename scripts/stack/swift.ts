@@ -171,15 +171,22 @@ async function ensureBucket(): Promise<void> {
   const token = auth.headers.get("x-auth-token");
   const storage = auth.headers.get("x-storage-url");
   if (!auth.ok || !token || !storage) throw new Error(`swift auth failed: ${auth.status}`);
-  const cors = await fetch(`${storage}/${s3.bucket}`, {
-    method: "POST",
-    headers: {
-      "X-Auth-Token": token,
-      "X-Container-Meta-Access-Control-Allow-Origin": "*",
-      "X-Container-Meta-Access-Control-Expose-Headers": "etag x-amz-request-id content-length content-range",
-      "X-Container-Meta-Access-Control-Max-Age": "3600",
-    },
-  });
+  const setCors = () =>
+    fetch(`${storage}/${s3.bucket}`, {
+      method: "POST",
+      headers: {
+        "X-Auth-Token": token,
+        "X-Container-Meta-Access-Control-Allow-Origin": "*",
+        "X-Container-Meta-Access-Control-Expose-Headers": "etag x-amz-request-id content-length content-range",
+        "X-Container-Meta-Access-Control-Max-Age": "3600",
+      },
+    });
+  // A bucket just made may not be listed by the container server yet (404): ask again shortly.
+  let cors = await setCors();
+  for (let i = 0; i < 50 && cors.status === 404; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    cors = await setCors();
+  }
   if (!cors.ok) throw new Error(`setting bucket CORS failed: ${cors.status}`);
 }
 

@@ -24,7 +24,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** A job service in this process whose S3 is behind the fault proxy. */
-async function jobServiceVia(decide: (method: string, path: string) => Fault) {
+async function jobServiceVia(decide: (method: string, path: string) => Fault, env: Record<string, string> = {}) {
   const proxy = await startFaultProxy(s3Env.S3_ENDPOINT, (req) => decide(req.method ?? "", req.url ?? ""));
   const cfg = loadConfig({
     ...s3Env,
@@ -33,6 +33,7 @@ async function jobServiceVia(decide: (method: string, path: string) => Fault) {
     PORT: "0",
     HOST: "127.0.0.1",
     JOB_MIN_PART_SIZE: String(5 * MiB),
+    ...env,
   });
   const svc = createJobService(cfg);
   await svc.listen();
@@ -108,6 +109,35 @@ describe("bundle job against a faulty S3", () => {
       expect(check.python, check.python.output).toMatchObject({ ok: true });
       expect(check.members.map((m) => m.sha256)).toEqual(sources.map(sha));
       expect(await s3.listMultipartUploads(`${prefix}/ok/`)).toEqual([]);
+    } finally {
+      await svc.close();
+    }
+  }, 120_000);
+
+  it("gives up on an S3 answer that stalls (idle timeout) and retries it to a sound archive", async () => {
+    for (const [i, b] of sources.entries()) await s3.put(items[i]?.source_key ?? "", b);
+    const stalled = new Set<string>();
+    const svc = await jobServiceVia(
+      (method, path) => {
+        const first = (method === "GET" && path.includes("/src/")) || (method === "PUT" && path.includes("partNumber=1&"));
+        if (first && !stalled.has(`${method} ${path}`)) {
+          stalled.add(`${method} ${path}`);
+          return { kind: "delay", ms: 60_000 };
+        }
+        return { kind: "pass" };
+      },
+      { JOB_S3_IDLE_TIMEOUT_MS: "1000" },
+    );
+    try {
+      const zipKey = `${prefix}/stall/S01.zip`;
+      const job = await svc.run({ zip_key: zipKey, manifest_key: `${prefix}/stall/m.json`, title_id: "t", season_number: 1, items });
+      expect(job.state, job.error ?? "").toBe("succeeded");
+      expect(svc.proxy.log.filter((l) => l.fault === "delay").length).toBeGreaterThanOrEqual(3);
+      const zip = Buffer.from(await ((await s3.get(zipKey)) as Response).arrayBuffer());
+      const f = join(dir, "stall.zip");
+      writeFileSync(f, zip);
+      expect(checkArchiveFile(f).members.map((m) => m.sha256)).toEqual(sources.map(sha));
+      expect(await s3.listMultipartUploads(`${prefix}/stall/`)).toEqual([]);
     } finally {
       await svc.close();
     }
