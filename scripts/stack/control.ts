@@ -14,14 +14,14 @@ import { upJobService } from "./index.ts";
 import { downPostgres, upPostgres } from "./postgres.ts";
 import { portOpen, stopDaemon, waitFor } from "./proc.ts";
 import { upRedis } from "./redis.ts";
-import { upSwift } from "./swift.ts";
+import { upSwiftProxy } from "./swift.ts";
 
 const actions: Record<string, () => Promise<unknown>> = {
   "postgres/stop": () => downPostgres(),
   "postgres/start": () => upPostgres(),
   // The S3 endpoint (Swift's proxy server) goes away; its storage servers keep their data.
   "s3/stop": () => stopDaemon("swift-proxy"),
-  "s3/start": () => upSwift(),
+  "s3/start": () => upSwiftProxy(),
   "redis/stop": () => stopDaemon("redis"),
   "redis/start": () => upRedis(),
   // SIGKILL: the job gets no chance to clean up, as when a container is lost.

@@ -154,6 +154,14 @@ export async function upSwift(): Promise<void> {
   await ensureBucket();
 }
 
+/** The proxy server alone, as fault tests stop just the S3 endpoint; the storage servers stay up. */
+export async function upSwiftProxy(): Promise<void> {
+  if (!alive(readPid("swift-proxy"))) {
+    startDaemon("swift-proxy", "/usr/bin/swift-proxy-server", [join(etc, "proxy-server.conf"), "--verbose"]);
+  }
+  await waitFor("swift proxy", async () => (await fetch(`${s3.endpoint}/healthcheck`)).ok, 60_000);
+}
+
 async function ensureBucket(): Promise<void> {
   const aws = new AwsClient({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, region: s3.region, service: "s3" });
   const url = `${s3.endpoint}/${s3.bucket}`;
