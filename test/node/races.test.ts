@@ -137,19 +137,22 @@ describe("races at 10x", () => {
     expect(audits.rows.map((r) => r.action)).toEqual(["title.create"]);
   }, 120_000);
 
-  it("2,000 requests (500 at a time) for one missing season bundle start exactly one job", async () => {
+  it("2,000 requests (200 at a time) for one missing season bundle start exactly one job", async () => {
     const { title } = await published("series", [MiB, MiB]);
-    // 2,000 requests, 500 of them in flight at any time. More at once measures wrangler dev, not
+    // 2,000 requests, 200 of them in flight at any time. More at once measures wrangler dev, not
     // us: at 2,000 simultaneous connections its front proxy stalls (thousands of connections to
-    // the inner workerd, a dozen answers in three minutes); at 1,000 it restarts the Worker
-    // mid-request for some of them.
-    const statuses = await inFlight(2000, 500, () =>
+    // the inner workerd, a dozen answers in three minutes); from 500 on, beside the other test
+    // files, it restarts the Worker mid-request for some of them.
+    const others = new Set<string>();
+    const statuses = await inFlight(2000, 200, () =>
       send("POST", "/delivery/request-bundle", { title_id: title.id, season_number: 1 }).then(async (r) => {
-        await r.body?.cancel();
+        const text = await r.text();
+        if (r.status !== 200 && r.status !== 202) others.add(`${r.status} ${text.slice(0, 200)}`);
         return r.status;
       }),
     );
-    expect(tally(statuses.filter((s) => s !== 200 && s !== 202))).toEqual({});
+    expect([...others]).toEqual([]);
+    expect(statuses).toHaveLength(2000);
     for (let state = ""; state !== "ready"; ) {
       const r = await ok<{ status: { state: string; error?: string } }>(
         "GET",

@@ -23,6 +23,10 @@ beforeAll(async () => {
     ADMIN_API_KEY: ADMIN_KEY,
     DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS),
     READY_TIMEOUT_MS: "1000",
+    // Every Node test's requests come from 127.0.0.1: other files' traffic must not use up ours.
+    RATE_LIMIT_PUBLIC: "1000000/60s",
+    RATE_LIMIT_PRESIGN: "1000000/60s",
+    RATE_LIMIT_ADMIN: "1000000/60s",
   });
 }, 120_000);
 afterAll(async () => {
