@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import autocannon from "autocannon";
 import { stackStatus, stackUp } from "../scripts/stack/index.ts";
 import { pseudoBytes } from "../test/support/bytes.ts";
+import { adminOverHttp, LIFTED_LIMITS } from "../test/support/http-admin.ts";
 import { startHttpWorker } from "../test/support/http-worker.ts";
 import { testWorkerVars } from "../test/support/stack-env.ts";
 import { arg } from "./lib.ts";
@@ -22,21 +23,10 @@ if (!Object.values(await stackStatus()).every((s) => s.up)) await stackUp({ quie
 const worker = await startHttpWorker({
   ...testWorkerVars(),
   ADMIN_API_KEY: ADMIN_KEY,
-  RATE_LIMIT_PUBLIC: "100000000/60s",
-  RATE_LIMIT_PRESIGN: "100000000/60s",
-  RATE_LIMIT_ADMIN: "100000000/60s",
+  ...LIFTED_LIMITS,
 });
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${worker.api}${path}`, {
-    method,
-    headers: { "x-admin-key": ADMIN_KEY, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
+const admin = adminOverHttp(worker.api, ADMIN_KEY);
 
 interface Row {
   name: string;

@@ -10,6 +10,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pseudoBytes } from "../support/bytes.ts";
+import { adminOverHttp, LIFTED_LIMITS } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
 import { type Known, type OpenApiDoc, operationsOf, requestArbitrary, SchemaArbitraries } from "../support/openapi-fuzz.ts";
 import { testDatabaseUrl, testWorkerVars } from "../support/stack-env.ts";
@@ -43,19 +44,9 @@ async function fingerprint(): Promise<string> {
   return r.rows[0]?.fp ?? "";
 }
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${worker.api}${path}`, {
-    method,
-    headers: { "x-admin-key": ADMIN_KEY, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
-
 /** A published movie and a published series, each with a real file in S3: ids worth guessing. */
 async function fixtures(): Promise<Known> {
+  const admin = adminOverHttp(worker.api, ADMIN_KEY);
   const uuids: string[] = [];
   const slugs: string[] = [];
   for (const kind of ["movie", "series"] as const) {
@@ -96,9 +87,7 @@ describe("fuzzing the OpenAPI document", () => {
     worker = await startHttpWorker({
       ...testWorkerVars(),
       ADMIN_API_KEY: ADMIN_KEY,
-      RATE_LIMIT_PUBLIC: "1000000/60s",
-      RATE_LIMIT_PRESIGN: "1000000/60s",
-      RATE_LIMIT_ADMIN: "1000000/60s",
+      ...LIFTED_LIMITS,
       RATE_LIMIT_LOGIN_IP: "1000000/60s",
       RATE_LIMIT_LOGIN_ACCOUNT: "1000000/60s",
     });

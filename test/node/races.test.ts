@@ -7,6 +7,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobService } from "../../scripts/stack/config.ts";
 import { pseudoBytes } from "../support/bytes.ts";
+import { LIFTED_LIMITS } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
 import { testDatabaseUrl, testWorkerVars } from "../support/stack-env.ts";
 
@@ -22,10 +23,7 @@ beforeAll(async () => {
   worker = await startHttpWorker({
     ...testWorkerVars(),
     ADMIN_API_KEY: ADMIN_KEY,
-    // Limits are tested on their own; here they would only turn contenders away.
-    RATE_LIMIT_PUBLIC: "1000000/60s",
-    RATE_LIMIT_PRESIGN: "1000000/60s",
-    RATE_LIMIT_ADMIN: "1000000/60s",
+    ...LIFTED_LIMITS,
     // A thousand requests at once queue behind one local workerd and one Postgres adapter;
     // shedding them (503 after 5 s) is right in production, but not what is measured here.
     DEPENDENCY_TIMEOUT_MS: "30000",

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3Env } from "../../scripts/stack/config.ts";
 import { pseudoBytes } from "../support/bytes.ts";
 import { type Fault, type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
+import { LIFTED_LIMITS } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
 import { testWorkerVars } from "../support/stack-env.ts";
 
@@ -24,9 +25,7 @@ beforeAll(async () => {
     DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS),
     READY_TIMEOUT_MS: "1000",
     // Every Node test's requests come from 127.0.0.1: other files' traffic must not use up ours.
-    RATE_LIMIT_PUBLIC: "1000000/60s",
-    RATE_LIMIT_PRESIGN: "1000000/60s",
-    RATE_LIMIT_ADMIN: "1000000/60s",
+    ...LIFTED_LIMITS,
   });
 }, 120_000);
 afterAll(async () => {

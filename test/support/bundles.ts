@@ -2,6 +2,7 @@
 import { SELF } from "cloudflare:test";
 import { expect, inject } from "vitest";
 import type { ArchiveCheck } from "../../scripts/stack/archive-report";
+import type { ObjectStore } from "../../src/adapters/s3";
 import { api, newAdmin, signIn } from "./admin";
 import { adminClient, pseudoBytes } from "./admin-client";
 
@@ -70,6 +71,16 @@ export async function waitReady(titleId: string, season: number, timeoutMs = 45_
     if (Date.now() > deadline) throw new Error(`bundle not ready: ${JSON.stringify(s.status)}`);
     await new Promise((r) => setTimeout(r, 150));
   }
+}
+
+/** Waits (up to about 10 s) until a job's multipart upload for `zipKey` is open: bytes are flowing. */
+export async function openUploadCount(s3: ObjectStore, zipKey: string): Promise<number> {
+  let open = 0;
+  for (let i = 0; i < 1000 && open === 0; i++) {
+    open = (await s3.listMultipartUploads(zipKey)).length;
+    if (open === 0) await new Promise((r) => setTimeout(r, 10));
+  }
+  return open;
 }
 
 export const requestBundle = (titleId: string, season: number) =>
