@@ -9,9 +9,8 @@ import { join, resolve } from "node:path";
 import autocannon from "autocannon";
 import { stackStatus, stackUp } from "../scripts/stack/index.ts";
 import { pseudoBytes } from "../test/support/bytes.ts";
-import { adminOverHttp, LIFTED_LIMITS } from "../test/support/http-admin.ts";
+import { adminOverHttp, adminWorkerVars } from "../test/support/http-admin.ts";
 import { startHttpWorker } from "../test/support/http-worker.ts";
-import { testWorkerVars } from "../test/support/stack-env.ts";
 import { arg } from "./lib.ts";
 
 const seconds = Number(arg("seconds", "10"));
@@ -20,11 +19,7 @@ const root = resolve(import.meta.dirname, "..");
 const ADMIN_KEY = `bench-${randomUUID()}`;
 
 if (!Object.values(await stackStatus()).every((s) => s.up)) await stackUp({ quiet: true });
-const worker = await startHttpWorker({
-  ...testWorkerVars(),
-  ADMIN_API_KEY: ADMIN_KEY,
-  ...LIFTED_LIMITS,
-});
+const worker = await startHttpWorker(adminWorkerVars(ADMIN_KEY));
 
 const admin = adminOverHttp(worker.api, ADMIN_KEY);
 

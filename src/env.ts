@@ -1,6 +1,7 @@
 // The Worker's configuration, parsed once per isolate with zod. A missing or malformed variable
 // is a startup error that names every offending variable.
 import * as z from "zod";
+import { DEFAULT_DEPENDENCY_TIMEOUT_MS } from "./adapters/dependency";
 
 const optionalString = z
   .string()
@@ -95,7 +96,7 @@ export const envSchema = z
     PRESIGN_TTL_MIN_SECONDS: intVar(60, 1, 7 * 24 * 3600),
     PRESIGN_TTL_MAX_SECONDS: intVar(3600, 1, 7 * 24 * 3600),
     /** How long a request waits for Postgres, Redis or S3 to start answering before a 503. */
-    DEPENDENCY_TIMEOUT_MS: intVar(5000, 100, 60_000),
+    DEPENDENCY_TIMEOUT_MS: intVar(DEFAULT_DEPENDENCY_TIMEOUT_MS, 100, 60_000),
     /** How long /ready waits for each dependency. */
     READY_TIMEOUT_MS: intVar(2000, 50, 30_000),
   })

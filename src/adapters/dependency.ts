@@ -2,6 +2,9 @@
 // time or the request fails with 503 DEPENDENCY_UNAVAILABLE naming it. Never a hang, never a 500.
 import { AppError } from "../lib/errors";
 
+/** DEPENDENCY_TIMEOUT_MS when a caller (a script, the seed) builds an adapter without the env. */
+export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5000;
+
 type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
 export const dependencyError = (name: string, cause: unknown): AppError =>

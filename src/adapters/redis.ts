@@ -1,6 +1,6 @@
 // Redis through the Upstash REST client (fetch-based, works in Workers).
 import { Redis } from "@upstash/redis/cloudflare";
-import { dependencyError } from "./dependency";
+import { DEFAULT_DEPENDENCY_TIMEOUT_MS, dependencyError } from "./dependency";
 
 export type RedisClient = Redis;
 
@@ -18,7 +18,7 @@ const unreachable = (e: unknown) =>
   !(e instanceof Error) || e.name !== "UpstashError" || /unavailable|connect|timeout/i.test(e.message.split(", command was:")[0] ?? "");
 
 export function createRedis(cfg: RedisConfig, opts: { retries?: number } = {}): RedisClient {
-  const timeoutMs = cfg.DEPENDENCY_TIMEOUT_MS ?? 5000;
+  const timeoutMs = cfg.DEPENDENCY_TIMEOUT_MS ?? DEFAULT_DEPENDENCY_TIMEOUT_MS;
   const redis = new Redis({
     url: cfg.UPSTASH_REDIS_REST_URL,
     token: cfg.UPSTASH_REDIS_REST_TOKEN,

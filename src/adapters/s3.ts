@@ -4,7 +4,7 @@
 import { AwsClient } from "aws4fetch";
 import { createSigV4Presigner } from "../lib/sigv4";
 import { type Clock, systemClock } from "./clock";
-import { dependencyFetch } from "./dependency";
+import { DEFAULT_DEPENDENCY_TIMEOUT_MS, dependencyFetch } from "./dependency";
 
 export interface S3Config {
   AWS_BUCKET_NAME: string;
@@ -141,7 +141,7 @@ export interface S3Options {
 
 export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
   const clock = opts.clock ?? systemClock;
-  const fetcher = opts.fetcher ?? dependencyFetch("S3", cfg.DEPENDENCY_TIMEOUT_MS ?? 5000);
+  const fetcher = opts.fetcher ?? dependencyFetch("S3", cfg.DEPENDENCY_TIMEOUT_MS ?? DEFAULT_DEPENDENCY_TIMEOUT_MS);
   const aws = new AwsClient({
     accessKeyId: cfg.AWS_ACCESS_KEY_ID,
     secretAccessKey: cfg.AWS_SECRET_ACCESS_KEY,

@@ -52,18 +52,23 @@ export function onError(thrown: Error, c: Context<AppEnv>): Response {
   return problemResponse(problemBody("INTERNAL", "An unexpected error occurred.", requestId, { instance }));
 }
 
-function wrappedAppError(err: Error): AppError | undefined {
+/** The error and what it wraps (`cause`, or the Neon driver's `sourceError`), outermost first. */
+function* chain(err: Error): Generator<Error> {
   let e: unknown = err;
   for (let depth = 0; e instanceof Error && depth < 5; depth++) {
-    if (e instanceof AppError) return e;
+    yield e;
     e = e.cause ?? (e as { sourceError?: unknown }).sourceError;
   }
+}
+
+function wrappedAppError(err: Error): AppError | undefined {
+  for (const e of chain(err)) if (e instanceof AppError) return e;
   return undefined;
 }
 
 /** SQLSTATE class 22 (data exception), on the driver's error or the one drizzle wraps. */
 function isDataException(err: Error): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+  for (const e of chain(err)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && code.startsWith("22") && code.length === 5) return true;
   }

@@ -1,13 +1,13 @@
 // The job service killed mid-build (SIGKILL, as a lost container): the SeasonBundle object retries
 // to a good bundle, and the killed job's multipart upload is not left behind.
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createS3 } from "../../src/adapters/s3";
 import { keys } from "../../src/lib/storage-keys";
 import { config } from "../support/admin";
 import { sha256Hex } from "../support/admin-client";
 import { bundleStatus, openUploadCount, requestBundle, seriesWithSeason, waitReady } from "../support/bundles";
+import { control } from "../support/control";
 
-const control = (action: string) => fetch(`${inject("controlUrl")}/services/${action}`, { method: "POST" });
 const MiB = 1024 * 1024;
 
 describe("a bundle job killed mid-way", () => {

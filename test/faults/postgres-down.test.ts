@@ -1,12 +1,11 @@
 // Postgres stopped: catalog and admin calls answer 503 problem+json quickly (no hang), /ready
 // names Postgres, a write attempted meanwhile leaves nothing behind, and all recover after.
 import { env } from "cloudflare:test";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { parseEnv } from "../../src/env";
+import { control } from "../support/control";
 import { expectProblem } from "../support/problem";
-
-const control = (action: string) => fetch(`${inject("controlUrl")}/services/${action}`, { method: "POST" });
 
 describe("with Postgres stopped", () => {
   afterAll(async () => {

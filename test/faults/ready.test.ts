@@ -1,8 +1,7 @@
 import { SELF } from "cloudflare:test";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { control } from "../support/control";
 import { expectProblem } from "../support/problem";
-
-const control = (action: string) => fetch(`${inject("controlUrl")}/services/${action}`, { method: "POST" });
 
 describe("/ready follows the real dependencies", () => {
   afterAll(async () => {

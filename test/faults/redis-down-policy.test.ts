@@ -1,12 +1,12 @@
 // What happens when Redis is unreachable: public reads fail open (the request runs, unlimited),
 // sign-in and admin calls fail closed (503), and everything recovers when Redis is back.
 import { env } from "cloudflare:test";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { control } from "../support/control";
 import { pseudoBytes, publishedMovieWith } from "../support/delivery";
 import { expectProblem } from "../support/problem";
 
-const control = (action: string) => fetch(`${inject("controlUrl")}/services/${action}`, { method: "POST" });
 const json = (body: unknown, headers: Record<string, string> = {}) => ({
   method: "POST",
   headers: { "content-type": "application/json", ...headers },

@@ -1,14 +1,14 @@
 // S3 stopped while a bundle job is writing the archive: the job fails (or rides the outage out),
 // the season's Durable Object retries, the bundle becomes ready and sound once S3 is back, and no
 // multipart upload is left behind.
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createS3 } from "../../src/adapters/s3";
 import { keys } from "../../src/lib/storage-keys";
 import { config } from "../support/admin";
 import { sha256Hex } from "../support/admin-client";
 import { bundleStatus, openUploadCount, requestBundle, seriesWithSeason, waitReady } from "../support/bundles";
+import { control } from "../support/control";
 
-const control = (action: string) => fetch(`${inject("controlUrl")}/services/${action}`, { method: "POST" });
 const MiB = 1024 * 1024;
 
 describe("S3 stopped during a bundle build", () => {

@@ -10,10 +10,10 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pseudoBytes } from "../support/bytes.ts";
-import { adminOverHttp, LIFTED_LIMITS } from "../support/http-admin.ts";
+import { adminOverHttp, adminWorkerVars } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
 import { type Known, type OpenApiDoc, operationsOf, requestArbitrary, SchemaArbitraries } from "../support/openapi-fuzz.ts";
-import { testDatabaseUrl, testWorkerVars } from "../support/stack-env.ts";
+import { testDatabaseUrl } from "../support/stack-env.ts";
 
 const SEED = Number(process.env.FUZZ_SEED || 20261125);
 const TRACE = process.env.FUZZ_TRACE === "1";
@@ -84,13 +84,9 @@ describe("fuzzing the OpenAPI document", () => {
     await db.connect();
     // Its own Worker over HTTP (real request parsing), with an admin key so that writes get
     // through and rate limits out of the way (they are tested on their own).
-    worker = await startHttpWorker({
-      ...testWorkerVars(),
-      ADMIN_API_KEY: ADMIN_KEY,
-      ...LIFTED_LIMITS,
-      RATE_LIMIT_LOGIN_IP: "1000000/60s",
-      RATE_LIMIT_LOGIN_ACCOUNT: "1000000/60s",
-    });
+    worker = await startHttpWorker(
+      adminWorkerVars(ADMIN_KEY, { RATE_LIMIT_LOGIN_IP: "1000000/60s", RATE_LIMIT_LOGIN_ACCOUNT: "1000000/60s" }),
+    );
     doc = (await (await fetch(`${worker.api}/openapi.json`)).json()) as OpenApiDoc;
     known = await fixtures();
   }, 120_000);

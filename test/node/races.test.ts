@@ -7,9 +7,9 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobService } from "../../scripts/stack/config.ts";
 import { pseudoBytes } from "../support/bytes.ts";
-import { LIFTED_LIMITS } from "../support/http-admin.ts";
+import { adminWorkerVars } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
-import { testDatabaseUrl, testWorkerVars } from "../support/stack-env.ts";
+import { testDatabaseUrl } from "../support/stack-env.ts";
 
 const ADMIN_KEY = `races-${randomUUID()}`;
 const MiB = 1024 * 1024;
@@ -20,14 +20,11 @@ const db = new pg.Client({ connectionString: testDatabaseUrl });
 
 beforeAll(async () => {
   await db.connect();
-  worker = await startHttpWorker({
-    ...testWorkerVars(),
-    ADMIN_API_KEY: ADMIN_KEY,
-    ...LIFTED_LIMITS,
+  worker = await startHttpWorker(
     // A thousand requests at once queue behind one local workerd and one Postgres adapter;
     // shedding them (503 after 5 s) is right in production, but not what is measured here.
-    DEPENDENCY_TIMEOUT_MS: "30000",
-  });
+    adminWorkerVars(ADMIN_KEY, { DEPENDENCY_TIMEOUT_MS: "30000" }),
+  );
 }, 120_000);
 afterAll(async () => {
   await worker?.stop();

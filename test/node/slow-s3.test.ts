@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3Env } from "../../scripts/stack/config.ts";
 import { pseudoBytes } from "../support/bytes.ts";
 import { type Fault, type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { LIFTED_LIMITS } from "../support/http-admin.ts";
+import { adminWorkerVars } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
-import { testWorkerVars } from "../support/stack-env.ts";
 
 const ADMIN_KEY = `slow-s3-${randomUUID()}`;
 const TIMEOUT_MS = 1500;
@@ -18,15 +17,10 @@ let fault: (method: string) => Fault = () => ({ kind: "pass" });
 
 beforeAll(async () => {
   proxy = await startFaultProxy(s3Env.S3_ENDPOINT, (req) => fault(req.method ?? "GET"));
-  worker = await startHttpWorker({
-    ...testWorkerVars(),
-    S3_ENDPOINT: proxy.url,
-    ADMIN_API_KEY: ADMIN_KEY,
-    DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS),
-    READY_TIMEOUT_MS: "1000",
-    // Every Node test's requests come from 127.0.0.1: other files' traffic must not use up ours.
-    ...LIFTED_LIMITS,
-  });
+  // Limits lifted: every Node test's requests come from 127.0.0.1, other files' must not use up ours.
+  worker = await startHttpWorker(
+    adminWorkerVars(ADMIN_KEY, { S3_ENDPOINT: proxy.url, DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS), READY_TIMEOUT_MS: "1000" }),
+  );
 }, 120_000);
 afterAll(async () => {
   await worker?.stop();

@@ -2,12 +2,17 @@
 // the way (every Node client is 127.0.0.1, and limits are tested on their own), and a JSON client
 // that acts with the Worker's ADMIN_API_KEY.
 
-/** Worker vars that lift every per-IP and per-actor limit but sign-in's. */
-export const LIFTED_LIMITS = {
+import { testWorkerVars } from "./stack-env.ts";
+
+/** The test stack's Worker vars with an admin key and every limit but sign-in's lifted. */
+export const adminWorkerVars = (adminKey: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  ...testWorkerVars(),
+  ADMIN_API_KEY: adminKey,
   RATE_LIMIT_PUBLIC: "1000000/60s",
   RATE_LIMIT_PRESIGN: "1000000/60s",
   RATE_LIMIT_ADMIN: "1000000/60s",
-} as const;
+  ...extra,
+});
 
 /** `(method, path, body?)` → the parsed JSON answer; throws on any status from 300 up. */
 export function adminOverHttp(api: string, adminKey: string) {
