@@ -2,21 +2,35 @@
 // container job (src/lib/zip64.ts): STORE, ZIP64 when needed, deterministic, byte for byte the
 // container's archive for the same entries (names, sizes, times).
 //
-// Every local header carries its member's CRC-32, so each file is read twice: a worker thread
-// reads file i+1 for its CRC-32 and SHA-256 while this thread copies file i into the archive and
-// hashes the archive, its writes overlapping the hashing. Buffers are reused (a few of 1 MiB), so
-// memory does not grow with the files.
-// The archive is written beside its final name and renamed into place only when complete.
+// The work is SHA-256-bound (one stream over the archive, one per member), on two threads that
+// share memory and never wait on the event loop:
+// - Every local header carries its member's CRC-32, so each file is checksummed in a first pass
+//   ahead of the archive, in 1 MiB chunks that either thread claims whenever it would otherwise
+//   wait; the chunks' CRCs are combined (crc32Combine) once a file's are all in.
+// - This thread then reads each chunk once into a small shared ring, feeds it to the archive's
+//   SHA-256 and writes it; the worker feeds the same bytes to the member's SHA-256 and checks
+//   them against the first pass (a file that changed in between fails the build).
+// Memory stays a few MiB whatever the files' size. The archive is written beside its final name
+// and renamed into place only when complete.
 
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, write } from "node:fs";
+import { type BigIntStats, closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { Worker } from "node:worker_threads";
 import * as zlib from "node:zlib";
+import { crc32Combine, crc32ShiftOperator } from "../../src/lib/crc32.ts";
 import { localHeader, planZip, type ZipEntry } from "../../src/lib/zip64.ts";
 
-const CHUNK = 1024 * 1024;
-const WRITE_SLOTS = 3;
+const CHUNK = Number(process.env.BB_CHUNK ?? 1024 * 1024);
+const SLOTS = Number(process.env.BB_SLOTS ?? 4);
+
+// Shared control words (Int32Array over a SharedArrayBuffer).
+const PUBLISHED = 0; // chunks this thread has put in the ring
+const CONSUMED = 1; // chunks the worker has hashed (their ring slots are free again)
+const NEXT_CRC = 2; // next chunk to claim for the CRC pass
+const FAILED = 3; // the worker failed: its message is in `errorText`
+const WORKER_DONE = 4; // the worker has written every member's SHA-256
+const CRC_DONE = 8; // + file index: chunks of that file checksummed
 
 export interface BundleItem {
   name: string;
@@ -44,30 +58,99 @@ export interface BuildBundleInput {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
-type Digest = { index: number; crc32: number; sha256: string; size: number };
+interface Shared {
+  ctrl: SharedArrayBuffer;
+  parts: SharedArrayBuffer; // CRC-32 of each chunk
+  ring: SharedArrayBuffer;
+  digests: SharedArrayBuffer; // each member's SHA-256, 32 bytes each
+  errorText: SharedArrayBuffer;
+  fds: number[];
+  out: number;
+  dataOffsets: number[]; // where each member's bytes go in the archive
+  sizes: number[];
+  first: number[]; // first chunk of each file; first[n] = all chunks
+  chunk: number;
+  slots: number;
+}
 
-// The digest worker: CRC-32, SHA-256 and size of each file in order. Plain CommonJS run with
-// eval, so it loads the same under tsx and from a bundled build.
-const DIGEST_WORKER = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { openSync, readSync, closeSync } = require("node:fs");
+// The worker: plain CommonJS run with eval, so it loads the same under tsx and from a bundled
+// build. `crcStep` is the same few lines as this thread's (it cannot import them).
+const WORKER = `
+const { workerData: w } = require("node:worker_threads");
+const { readSync, writeSync } = require("node:fs");
 const { createHash } = require("node:crypto");
 const zlib = require("node:zlib");
-const buf = Buffer.allocUnsafe(workerData.chunk);
-workerData.files.forEach((file, index) => {
-  const fd = openSync(file, "r");
-  const h = createHash("sha256");
-  let crc = 0, size = 0, n;
-  while ((n = readSync(fd, buf, 0, buf.length, null)) > 0) {
-    const b = n === buf.length ? buf : buf.subarray(0, n);
-    crc = zlib.crc32(b, crc);
-    h.update(b);
-    size += n;
+const [PUBLISHED, CONSUMED, NEXT_CRC, FAILED, WORKER_DONE, CRC_DONE] = [0, 1, 2, 3, 4, 8];
+const ctrl = new Int32Array(w.ctrl), parts = new Int32Array(w.parts);
+const ring = Buffer.from(w.ring), digests = Buffer.from(w.digests);
+const n = w.sizes.length, total = w.first[n];
+const fileOf = new Int32Array(total);
+for (let f = 0; f < n; f++) fileOf.fill(f, w.first[f], w.first[f + 1]);
+const span = (k) => { const f = fileOf[k], at = (k - w.first[f]) * w.chunk; return [f, at, Math.min(w.chunk, w.sizes[f] - at)]; };
+const buf = Buffer.allocUnsafe(w.chunk);
+const crcStep = (k) => {
+  const [f, at, len] = span(k);
+  for (let got = 0; got < len; ) {
+    const r = readSync(w.fds[f], buf, got, len - got, at + got);
+    if (r === 0) throw new Error("file " + f + " shrank while being read");
+    got += r;
   }
-  closeSync(fd);
-  parentPort.postMessage({ index, crc32: crc >>> 0, sha256: h.digest("hex"), size });
-});
+  parts[k] = zlib.crc32(buf.subarray(0, len));
+  Atomics.add(ctrl, CRC_DONE + f, 1);
+  Atomics.notify(ctrl, CRC_DONE + f);
+};
+try {
+  let next = 0, member = -1, hash = null;
+  const advanceTo = (f) => {
+    for (; member < f; member++) {
+      if (hash) hash.digest().copy(digests, member * 32);
+      hash = createHash("sha256");
+    }
+  };
+  while (!Atomics.load(ctrl, FAILED)) {
+    const published = Atomics.load(ctrl, PUBLISHED);
+    if (next < published) {
+      const [f, at, len] = span(next);
+      advanceTo(f);
+      const bytes = ring.subarray((next % w.slots) * w.chunk, (next % w.slots) * w.chunk + len);
+      hash.update(bytes);
+      for (let off = 0; off < len; ) off += writeSync(w.out, bytes, off, len - off, w.dataOffsets[f] + at + off);
+      Atomics.store(ctrl, CONSUMED, ++next);
+      Atomics.notify(ctrl, CONSUMED);
+      continue;
+    }
+    if (Atomics.load(ctrl, NEXT_CRC) < total) {
+      const k = Atomics.add(ctrl, NEXT_CRC, 1);
+      if (k < total) crcStep(k);
+      continue;
+    }
+    if (next >= total) break;
+    Atomics.wait(ctrl, PUBLISHED, published, 1000);
+  }
+  advanceTo(n);
+  Atomics.store(ctrl, WORKER_DONE, 1);
+  Atomics.notify(ctrl, WORKER_DONE);
+} catch (e) {
+  Buffer.from(w.errorText).write(String(e && e.message || e));
+  Atomics.store(ctrl, FAILED, 1);
+  Atomics.notify(ctrl, PUBLISHED);
+  Atomics.notify(ctrl, CONSUMED);
+  Atomics.notify(ctrl, WORKER_DONE);
+  for (let f = 0; f < n; f++) Atomics.notify(ctrl, CRC_DONE + f);
+}
 `;
+
+const readFully = (fd: number, into: Uint8Array, len: number, at: number, file: string) => {
+  for (let got = 0; got < len; ) {
+    const r = readSync(fd, into, got, len - got, at + got);
+    if (r === 0) throw new Error(`${file} shrank while being read`);
+    got += r;
+  }
+};
+
+const writeAt = (fd: number, bytes: Uint8Array, at: number) => {
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off, at + off);
+};
 
 export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle> {
   if (input.files.length === 0) throw new Error("build-bundle needs at least one file");
@@ -78,103 +161,149 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
   const entries: ZipEntry[] = input.files.map((f, i) => ({
     name: input.names?.[i] ?? basename(f),
     size: stats[i]?.size ?? 0,
-    crc32: 0, // known once digested; header lengths and offsets do not depend on it
+    crc32: 0, // known after the first pass; header lengths and offsets do not depend on it
     mtime: input.mtimes?.[i] ?? (stats[i] as { mtime: Date }).mtime,
   }));
-  planZip(entries); // validates names and sizes before any work
+  const plan = planZip(entries); // validates names and sizes before any work; offsets do not depend on CRCs
 
-  // Digests arrive in file order from the worker thread.
-  const digests: (Digest | undefined)[] = [];
-  const waiting = new Map<number, (d: Digest) => void>();
-  const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { files: input.files, chunk: CHUNK } });
-  let failure: Error | null = null;
-  const failed = new Promise<never>((_, reject) => {
-    worker.on("error", (e) => {
-      failure = e;
-      reject(e);
-    });
-  });
-  failed.catch(() => undefined);
-  worker.on("message", (d: Digest) => {
-    digests[d.index] = d;
-    waiting.get(d.index)?.(d);
-  });
-  const digestOf = (i: number): Promise<Digest> =>
-    digests[i] ? Promise.resolve(digests[i] as Digest) : Promise.race([new Promise<Digest>((r) => waiting.set(i, r)), failed]);
-
+  const n = entries.length;
+  const first = [0];
+  for (const e of entries) first.push((first.at(-1) as number) + Math.ceil(e.size / CHUNK));
+  const total = first[n] as number;
+  const fds: number[] = [];
   const partial = `${input.out}.partial-${process.pid}`;
-  const fd = openSync(partial, "w");
+  let out = -1;
+  let worker: Worker | null = null;
   try {
-    const archive = createHash("sha256");
-    // Writes go to the thread pool at explicit offsets while this thread hashes the next block;
-    // a block's buffer is reused only once its write has finished.
-    const ring = Array.from({ length: WRITE_SLOTS }, () => ({ buf: Buffer.allocUnsafe(CHUNK), pending: Promise.resolve() }));
-    let slot = 0;
-    let pos = 0;
-    const writeAt = (b: Uint8Array, at: number) =>
-      new Promise<void>((resolve, reject) => {
-        const step = (off: number) =>
-          write(fd, b, off, b.length - off, at + off, (err, n) => {
-            if (err) reject(err);
-            else if (off + n < b.length) step(off + n);
-            else resolve();
-          });
-        step(0);
-      });
-    const emitHeader = (b: Uint8Array) => {
-      archive.update(b);
-      const at = pos;
-      pos += b.length;
-      const s = ring[slot++ % WRITE_SLOTS] as (typeof ring)[number];
-      s.pending = s.pending.then(() => writeAt(b, at));
+    for (const f of input.files) fds.push(openSync(f, "r"));
+    const opened = fds.map((fd) => fstatSync(fd, { bigint: true }));
+    opened.forEach((s, i) => {
+      if (s.size !== BigInt(entries[i]?.size ?? -1)) throw new Error(`${input.files[i]} changed while being read`);
+    });
+    out = openSync(partial, "w");
+    const shared: Shared = {
+      ctrl: new SharedArrayBuffer(4 * (CRC_DONE + n)),
+      parts: new SharedArrayBuffer(4 * Math.max(total, 1)),
+      ring: new SharedArrayBuffer(SLOTS * CHUNK),
+      digests: new SharedArrayBuffer(32 * n),
+      errorText: new SharedArrayBuffer(1024),
+      fds,
+      out,
+      dataOffsets: plan.members.map((m) => m.dataOffset),
+      sizes: entries.map((e) => e.size),
+      first,
+      chunk: CHUNK,
+      slots: SLOTS,
     };
-    const total = entries.reduce((n, e) => n + e.size, 0);
-    let done = 0;
-    const items: BundleItem[] = [];
-    for (const [i, e] of entries.entries()) {
-      const d = await digestOf(i);
-      if (d.size !== e.size) throw new Error(`${input.files[i]} changed size while being read`);
-      e.crc32 = d.crc32;
-      emitHeader(localHeader(e));
-      const src = openSync(input.files[i] as string, "r");
-      let crc = 0;
-      try {
-        for (;;) {
-          const s = ring[slot++ % WRITE_SLOTS] as (typeof ring)[number];
-          await s.pending;
-          const n = readSync(src, s.buf, 0, CHUNK, null);
-          if (n === 0) break;
-          const b = n === CHUNK ? s.buf : s.buf.subarray(0, n);
-          crc = zlib.crc32(b, crc);
-          archive.update(b);
-          s.pending = writeAt(b, pos);
-          pos += n;
-          done += n;
-          input.onProgress?.(done, total);
+    const ctrl = new Int32Array(shared.ctrl);
+    const parts = new Int32Array(shared.parts);
+    const ring = Buffer.from(shared.ring);
+    worker = new Worker(WORKER, { eval: true, workerData: shared });
+    let workerError: Error | null = null;
+    worker.on("error", (e) => {
+      workerError = e;
+      Atomics.store(ctrl, FAILED, 1);
+    });
+
+    const checkWorker = () => {
+      if (!Atomics.load(ctrl, FAILED)) return;
+      const text = Buffer.from(shared.errorText).toString("utf8").replace(/\0+$/, "");
+      // The worker names files by index; name them by path.
+      throw workerError ?? new Error(text.replace(/^file (\d+)/, (_, i: string) => input.files[Number(i)] ?? `file ${i}`));
+    };
+    const fileOf = (k: number) => {
+      let f = 0;
+      while ((first[f + 1] as number) <= k) f++;
+      return f;
+    };
+    const buf = Buffer.allocUnsafe(CHUNK);
+    // One chunk of the CRC pass, if any is left; otherwise wait (briefly) for `word` to move on.
+    const helpOrWait = (word: number, seen: number) => {
+      if (Atomics.load(ctrl, NEXT_CRC) < total) {
+        const k = Atomics.add(ctrl, NEXT_CRC, 1);
+        if (k < total) {
+          const f = fileOf(k);
+          const at = (k - (first[f] as number)) * CHUNK;
+          const len = Math.min(CHUNK, (entries[f] as ZipEntry).size - at);
+          readFully(fds[f] as number, buf, len, at, input.files[f] as string);
+          parts[k] = zlib.crc32(buf.subarray(0, len));
+          Atomics.add(ctrl, CRC_DONE + f, 1);
+          Atomics.notify(ctrl, CRC_DONE + f);
+          return;
         }
-      } finally {
-        closeSync(src);
       }
-      if (crc >>> 0 !== d.crc32) throw new Error(`${input.files[i]} changed while being read`);
-      items.push({ name: e.name, source: input.files[i] as string, size: e.size, crc32: d.crc32, sha256: d.sha256 });
+      Atomics.wait(ctrl, word, seen, 100);
+      checkWorker();
+    };
+    const fullChunkOp = crc32ShiftOperator(CHUNK);
+    const crcOf = (f: number): number => {
+      const chunks = (first[f + 1] as number) - (first[f] as number);
+      for (let seen = Atomics.load(ctrl, CRC_DONE + f); seen < chunks; seen = Atomics.load(ctrl, CRC_DONE + f))
+        helpOrWait(CRC_DONE + f, seen);
+      let crc = 0;
+      for (let k = first[f] as number, at = 0; k < (first[f + 1] as number); k++, at += CHUNK) {
+        const len = Math.min(CHUNK, (entries[f] as ZipEntry).size - at);
+        crc = crc32Combine(crc, (parts[k] as number) >>> 0, len, len === CHUNK ? fullChunkOp : undefined);
+      }
+      return crc;
+    };
+
+    const archive = createHash("sha256");
+    const bytesTotal = entries.reduce((s, e) => s + e.size, 0);
+    let done = 0;
+    for (let f = 0; f < n; f++) {
+      const e = entries[f] as ZipEntry;
+      e.crc32 = crcOf(f);
+      const header = localHeader(e);
+      archive.update(header);
+      writeAt(out, header, (plan.members[f] as { headerOffset: number }).headerOffset);
+      for (let k = first[f] as number, at = 0; k < (first[f + 1] as number); k++, at += CHUNK) {
+        for (let c = Atomics.load(ctrl, CONSUMED); k - c >= SLOTS; c = Atomics.load(ctrl, CONSUMED)) helpOrWait(CONSUMED, c);
+        const len = Math.min(CHUNK, e.size - at);
+        const slot = ring.subarray((k % SLOTS) * CHUNK, (k % SLOTS) * CHUNK + len);
+        readFully(fds[f] as number, slot, len, at, input.files[f] as string);
+        archive.update(slot);
+        Atomics.store(ctrl, PUBLISHED, k + 1);
+        Atomics.notify(ctrl, PUBLISHED);
+        done += len;
+        input.onProgress?.(done, bytesTotal);
+      }
     }
     const layout = planZip(entries);
-    emitHeader(layout.tail);
-    await Promise.all(ring.map((r) => r.pending));
-    if (fstatSync(fd).size !== layout.totalSize) throw new Error(`wrote ${fstatSync(fd).size} bytes, expected ${layout.totalSize}`);
-    closeSync(fd);
+    archive.update(layout.tail);
+    writeAt(out, layout.tail, layout.tailOffset);
+    while (!Atomics.load(ctrl, WORKER_DONE)) {
+      checkWorker();
+      Atomics.wait(ctrl, WORKER_DONE, 0, 100);
+    }
+    checkWorker();
+    // A write to a file between its two passes would leave a header CRC that does not match the
+    // bytes archived; as GNU tar does, any change to its status since it was opened fails the build.
+    fds.forEach((fd, i) => {
+      const [was, now] = [opened[i] as BigIntStats, fstatSync(fd, { bigint: true })];
+      if (now.size !== was.size || now.mtimeNs !== was.mtimeNs || now.ctimeNs !== was.ctimeNs)
+        throw new Error(`${input.files[i]} changed while being read`);
+    });
+    if (fstatSync(out).size !== layout.totalSize) throw new Error(`wrote ${fstatSync(out).size} bytes, expected ${layout.totalSize}`);
+    closeSync(out);
+    out = -1;
     renameSync(partial, input.out);
+    const digests = Buffer.from(shared.digests);
+    const items = entries.map((e, i) => ({
+      name: e.name,
+      source: input.files[i] as string,
+      size: e.size,
+      crc32: e.crc32,
+      sha256: digests.subarray(i * 32, i * 32 + 32).toString("hex"),
+    }));
     return { path: input.out, size: layout.totalSize, sha256: archive.digest("hex"), zip64: layout.zip64, items };
   } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
+    if (out >= 0) closeSync(out);
     rmSync(partial, { force: true });
-    throw failure ?? e;
+    throw e;
   } finally {
-    await worker.terminate();
+    await worker?.terminate();
+    for (const fd of fds) closeSync(fd);
   }
 }
 

@@ -3,11 +3,12 @@
 // same entries (names, sizes, times). Bad input exits 2 or 1 and leaves no archive behind.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildBundle } from "../../scripts/cli/build-bundle.ts";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
 import { jobService } from "../../scripts/stack/config.ts";
 import { pseudoBytes } from "../support/bytes.ts";
@@ -106,5 +107,50 @@ describe("moviesnow build-bundle", () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^moviesnow build-bundle --out/);
     expect(cli(["no-such-command"]).status).toBe(2);
+  });
+
+  describe("a file that changes while the archive is built", () => {
+    const MiB = 1024 * 1024;
+    const setup = async (tag: string) => {
+      const paths = [1, 2].map((n) => join(dir, `${tag}-E0${n}.mkv`));
+      for (const [i, p] of paths.entries()) writeFileSync(p, pseudoBytes(3 * MiB + 5, 40 + i));
+      // A later change must land in a later clock tick than the files' creation.
+      await new Promise((r) => setTimeout(r, 50));
+      return paths;
+    };
+    const leftovers = (tag: string) => readdirSync(dir).filter((f) => f.startsWith(`${tag}.zip`));
+
+    it("rewritten in place at the same size fails the build, naming it, and leaves no archive", async () => {
+      const [one, two] = (await setup("rewritten")) as [string, string];
+      let changed = false;
+      const build = buildBundle({
+        out: join(dir, "rewritten.zip"),
+        files: [one, two],
+        onProgress: () => {
+          if (changed) return;
+          changed = true;
+          writeFileSync(two, pseudoBytes(3 * MiB + 5, 77));
+        },
+      });
+      await expect(build).rejects.toThrow(`${two} changed while being read`);
+      expect(changed).toBe(true);
+      expect(leftovers("rewritten")).toEqual([]);
+    });
+
+    it("cut short fails the build, naming it, and leaves no archive", async () => {
+      const [one, two] = (await setup("truncated")) as [string, string];
+      let cut = false;
+      const build = buildBundle({
+        out: join(dir, "truncated.zip"),
+        files: [one, two],
+        onProgress: () => {
+          if (cut) return;
+          cut = true;
+          truncateSync(two, MiB);
+        },
+      });
+      await expect(build).rejects.toThrow(new RegExp(`${two.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (shrank|changed) while being read`));
+      expect(leftovers("truncated")).toEqual([]);
+    });
   });
 });
