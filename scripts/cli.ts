@@ -1,4 +1,4 @@
-// The operator CLI's entry: `npm run cli -- <command>`, or `moviesnow` (bin/moviesnow.mjs).
+// The operator CLI's entry: `npm run cli -- <command>`, or `moviesnow` (bin/moviesnow.cjs).
 import { main } from "./cli/main.ts";
 
 main(process.argv.slice(2)).then(

@@ -5,11 +5,11 @@
 // The work is SHA-256-bound (one stream over the archive, one per member), on two threads that
 // share memory and never wait on the event loop:
 // - Every local header carries its member's CRC-32, so each file is checksummed in a first pass
-//   ahead of the archive, in 1 MiB chunks that either thread claims whenever it would otherwise
+//   ahead of the archive, in chunks that either thread claims whenever it would otherwise
 //   wait; the chunks' CRCs are combined (crc32Combine) once a file's are all in.
-// - This thread then reads each chunk once into a small shared ring, feeds it to the archive's
-//   SHA-256 and writes it; the worker feeds the same bytes to the member's SHA-256 and checks
-//   them against the first pass (a file that changed in between fails the build).
+// - This thread then reads each chunk once into a small shared ring and feeds it to the archive's
+//   SHA-256; the worker feeds the same bytes to the member's SHA-256 and writes them at their
+//   offset. A file whose status changed between the passes fails the build.
 // Memory stays a few MiB whatever the files' size. The archive is written beside its final name
 // and renamed into place only when complete.
 
@@ -21,8 +21,9 @@ import * as zlib from "node:zlib";
 import { crc32Combine, crc32ShiftOperator } from "../../src/lib/crc32.ts";
 import { localHeader, planZip, type ZipEntry } from "../../src/lib/zip64.ts";
 
-const CHUNK = Number(process.env.BB_CHUNK ?? 1024 * 1024);
-const SLOTS = Number(process.env.BB_SLOTS ?? 4);
+// 256 KiB chunks run as fast as 1 MiB ones here and keep the peak RSS about 3 MiB lower.
+const CHUNK = 256 * 1024;
+const SLOTS = 4;
 
 // Shared control words (Int32Array over a SharedArrayBuffer).
 const PUBLISHED = 0; // chunks this thread has put in the ring
@@ -198,7 +199,14 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
     const ctrl = new Int32Array(shared.ctrl);
     const parts = new Int32Array(shared.parts);
     const ring = Buffer.from(shared.ring);
-    worker = new Worker(WORKER, { eval: true, workerData: shared });
+    // The worker allocates almost nothing, so a small heap; and it needs none of this process's
+    // node flags (a loader such as tsx's would cost it tens of MiB).
+    worker = new Worker(WORKER, {
+      eval: true,
+      workerData: shared,
+      execArgv: [],
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, stackSizeMb: 1 },
+    });
     let workerError: Error | null = null;
     worker.on("error", (e) => {
       workerError = e;

@@ -17,7 +17,7 @@ import { stackS3 } from "../support/node-stack.ts";
 const root = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "mn-cli-bb-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const cli = (args: string[]) => spawnSync(process.execPath, [resolve(root, "bin/moviesnow.mjs"), ...args], { cwd: dir, encoding: "utf8" });
+const cli = (args: string[]) => spawnSync(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], { cwd: dir, encoding: "utf8" });
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 describe("moviesnow build-bundle", () => {

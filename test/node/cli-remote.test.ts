@@ -48,7 +48,7 @@ const env = (extra: Record<string, string> = {}) => ({
 // Asynchronous: the fault proxy lives in this process and must keep serving while the CLI runs.
 const cli = (args: string[], extra: Record<string, string> = {}) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [resolve(root, "bin/moviesnow.mjs"), ...args], { cwd: dir, env: env(extra) });
+    const child = spawn(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], { cwd: dir, env: env(extra) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -104,7 +104,7 @@ describe("moviesnow against the API", () => {
 
     // First run: parts 1 and 2 go through, part 3 stalls; the CLI is killed there.
     stall = /partNumber=3&/;
-    const first: ChildProcess = spawn(process.execPath, [resolve(root, "bin/moviesnow.mjs"), ...args], { cwd: dir, env: env() });
+    const first: ChildProcess = spawn(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], { cwd: dir, env: env() });
     for (let i = 0; i < 300 && !proxy.log.some((l) => l.fault === "delay"); i++) await new Promise((r) => setTimeout(r, 100));
     expect(proxy.log.some((l) => l.fault === "delay")).toBe(true);
     first.kill("SIGKILL");
