@@ -16,7 +16,7 @@
 import { createHash } from "node:crypto";
 import { type BigIntStats, closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename } from "node:path";
-import { Worker } from "node:worker_threads";
+import { type ResourceLimits, Worker } from "node:worker_threads";
 import * as zlib from "node:zlib";
 import { crc32Combine, crc32ShiftOperator } from "../../src/lib/crc32.ts";
 import { localHeader, planZip, type ZipEntry } from "../../src/lib/zip64.ts";
@@ -24,6 +24,7 @@ import { localHeader, planZip, type ZipEntry } from "../../src/lib/zip64.ts";
 // 256 KiB chunks run as fast as 1 MiB ones here and keep the peak RSS about 3 MiB lower.
 const CHUNK = 256 * 1024;
 const SLOTS = 4;
+const YIELD_EVERY = 64; // chunks (16 MiB) between turns of the event loop
 
 // Shared control words (Int32Array over a SharedArrayBuffer).
 const PUBLISHED = 0; // chunks this thread has put in the ring
@@ -57,6 +58,8 @@ export interface BuildBundleInput {
   /** Member times (default: each file's modification time). */
   mtimes?: Date[];
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /** Overrides the digest worker's resource limits (tests use it to make the worker fail). */
+  workerLimits?: ResourceLimits;
 }
 
 interface Shared {
@@ -175,6 +178,12 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
   const partial = `${input.out}.partial-${process.pid}`;
   let out = -1;
   let worker: Worker | null = null;
+  let stopped: Error | null = null;
+  // Ctrl-C or a TERM: stop at the next turn, remove the partial archive, exit 128 + signal.
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopped ??= Object.assign(new Error(`interrupted (${signal})`), { exitCode: signal === "SIGINT" ? 130 : 143 });
+  };
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
   try {
     for (const f of input.files) fds.push(openSync(f, "r"));
     const opened = fds.map((fd) => fstatSync(fd, { bigint: true }));
@@ -205,19 +214,27 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
       eval: true,
       workerData: shared,
       execArgv: [],
-      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, stackSizeMb: 1 },
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, stackSizeMb: 1, ...input.workerLimits },
     });
-    let workerError: Error | null = null;
+    // This thread works synchronously, so the worker's death and signals reach it only when it
+    // gives the event loop a turn: every YIELD_EVERY chunks, and whenever a wait times out.
     worker.on("error", (e) => {
-      workerError = e;
-      Atomics.store(ctrl, FAILED, 1);
+      stopped ??= new Error(`the digest worker failed: ${e.message}`);
     });
-
-    const checkWorker = () => {
-      if (!Atomics.load(ctrl, FAILED)) return;
-      const text = Buffer.from(shared.errorText).toString("utf8").replace(/\0+$/, "");
-      // The worker names files by index; name them by path.
-      throw workerError ?? new Error(text.replace(/^file (\d+)/, (_, i: string) => input.files[Number(i)] ?? `file ${i}`));
+    worker.on("exit", (code) => {
+      if (!Atomics.load(ctrl, WORKER_DONE)) stopped ??= new Error(`the digest worker stopped (exit code ${code})`);
+    });
+    const check = () => {
+      if (Atomics.load(ctrl, FAILED)) {
+        const text = Buffer.from(shared.errorText).toString("utf8").replace(/\0+$/, "");
+        // The worker names files by index; name them by path.
+        throw new Error(text.replace(/^file (\d+)/, (_, i: string) => input.files[Number(i)] ?? `file ${i}`));
+      }
+      if (stopped) throw stopped;
+    };
+    const turn = async () => {
+      await new Promise((r) => setImmediate(r));
+      check();
     };
     const fileOf = (k: number) => {
       let f = 0;
@@ -226,7 +243,8 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
     };
     const buf = Buffer.allocUnsafe(CHUNK);
     // One chunk of the CRC pass, if any is left; otherwise wait (briefly) for `word` to move on.
-    const helpOrWait = (word: number, seen: number) => {
+    // Resolves at once unless the wait timed out, which gives the event loop its turn.
+    const helpOrWait = (word: number, seen: number): Promise<void> | undefined => {
       if (Atomics.load(ctrl, NEXT_CRC) < total) {
         const k = Atomics.add(ctrl, NEXT_CRC, 1);
         if (k < total) {
@@ -240,14 +258,16 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
           return;
         }
       }
-      Atomics.wait(ctrl, word, seen, 100);
-      checkWorker();
+      check();
+      return Atomics.wait(ctrl, word, seen, 50) === "timed-out" ? turn() : undefined;
     };
     const fullChunkOp = crc32ShiftOperator(CHUNK);
-    const crcOf = (f: number): number => {
+    const crcOf = async (f: number): Promise<number> => {
       const chunks = (first[f + 1] as number) - (first[f] as number);
-      for (let seen = Atomics.load(ctrl, CRC_DONE + f); seen < chunks; seen = Atomics.load(ctrl, CRC_DONE + f))
-        helpOrWait(CRC_DONE + f, seen);
+      for (let seen = Atomics.load(ctrl, CRC_DONE + f); seen < chunks; seen = Atomics.load(ctrl, CRC_DONE + f)) {
+        const turned = helpOrWait(CRC_DONE + f, seen);
+        if (turned) await turned;
+      }
       let crc = 0;
       for (let k = first[f] as number, at = 0; k < (first[f + 1] as number); k++, at += CHUNK) {
         const len = Math.min(CHUNK, (entries[f] as ZipEntry).size - at);
@@ -261,12 +281,16 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
     let done = 0;
     for (let f = 0; f < n; f++) {
       const e = entries[f] as ZipEntry;
-      e.crc32 = crcOf(f);
+      e.crc32 = await crcOf(f);
       const header = localHeader(e);
       archive.update(header);
       writeAt(out, header, (plan.members[f] as { headerOffset: number }).headerOffset);
       for (let k = first[f] as number, at = 0; k < (first[f + 1] as number); k++, at += CHUNK) {
-        for (let c = Atomics.load(ctrl, CONSUMED); k - c >= SLOTS; c = Atomics.load(ctrl, CONSUMED)) helpOrWait(CONSUMED, c);
+        for (let c = Atomics.load(ctrl, CONSUMED); k - c >= SLOTS; c = Atomics.load(ctrl, CONSUMED)) {
+          const turned = helpOrWait(CONSUMED, c);
+          if (turned) await turned; // `await undefined` would still cost a microtask per chunk
+        }
+        if (k % YIELD_EVERY === 0) await turn();
         const len = Math.min(CHUNK, e.size - at);
         const slot = ring.subarray((k % SLOTS) * CHUNK, (k % SLOTS) * CHUNK + len);
         readFully(fds[f] as number, slot, len, at, input.files[f] as string);
@@ -281,10 +305,10 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
     archive.update(layout.tail);
     writeAt(out, layout.tail, layout.tailOffset);
     while (!Atomics.load(ctrl, WORKER_DONE)) {
-      checkWorker();
-      Atomics.wait(ctrl, WORKER_DONE, 0, 100);
+      check();
+      if (Atomics.wait(ctrl, WORKER_DONE, 0, 50) === "timed-out") await turn();
     }
-    checkWorker();
+    check();
     // A write to a file between its two passes would leave a header CRC that does not match the
     // bytes archived; as GNU tar does, any change to its status since it was opened fails the build.
     fds.forEach((fd, i) => {
@@ -310,6 +334,7 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
     rmSync(partial, { force: true });
     throw e;
   } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     await worker?.terminate();
     for (const fd of fds) closeSync(fd);
   }

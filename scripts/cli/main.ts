@@ -1,6 +1,6 @@
 // The operator CLI, `moviesnow` (package.json bin; `npm run cli -- …` in this repository).
 // Every subcommand has --help; --json prints machine-readable output; exit codes: 0 done,
-// 1 failed, 2 usage error.
+// 1 failed, 2 usage error, 130/143 interrupted (build-bundle removes its partial archive).
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { buildBundle, bundleManifest } from "./build-bundle.ts";
@@ -107,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     console.error(`moviesnow ${name}: ${(e as Error).message}`);
     if (usage) console.error(`usage: ${cmd.usage.split("\n")[0]}`);
-    return usage ? 2 : 1;
+    // An interrupted command exits as the signal's default would have (130 for Ctrl-C).
+    return usage ? 2 : ((e as { exitCode?: number }).exitCode ?? 1);
   }
 }

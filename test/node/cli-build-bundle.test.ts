@@ -1,7 +1,7 @@
 // `moviesnow build-bundle` run as a process: the archive passes unzip -t and Python's zipfile,
 // its manifest matches the files, and it is byte for byte the container job's archive for the
 // same entries (names, sizes, times). Bad input exits 2 or 1 and leaves no archive behind.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +19,15 @@ const dir = mkdtempSync(join(tmpdir(), "mn-cli-bb-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (args: string[]) => spawnSync(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], { cwd: dir, encoding: "utf8" });
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** `count` files of 3 MiB and a bit, named by `tag`, in `at`. */
+async function setupFiles(at: string, tag: string, count: number): Promise<string[]> {
+  const paths = Array.from({ length: count }, (_, n) => join(at, `${tag}-E0${n + 1}.mkv`));
+  for (const [i, p] of paths.entries()) writeFileSync(p, pseudoBytes(3 * 1024 * 1024 + 5, 40 + i));
+  // A later change must land in a later clock tick than the files' creation.
+  await new Promise((r) => setTimeout(r, 50));
+  return paths;
+}
 
 describe("moviesnow build-bundle", () => {
   const when = new Date("2026-04-05T06:07:08Z");
@@ -111,13 +120,7 @@ describe("moviesnow build-bundle", () => {
 
   describe("a file that changes while the archive is built", () => {
     const MiB = 1024 * 1024;
-    const setup = async (tag: string) => {
-      const paths = [1, 2].map((n) => join(dir, `${tag}-E0${n}.mkv`));
-      for (const [i, p] of paths.entries()) writeFileSync(p, pseudoBytes(3 * MiB + 5, 40 + i));
-      // A later change must land in a later clock tick than the files' creation.
-      await new Promise((r) => setTimeout(r, 50));
-      return paths;
-    };
+    const setup = (tag: string) => setupFiles(dir, tag, 2);
     const leftovers = (tag: string) => readdirSync(dir).filter((f) => f.startsWith(`${tag}.zip`));
 
     it("rewritten in place at the same size fails the build, naming it, and leaves no archive", async () => {
@@ -152,5 +155,39 @@ describe("moviesnow build-bundle", () => {
       await expect(build).rejects.toThrow(new RegExp(`${two.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (shrank|changed) while being read`));
       expect(leftovers("truncated")).toEqual([]);
     });
+  });
+  it("fails with a clear error, and no archive, when its digest worker dies", async () => {
+    const [one] = (await setupFiles(dir, "oom", 1)) as [string];
+    const started = performance.now();
+    // A 1 MiB heap: the worker runs out of memory as it starts.
+    const build = buildBundle({ out: join(dir, "oom.zip"), files: [one], workerLimits: { maxOldGenerationSizeMb: 1 } });
+    await expect(build).rejects.toThrow(/digest worker/);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(readdirSync(dir).filter((f) => f.startsWith("oom.zip"))).toEqual([]);
+  });
+
+  it("on Ctrl-C removes its partial archive and exits 130", async () => {
+    const big = join(dir, "big.mkv");
+    writeFileSync(big, "");
+    truncateSync(big, 4 * 1024 ** 3); // sparse: seconds of hashing, no disk
+    const child = spawn(process.execPath, [resolve(root, "bin/moviesnow.cjs"), "build-bundle", "--out", "big.zip", "big.mkv"], {
+      cwd: dir,
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    for (let i = 0; i < 400 && !readdirSync(dir).some((f) => f.startsWith("big.zip.partial-")); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(
+      readdirSync(dir).some((f) => f.startsWith("big.zip.partial-")),
+      "the build started",
+    ).toBe(true);
+    child.kill("SIGINT");
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupted \(SIGINT\)/);
+    expect(readdirSync(dir).filter((f) => f.startsWith("big.zip"))).toEqual([]);
+    rmSync(big);
   });
 });
