@@ -1,4 +1,5 @@
-// The operator CLI's admin enrolment, run as a real process against the test database.
+// The operator CLI's admin enrolment, run as operators run it (bin/moviesnow.cjs: the bundle built
+// from this checkout) against the test database.
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,7 +8,7 @@ import { testDatabaseUrl } from "../support/stack-env.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const cli = (args: string[], input = "") =>
-  spawnSync(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], {
+  spawnSync(process.execPath, ["bin/moviesnow.cjs", ...args], {
     cwd: root,
     input,
     encoding: "utf8",
