@@ -14,12 +14,12 @@
 // and renamed into place only when complete.
 
 import { createHash } from "node:crypto";
-import { type BigIntStats, closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { type BigIntStats, closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import * as zlib from "node:zlib";
 import { crc32Combine, crc32ShiftOperator } from "../../src/lib/crc32.ts";
-import { localHeader, planZip, type ZipEntry } from "../../src/lib/zip64.ts";
+import { localHeader, planZip, type ZipEntry, type ZipMember } from "../../src/lib/zip64.ts";
 
 // 256 KiB chunks run as fast as 1 MiB ones here and keep the peak RSS about 3 MiB lower.
 const CHUNK = 256 * 1024;
@@ -158,22 +158,6 @@ const writeAt = (fd: number, bytes: Uint8Array, at: number) => {
 
 export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle> {
   if (input.files.length === 0) throw new Error("build-bundle needs at least one file");
-  const stats = input.files.map((f) => statSync(f));
-  stats.forEach((s, i) => {
-    if (!s.isFile()) throw new Error(`${input.files[i]} is not a file`);
-  });
-  const entries: ZipEntry[] = input.files.map((f, i) => ({
-    name: input.names?.[i] ?? basename(f),
-    size: stats[i]?.size ?? 0,
-    crc32: 0, // known after the first pass; header lengths and offsets do not depend on it
-    mtime: input.mtimes?.[i] ?? (stats[i] as { mtime: Date }).mtime,
-  }));
-  const plan = planZip(entries); // validates names and sizes before any work; offsets do not depend on CRCs
-
-  const n = entries.length;
-  const first = [0];
-  for (const e of entries) first.push((first.at(-1) as number) + Math.ceil(e.size / CHUNK));
-  const total = first[n] as number;
   const fds: number[] = [];
   const partial = `${input.out}.partial-${process.pid}`;
   let out = -1;
@@ -185,11 +169,30 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
   };
   process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
   try {
+    // Each file's status as opened: its entry now, and what it must still be at the end.
     for (const f of input.files) fds.push(openSync(f, "r"));
     const opened = fds.map((fd) => fstatSync(fd, { bigint: true }));
-    opened.forEach((s, i) => {
-      if (s.size !== BigInt(entries[i]?.size ?? -1)) throw new Error(`${input.files[i]} changed while being read`);
+    const entries: ZipEntry[] = opened.map((st, i) => {
+      if (!st.isFile()) throw new Error(`${input.files[i]} is not a file`);
+      return {
+        name: input.names?.[i] ?? basename(input.files[i] as string),
+        size: Number(st.size),
+        crc32: 0, // known after the first pass; header lengths and offsets do not depend on it
+        mtime: input.mtimes?.[i] ?? st.mtime,
+      };
     });
+    const plan = planZip(entries); // validates names and sizes before any work; offsets do not depend on CRCs
+    const n = entries.length;
+    const first = [0];
+    for (const e of entries) first.push((first.at(-1) as number) + Math.ceil(e.size / CHUNK));
+    const total = first[n] as number;
+    // Chunk k: its file, where it starts in that file, and its length.
+    const span = (k: number) => {
+      let f = 0;
+      while ((first[f + 1] as number) <= k) f++;
+      const at = (k - (first[f] as number)) * CHUNK;
+      return { f, at, len: Math.min(CHUNK, (entries[f] as ZipEntry).size - at) };
+    };
     out = openSync(partial, "w");
     const shared: Shared = {
       ctrl: new SharedArrayBuffer(4 * (CRC_DONE + n)),
@@ -236,11 +239,6 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
       await new Promise((r) => setImmediate(r));
       check();
     };
-    const fileOf = (k: number) => {
-      let f = 0;
-      while ((first[f + 1] as number) <= k) f++;
-      return f;
-    };
     const buf = Buffer.allocUnsafe(CHUNK);
     // One chunk of the CRC pass, if any is left; otherwise wait (briefly) for `word` to move on.
     // Resolves at once unless the wait timed out, which gives the event loop its turn.
@@ -248,9 +246,7 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
       if (Atomics.load(ctrl, NEXT_CRC) < total) {
         const k = Atomics.add(ctrl, NEXT_CRC, 1);
         if (k < total) {
-          const f = fileOf(k);
-          const at = (k - (first[f] as number)) * CHUNK;
-          const len = Math.min(CHUNK, (entries[f] as ZipEntry).size - at);
+          const { f, at, len } = span(k);
           readFully(fds[f] as number, buf, len, at, input.files[f] as string);
           parts[k] = zlib.crc32(buf.subarray(0, len));
           Atomics.add(ctrl, CRC_DONE + f, 1);
@@ -269,8 +265,8 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
         if (turned) await turned;
       }
       let crc = 0;
-      for (let k = first[f] as number, at = 0; k < (first[f + 1] as number); k++, at += CHUNK) {
-        const len = Math.min(CHUNK, (entries[f] as ZipEntry).size - at);
+      for (let k = first[f] as number; k < (first[f + 1] as number); k++) {
+        const { len } = span(k);
         crc = crc32Combine(crc, (parts[k] as number) >>> 0, len, len === CHUNK ? fullChunkOp : undefined);
       }
       return crc;
@@ -284,14 +280,14 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
       e.crc32 = await crcOf(f);
       const header = localHeader(e);
       archive.update(header);
-      writeAt(out, header, (plan.members[f] as { headerOffset: number }).headerOffset);
-      for (let k = first[f] as number, at = 0; k < (first[f + 1] as number); k++, at += CHUNK) {
+      writeAt(out, header, (plan.members[f] as ZipMember).headerOffset);
+      for (let k = first[f] as number; k < (first[f + 1] as number); k++) {
         for (let c = Atomics.load(ctrl, CONSUMED); k - c >= SLOTS; c = Atomics.load(ctrl, CONSUMED)) {
           const turned = helpOrWait(CONSUMED, c);
           if (turned) await turned; // `await undefined` would still cost a microtask per chunk
         }
         if (k % YIELD_EVERY === 0) await turn();
-        const len = Math.min(CHUNK, e.size - at);
+        const { at, len } = span(k);
         const slot = ring.subarray((k % SLOTS) * CHUNK, (k % SLOTS) * CHUNK + len);
         readFully(fds[f] as number, slot, len, at, input.files[f] as string);
         archive.update(slot);
