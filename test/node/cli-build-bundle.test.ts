@@ -3,7 +3,19 @@
 // same entries (names, sizes, times). Bad input exits 2 or 1 and leaves no archive behind.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as zlib from "node:zlib";
@@ -132,7 +144,10 @@ describe("moviesnow build-bundle", () => {
         onProgress: () => {
           if (changed) return;
           changed = true;
-          writeFileSync(two, pseudoBytes(3 * MiB + 5, 77));
+          // In place, without O_TRUNC: the size never dips, so only the file's times tell.
+          const fd = openSync(two, "r+");
+          writeSync(fd, pseudoBytes(3 * MiB + 5, 77), 0, 3 * MiB + 5, 0);
+          closeSync(fd);
         },
       });
       await expect(build).rejects.toThrow(`${two} changed while being read`);
