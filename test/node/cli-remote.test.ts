@@ -11,6 +11,7 @@ import { postgres, s3Env, workerVars } from "../../scripts/stack/config.ts";
 import { totpCode, totpStep } from "../../src/lib/crypto/totp.ts";
 import { pseudoBytes } from "../support/bytes.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
+import { liftedLimits } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
 import { testDatabaseUrl, testWorkerVars } from "../support/stack-env.ts";
 
@@ -27,7 +28,7 @@ beforeAll(async () => {
     stall && req.method === "PUT" && stall.test(req.url ?? "") ? { kind: "delay", ms: 60_000 } : { kind: "pass" },
   );
   // Presigned URLs point at the proxy; it passes them to S3 untouched.
-  worker = await startHttpWorker({ ...testWorkerVars(), S3_ENDPOINT: proxy.url });
+  worker = await startHttpWorker({ ...testWorkerVars(), ...liftedLimits, S3_ENDPOINT: proxy.url });
 }, 120_000);
 afterAll(async () => {
   await worker?.stop();

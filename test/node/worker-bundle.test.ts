@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { liftedLimits } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
 import { testWorkerVars } from "../support/stack-env.ts";
 
@@ -59,8 +60,7 @@ describe("the deployed Worker bundle", () => {
   describe("served by wrangler dev", () => {
     let worker: HttpWorker;
     beforeAll(async () => {
-      // Every Node client is 127.0.0.1: other files' requests must not use up this one's limit.
-      worker = await startHttpWorker({ ...testWorkerVars(), RATE_LIMIT_PUBLIC: "1000000/60s" });
+      worker = await startHttpWorker({ ...testWorkerVars(), ...liftedLimits });
     }, 90_000);
     afterAll(() => worker?.stop());
 
