@@ -2,9 +2,10 @@
 import { SELF } from "cloudflare:test";
 import { expect, inject } from "vitest";
 import type { ArchiveCheck } from "../../scripts/stack/archive-report";
-import type { ObjectStore } from "../../src/adapters/s3";
-import { api, newAdmin, signIn } from "./admin";
-import { adminClient, pseudoBytes } from "./admin-client";
+import { createS3, type ObjectStore } from "../../src/adapters/s3";
+import { keys } from "../../src/lib/storage-keys";
+import { api, config, newAdmin, signIn } from "./admin";
+import { adminClient, pseudoBytes, sha256Hex } from "./admin-client";
 
 type Created = { asset: { id: string; storage_key: string }; upload: { url: string; headers: Record<string, string> } };
 
@@ -74,13 +75,35 @@ export async function waitReady(titleId: string, season: number, timeoutMs = 45_
 }
 
 /** Waits (up to about 10 s) until a job's multipart upload for `zipKey` is open: bytes are flowing. */
-export async function openUploadCount(s3: ObjectStore, zipKey: string): Promise<number> {
+async function openUploadCount(s3: ObjectStore, zipKey: string): Promise<number> {
   let open = 0;
   for (let i = 0; i < 1000 && open === 0; i++) {
     open = (await s3.listMultipartUploads(zipKey)).length;
     if (open === 0) await new Promise((r) => setTimeout(r, 10));
   }
   return open;
+}
+
+/** A season (files not checksummed, so the job reads them) whose bundle job is writing its archive. */
+export async function seasonBeingBuilt(sizes: number[]) {
+  const made = await seriesWithSeason(sizes, { checksum: false });
+  const s3 = createS3(config);
+  const zipKey = keys.bundle(made.title.id, made.season);
+  expect((await requestBundle(made.title.id, made.season)).status).toBe(202);
+  expect(await openUploadCount(s3, zipKey)).toBe(1); // bytes are flowing
+  return { ...made, s3, zipKey };
+}
+
+/** A ready bundle left no multipart upload behind, and its archive has the SHA-256 it records. */
+export async function expectSoundBundle(
+  s3: ObjectStore,
+  zipKey: string,
+  ready: Awaited<ReturnType<typeof waitReady>>,
+): Promise<Uint8Array> {
+  expect(await s3.listMultipartUploads(zipKey)).toEqual([]);
+  const zip = new Uint8Array(await (await fetch(ready.download?.url ?? "")).arrayBuffer());
+  expect(await sha256Hex(zip)).toBe(ready.bundle?.sha256);
+  return zip;
 }
 
 export const requestBundle = (titleId: string, season: number) =>
