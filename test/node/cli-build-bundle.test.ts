@@ -135,38 +135,36 @@ describe("moviesnow build-bundle", () => {
     const setup = (tag: string) => setupFiles(dir, tag, 2);
     const leftovers = (tag: string) => readdirSync(dir).filter((f) => f.startsWith(`${tag}.zip`));
 
-    it("rewritten in place at the same size fails the build, naming it, and leaves no archive", async () => {
-      const [one, two] = (await setup("rewritten")) as [string, string];
+    /** Builds `tag`'s two files, doing `change` to the second at the first progress report. */
+    const buildChanging = async (tag: string, change: (file: string) => void) => {
+      const [one, two] = (await setup(tag)) as [string, string];
       let changed = false;
       const build = buildBundle({
-        out: join(dir, "rewritten.zip"),
+        out: join(dir, `${tag}.zip`),
         files: [one, two],
         onProgress: () => {
           if (changed) return;
           changed = true;
-          // In place, without O_TRUNC: the size never dips, so only the file's times tell.
-          const fd = openSync(two, "r+");
-          writeSync(fd, pseudoBytes(3 * MiB + 5, 77), 0, 3 * MiB + 5, 0);
-          closeSync(fd);
+          change(two);
         },
       });
+      return { build, two, changed: () => changed };
+    };
+
+    it("rewritten in place at the same size fails the build, naming it, and leaves no archive", async () => {
+      const { build, two, changed } = await buildChanging("rewritten", (file) => {
+        // In place, without O_TRUNC: the size never dips, so only the file's times tell.
+        const fd = openSync(file, "r+");
+        writeSync(fd, pseudoBytes(3 * MiB + 5, 77), 0, 3 * MiB + 5, 0);
+        closeSync(fd);
+      });
       await expect(build).rejects.toThrow(`${two} changed while being read`);
-      expect(changed).toBe(true);
+      expect(changed()).toBe(true);
       expect(leftovers("rewritten")).toEqual([]);
     });
 
     it("cut short fails the build, naming it, and leaves no archive", async () => {
-      const [one, two] = (await setup("truncated")) as [string, string];
-      let cut = false;
-      const build = buildBundle({
-        out: join(dir, "truncated.zip"),
-        files: [one, two],
-        onProgress: () => {
-          if (cut) return;
-          cut = true;
-          truncateSync(two, MiB);
-        },
-      });
+      const { build, two } = await buildChanging("truncated", (file) => truncateSync(file, MiB));
       await expect(build).rejects.toThrow(new RegExp(`${two.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (shrank|changed) while being read`));
       expect(leftovers("truncated")).toEqual([]);
     });
