@@ -99,6 +99,13 @@ export const envSchema = z
     DEPENDENCY_TIMEOUT_MS: intVar(DEFAULT_DEPENDENCY_TIMEOUT_MS, 100, 60_000),
     /** How long /ready waits for each dependency. */
     READY_TIMEOUT_MS: intVar(2000, 50, 30_000),
+    /**
+     * How long a rate-limit decision may wait on Redis. Short on purpose: past it public reads go
+     * on unlimited (fail open) and admin calls and sign-in are shed with 503 + Retry-After.
+     */
+    RATE_LIMIT_TIMEOUT_MS: intVar(1000, 50, 60_000),
+    /** How long a call to the bundle job service (start, status, cancel) may take. */
+    JOB_RUNNER_TIMEOUT_MS: intVar(10_000, 100, 120_000),
   })
   .superRefine((e, ctx) => {
     if (!(e.PRESIGN_TTL_MIN_SECONDS <= e.PRESIGN_TTL_DEFAULT_SECONDS && e.PRESIGN_TTL_DEFAULT_SECONDS <= e.PRESIGN_TTL_MAX_SECONDS)) {

@@ -70,12 +70,16 @@ export class RunnerUnavailable extends Error {}
  * in tests), else the Cloudflare Container bound as BUNDLE_JOBS (production). Without either,
  * every call fails with RunnerUnavailable.
  */
-export function createJobRunner(config: { JOB_RUNNER_URL?: string | undefined }, bindings: object): JobRunner {
-  if (config.JOB_RUNNER_URL) return createHttpJobRunner(config.JOB_RUNNER_URL);
+export function createJobRunner(
+  config: { JOB_RUNNER_URL?: string | undefined; JOB_RUNNER_TIMEOUT_MS: number },
+  bindings: object,
+): JobRunner {
+  const timeoutMs = config.JOB_RUNNER_TIMEOUT_MS;
+  if (config.JOB_RUNNER_URL) return createHttpJobRunner(config.JOB_RUNNER_URL, timeoutMs);
   const ns = (bindings as { BUNDLE_JOBS?: DurableObjectNamespace }).BUNDLE_JOBS;
   if (ns) {
     const stub = ns.get(ns.idFromName("bundle-jobs"));
-    return createHttpJobRunner("http://bundle-jobs", (req) => stub.fetch(req));
+    return createHttpJobRunner("http://bundle-jobs", timeoutMs, (req) => stub.fetch(req));
   }
   const none = async (): Promise<never> => {
     throw new RunnerUnavailable("no job runner: set JOB_RUNNER_URL or bind BUNDLE_JOBS (a Cloudflare Container)");
@@ -83,7 +87,11 @@ export function createJobRunner(config: { JOB_RUNNER_URL?: string | undefined },
   return { start: none, status: none, cancel: none };
 }
 
-export function createHttpJobRunner(baseUrl: string, fetcher: (req: Request) => Promise<Response> = (r) => fetch(r)): JobRunner {
+export function createHttpJobRunner(
+  baseUrl: string,
+  timeoutMs: number,
+  fetcher: (req: Request) => Promise<Response> = (r) => fetch(r),
+): JobRunner {
   const base = baseUrl.replace(/\/$/, "");
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
     try {
@@ -91,7 +99,7 @@ export function createHttpJobRunner(baseUrl: string, fetcher: (req: Request) => 
         new Request(`${base}${path}`, {
           method,
           ...(body ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}),
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.timeout(timeoutMs),
         }),
       );
     } catch (e) {

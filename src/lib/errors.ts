@@ -1,5 +1,7 @@
 // The closed set of error codes a client can see. Each maps to one HTTP status and title; the
-// single onError handler turns an AppError into RFC 9457 problem+json.
+// single onError handler turns an AppError into RFC 9457 problem+json. `retryAfter` marks the
+// transient ones: nothing was changed, and the same request (same Idempotency-Key) may be sent
+// again after that many seconds, so their answers always carry Retry-After.
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, title: "Request validation failed" },
   BAD_REQUEST: { status: 400, title: "Bad request" },
@@ -8,7 +10,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
   CONFLICT: { status: 409, title: "Conflict" },
-  IDEMPOTENCY_IN_PROGRESS: { status: 409, title: "A request with this Idempotency-Key is still running" },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, title: "A request with this Idempotency-Key is still running", retryAfter: 1 },
   GONE: { status: 410, title: "Gone" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "Payload too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
@@ -17,10 +19,16 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   INTERNAL: { status: 500, title: "Internal server error" },
   CONFIG_INVALID: { status: 500, title: "Service misconfigured" },
-  DEPENDENCY_UNAVAILABLE: { status: 503, title: "A dependency is unavailable" },
-} as const satisfies Record<string, { status: number; title: string }>;
+  DEPENDENCY_UNAVAILABLE: { status: 503, title: "A dependency is unavailable", retryAfter: 2 },
+} as const satisfies Record<string, { status: number; title: string; retryAfter?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Seconds after which a transient error's request may be retried; undefined when it is final. */
+export function retryAfterSeconds(code: ErrorCode): number | undefined {
+  const def = ERROR_CODES[code];
+  return "retryAfter" in def ? def.retryAfter : undefined;
+}
 export const errorCodeList = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
 export interface FieldError {

@@ -67,11 +67,20 @@ export function addStandardResponses<T extends object>(doc: T, policyOf: (path: 
         add(409, "A request with the same Idempotency-Key is still running");
         add(422, "The Idempotency-Key was used with a different request");
       }
-      if (policy.dependencies) add(503, "A dependency (Postgres, Redis or S3) is unavailable; retry later");
+      if (policy.dependencies) {
+        add(503, "A dependency (Postgres, Redis or S3) is unavailable or the request was shed; nothing changed, retry after Retry-After");
+        const shed = op.responses[503] as { headers?: Record<string, unknown> };
+        shed.headers ??= { "Retry-After": RETRY_AFTER_HEADER };
+      }
     }
   }
   return doc;
 }
+
+const RETRY_AFTER_HEADER = {
+  description: "Seconds to wait before sending the same request again",
+  schema: { type: "integer", minimum: 1 },
+};
 
 const problemResponseRef = (description: string) => ({
   description,

@@ -1,6 +1,6 @@
 // RFC 9457 problem details. Every error response of the service has this shape.
 import * as z from "zod";
-import { ERROR_CODES, type ErrorCode, errorCodeList, type FieldError } from "./errors";
+import { ERROR_CODES, type ErrorCode, errorCodeList, type FieldError, retryAfterSeconds } from "./errors";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 const TYPE_BASE = "https://moviesnow.example/problems/";
@@ -40,9 +40,15 @@ export function problemBody(
 }
 
 export function problemResponse(body: Problem, headers: Record<string, string> = {}): Response {
+  const retryAfter = retryAfterSeconds(body.code);
   return new Response(JSON.stringify(body), {
     status: body.status,
-    headers: { "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store", ...headers },
+    headers: {
+      "content-type": PROBLEM_CONTENT_TYPE,
+      "cache-control": "no-store",
+      ...(retryAfter === undefined ? {} : { "retry-after": String(retryAfter) }),
+      ...headers,
+    },
   });
 }
 

@@ -33,8 +33,6 @@ const RULE: Record<RateLimitClass, (c: AppConfig) => RateRule> = {
   login_account: (c) => c.RATE_LIMIT_LOGIN_ACCOUNT,
 };
 
-const REDIS_TIMEOUT_MS = 1000;
-
 export function createRateLimiter(redis: RedisClient, config: AppConfig): RateLimiter {
   const limiters = new Map<RateLimitClass, Ratelimit>();
   const limiter = (cls: RateLimitClass) => {
@@ -46,7 +44,7 @@ export function createRateLimiter(redis: RedisClient, config: AppConfig): RateLi
         limiter: Ratelimit.slidingWindow(rule.limit, `${rule.windowSeconds} s`),
         prefix: `rl:${cls}`,
         ephemeralCache: false,
-        timeout: REDIS_TIMEOUT_MS,
+        timeout: config.RATE_LIMIT_TIMEOUT_MS,
         analytics: false,
       });
       limiters.set(cls, l);

@@ -1,6 +1,11 @@
 // Exactly-once under contention, at ten times the counts of the Worker tests, over real HTTP
 // against wrangler dev on the local stack: 1,000 redemptions of one download token, 500 admin
 // writes with one Idempotency-Key, 2,000 requests for one missing season bundle.
+//
+// A burst this size queues behind one local workerd, so how many requests the service sheds
+// (503 + Retry-After, when Redis or Postgres cannot answer within its timeout) depends on the
+// machine. What must hold whatever the speed: a shed request changed nothing and says when to
+// come back, and a client that comes back with the same request gets the one result.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -20,11 +25,8 @@ const db = new pg.Client({ connectionString: testDatabaseUrl });
 
 beforeAll(async () => {
   await db.connect();
-  worker = await startHttpWorker(
-    // A thousand requests at once queue behind one local workerd and one Postgres adapter;
-    // shedding them (503 after 5 s) is right in production, but not what is measured here.
-    adminWorkerVars(ADMIN_KEY, { DEPENDENCY_TIMEOUT_MS: "30000" }),
-  );
+  // The service's own timeouts: shedding under this burst is part of what is tested.
+  worker = await startHttpWorker(adminWorkerVars(ADMIN_KEY));
 }, 120_000);
 afterAll(async () => {
   await worker?.stop();
@@ -40,6 +42,51 @@ const send = (method: string, path: string, body?: unknown, headers: Record<stri
     headers: { "x-admin-key": ADMIN_KEY, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+let lostInWrangler = 0;
+afterAll(() => {
+  if (lostInWrangler > 0) console.log(`races: ${lostInWrangler} requests lost in wrangler dev's proxy and sent again`);
+});
+
+interface Answer {
+  status: number;
+  body: string;
+  replayed: boolean;
+  /** How many times the service shed this request before answering it. */
+  shed: number;
+}
+
+/**
+ * wrangler dev's own front proxy answers this (a plain-text 503) when the local runtime it forwards
+ * to was replaced while a non-GET request was in it: for the client it is a connection lost
+ * mid-request, whose outcome it cannot know. Such a request is sent again as it was (the same
+ * Idempotency-Key), which is what the key is for.
+ */
+const LOST_IN_WRANGLER = /^Your worker restarted mid-request/;
+
+/**
+ * Sends a request as a well-behaved client does: a shed answer (503, or 409 while the same
+ * Idempotency-Key is running) must be problem+json with Retry-After, and is sent again after it.
+ */
+async function settled(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  for (let shed = 0; ; shed++) {
+    const r = await send(method, path, body, headers);
+    const text = await r.text();
+    const transient = r.status === 503 || (r.status === 409 && text.includes('"IDEMPOTENCY_IN_PROGRESS"'));
+    if (!transient) return { status: r.status, body: text, replayed: r.headers.get("idempotent-replayed") === "true", shed };
+    if (LOST_IN_WRANGLER.test(text)) {
+      lostInWrangler += 1;
+      await new Promise((done) => setTimeout(done, 1000 * Math.random()));
+      continue;
+    }
+    const retryAfter = Number(r.headers.get("retry-after"));
+    if (!r.headers.get("content-type")?.includes("application/problem+json") || !(retryAfter >= 1)) {
+      throw new Error(`${method} ${path}: shed without problem+json and Retry-After: ${r.status} ${text.slice(0, 200)}`);
+    }
+    // Retry-After, spread a little so the retries do not arrive as one burst again.
+    await new Promise((done) => setTimeout(done, retryAfter * 1000 * (0.5 + Math.random())));
+  }
+}
+
 async function ok<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await send(method, path, body);
   const text = await res.text();
@@ -100,28 +147,17 @@ describe("races at 10x", () => {
       ttl_seconds: 600,
     });
     const token = minted.items[0]?.token ?? "";
-    const statuses = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) =>
-        send("GET", `${i % 2 ? "/admin" : ""}/delivery/download/${token}`).then(async (r) => {
-          await r.body?.cancel();
-          return r.status;
-        }),
-      ),
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => settled("GET", `${i % 2 ? "/admin" : ""}/delivery/download/${token}`)),
     );
-    expect(tally(statuses)).toEqual({ 302: 1, 410: 999 });
-  }, 120_000);
+    expect(tally(answers.map((a) => a.status))).toEqual({ 302: 1, 410: 999 });
+  }, 300_000);
 
   it("500 concurrent writes with one Idempotency-Key: the mutation runs once, all get its response", async () => {
     const key = randomUUID();
     const name = `Idempotent ${randomUUID()}`;
     const responses = await Promise.all(
-      Array.from({ length: 500 }, () =>
-        send("POST", "/admin/titles", { kind: "movie", name }, { "idempotency-key": key }).then(async (r) => ({
-          status: r.status,
-          body: await r.text(),
-          replayed: r.headers.get("idempotent-replayed") === "true",
-        })),
-      ),
+      Array.from({ length: 500 }, () => settled("POST", "/admin/titles", { kind: "movie", name }, { "idempotency-key": key })),
     );
     expect(tally(responses.map((r) => r.status))).toEqual({ 201: 500 });
     expect(new Set(responses.map((r) => r.body)).size).toBe(1);
@@ -130,7 +166,7 @@ describe("races at 10x", () => {
     expect(rows.rowCount).toBe(1);
     const audits = await db.query("select action from audit_logs where resource_id = $1", [rows.rows[0]?.id]);
     expect(audits.rows.map((r) => r.action)).toEqual(["title.create"]);
-  }, 120_000);
+  }, 300_000);
 
   it("2,000 requests (200 at a time) for one missing season bundle start exactly one job", async () => {
     const { title } = await published("series", [MiB, MiB]);
@@ -140,10 +176,9 @@ describe("races at 10x", () => {
     // files, it restarts the Worker mid-request for some of them.
     const others = new Set<string>();
     const statuses = await inFlight(2000, 200, () =>
-      send("POST", "/delivery/request-bundle", { title_id: title.id, season_number: 1 }).then(async (r) => {
-        const text = await r.text();
-        if (r.status !== 200 && r.status !== 202) others.add(`${r.status} ${text.slice(0, 200)}`);
-        return r.status;
+      settled("POST", "/delivery/request-bundle", { title_id: title.id, season_number: 1 }).then((a) => {
+        if (a.status !== 200 && a.status !== 202) others.add(`${a.status} ${a.body.slice(0, 200)}`);
+        return a.status;
       }),
     );
     expect([...others]).toEqual([]);
@@ -159,5 +194,5 @@ describe("races at 10x", () => {
     }
     const jobs = (await (await fetch(`${jobService.url}/jobs`)).json()) as { items: { id: string }[] };
     expect(jobs.items.filter((j) => j.id.startsWith(`bundle-${title.id}-S1-`))).toHaveLength(1);
-  }, 180_000);
+  }, 300_000);
 });

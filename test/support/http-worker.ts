@@ -2,7 +2,7 @@
 // outside (the CLI as a process): the same code and bindings as the workers pool, on a free port,
 // with its own Durable Object storage. Started by the test file that needs it.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../../scripts/stack/proc.ts";
@@ -50,8 +50,14 @@ export async function startHttpWorker(vars: Record<string, string>): Promise<Htt
     },
   );
   let output = "";
-  child.stdout?.on("data", (d) => (output = `${output}${d}`.slice(-4000)));
-  child.stderr?.on("data", (d) => (output = `${output}${d}`.slice(-4000)));
+  // MN_WORKER_LOG=FILE keeps all of wrangler's output there, to see what a failing test saw.
+  const log = process.env.MN_WORKER_LOG;
+  const keep = (d: Buffer) => {
+    output = `${output}${d}`.slice(-4000);
+    if (log) appendFileSync(log, d);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   const base = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.pid) {

@@ -21,5 +21,7 @@ export async function expectProblem(res: Response, status: number, code: string)
   expect(typeof body.title).toBe("string");
   expect(typeof body.detail).toBe("string");
   expect(body.request_id).toBe(res.headers.get("x-request-id"));
+  // Transient answers say when the same request may be sent again.
+  if (status === 503 || code === "IDEMPOTENCY_IN_PROGRESS") expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   return body;
 }

@@ -43,6 +43,18 @@ describe("OpenAPI document and docs page", () => {
     expect(doc.paths["/api/v1/ready"]).toHaveProperty("get.responses.503");
   });
 
+  it("documents Retry-After on every 503 an operation can answer", async () => {
+    const doc = (await (await SELF.fetch("http://api.test/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;
+    };
+    const ops = Object.entries(doc.paths).flatMap(([path, byMethod]) =>
+      Object.entries(byMethod).map(([m, op]) => ({ at: `${m} ${path}`, op })),
+    );
+    const with503 = ops.filter(({ op }) => op.responses["503"]);
+    expect(with503.length).toBeGreaterThan(20);
+    expect(with503.filter(({ op }) => !op.responses["503"]?.headers?.["Retry-After"]).map(({ at }) => at)).toEqual([]);
+  });
+
   it("serves an interactive docs page pointing at the document", async () => {
     const res = await SELF.fetch("http://api.test/docs");
     expect(res.status).toBe(200);
