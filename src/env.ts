@@ -60,8 +60,8 @@ export const envSchema = z
     CLOUDFRONT_DOMAIN: optionalString,
     CLOUDFRONT_KEY_PAIR_ID: optionalString,
     CLOUDFRONT_PRIVATE_KEY: optionalString,
-    /** Hash of CloudFront URL signatures: SHA1 (CloudFront's default) or SHA256. */
-    CLOUDFRONT_SIGNATURE_HASH: z.enum(["SHA1", "SHA256"]).default("SHA1"),
+    /** Hash of CloudFront URL signatures: SHA256, or SHA1 for distributions that still need it. */
+    CLOUDFRONT_SIGNATURE_HASH: z.enum(["SHA1", "SHA256"]).default("SHA256"),
     /** How long a signed playlist URL (from /streams) can be used to start playback. */
     HLS_PLAYLIST_TTL_SECONDS: intVar(300, 10, 24 * 3600),
     /** How long segment URLs inside a served playlist stay valid (covers a whole viewing). */
@@ -126,6 +126,37 @@ export const envSchema = z
   });
 
 export type AppConfig = z.infer<typeof envSchema>;
+
+/**
+ * Values that are secrets: set with `wrangler secret put` (`npm run deploy` does it), never written
+ * in wrangler.toml. The JOB_AWS_* pair is read by the bundle job container's binding, not parsed here.
+ */
+export const SECRET_VARS = [
+  "DATABASE_URL",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "JOB_AWS_ACCESS_KEY_ID",
+  "JOB_AWS_SECRET_ACCESS_KEY",
+  "CLOUDFRONT_PRIVATE_KEY",
+  "PUBLIC_API_KEY",
+  "ADMIN_API_KEY",
+  "ADMIN_JWT_SECRET",
+  "TOTP_ENCRYPTION_KEY",
+] as const;
+export type SecretVar = (typeof SECRET_VARS)[number];
+
+/** Secrets production cannot start without. */
+export const REQUIRED_SECRETS: readonly SecretVar[] = [
+  "DATABASE_URL",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "ADMIN_JWT_SECRET",
+  "TOTP_ENCRYPTION_KEY",
+];
 
 /** Thrown when the bindings do not parse; its message names each bad variable. */
 export class ConfigError extends Error {
