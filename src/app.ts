@@ -15,7 +15,7 @@ import { defaultDeps, init } from "./middleware/init";
 import { onError } from "./middleware/on-error";
 import { publicApiKey } from "./middleware/public-api-key";
 import { rateLimit } from "./middleware/rate-limit";
-import { requestContext } from "./middleware/request-context";
+import { type MetricsFactory, requestContext } from "./middleware/request-context";
 import { adminAccountRoutes } from "./routes/admin/admins";
 import { adminAssetRoutes } from "./routes/admin/assets";
 import { auditLogRoutes } from "./routes/admin/audit-logs";
@@ -62,6 +62,7 @@ function pathPolicy(path: string, method: string): PathPolicy {
 export interface AppOptions {
   deps?: DepsFactory;
   logSink?: LogSink;
+  metrics?: MetricsFactory;
 }
 
 /** Paths that must answer without configuration or clients (liveness, docs). */
@@ -71,7 +72,7 @@ export function createApp(opts: AppOptions = {}) {
   const app = new OpenAPIHono<AppEnv>();
   const initDeps = init(opts.deps ?? defaultDeps);
 
-  app.use("*", requestContext(opts.logSink));
+  app.use("*", requestContext(opts.logSink, opts.metrics));
   app.use(
     `${API_PREFIX}/*`,
     bodyLimit({

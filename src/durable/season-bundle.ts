@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { createDb } from "../adapters/db";
+import { analyticsSink, type BuildPoint, createMetrics } from "../adapters/metrics";
 import { createRedis } from "../adapters/redis";
 import { createS3 } from "../adapters/s3";
 import { parseEnv } from "../env";
@@ -58,6 +59,8 @@ interface Row {
   poll_failures: number;
   requested_by: string | null;
   updated_at: number | null;
+  /** When this build was asked for (ms): a finished build's data point gives its duration. */
+  build_started_at: number | null;
 }
 
 /** Polls in a row the runner may be unreachable before the job counts as lost. */
@@ -74,6 +77,10 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
         progress TEXT, error TEXT, bundle_id TEXT, last_built_at INTEGER,
         poll_failures INTEGER NOT NULL DEFAULT 0, requested_by TEXT, updated_at INTEGER)`);
       this.ctx.storage.sql.exec("INSERT OR IGNORE INTO bundle_state (id, state) VALUES (1, 'idle')");
+      // Added after the table first shipped: objects made before it gain the column here.
+      const columns = this.ctx.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('bundle_state')").toArray();
+      if (!columns.some((c) => c.name === "build_started_at"))
+        this.ctx.storage.sql.exec("ALTER TABLE bundle_state ADD COLUMN build_started_at INTEGER");
     });
   }
 
@@ -97,6 +104,19 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
 
   private runner(): JobRunner {
     return createJobRunner(this.config, this.env);
+  }
+
+  /** One data point per finished attempt (docs/operations.md: builds by outcome, time, size). */
+  private record(r: Row, outcome: BuildPoint["outcome"], bytes: number, reason: string | null): void {
+    createMetrics(analyticsSink(this.env), (e) => console.warn("metrics write failed", e)).build({
+      titleId: r.title_id ?? "",
+      season: r.season_number ?? 0,
+      outcome,
+      bytes,
+      seconds: r.build_started_at ? (Date.now() - r.build_started_at) / 1000 : 0,
+      attempt: r.attempt,
+      reason,
+    });
   }
 
   private view(r: Row = this.row()): SeasonBundleStatus {
@@ -161,6 +181,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       error: null,
       poll_failures: 0,
       requested_by: opts.requestedBy,
+      build_started_at: Date.now(),
     });
     await this.ctx.storage.setAlarm(Date.now());
     return { status: this.view(), started: true };
@@ -242,6 +263,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
         { actor: null, requestId: job.id, ip: null },
       );
       this.save({ state: "ready", bundle_id: bundle.id, last_built_at: Date.now(), error: null, progress: JSON.stringify(job.progress) });
+      this.record(r, "ready", job.result.size, null);
       await bumpCatalogVersion(createRedis(cfg)).catch(() => undefined);
     } catch (e) {
       // The archive is there; recording it failed (database down): try the recording again.
@@ -253,12 +275,14 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
   private async retryOrFail(r: Row, reason: string): Promise<void> {
     const cfg = this.config;
     if (r.attempt >= cfg.BUNDLE_MAX_ATTEMPTS) return this.fail(`gave up after ${r.attempt} attempt(s): ${reason}`);
+    this.record(r, "retry", 0, reason);
     const delay = cfg.BUNDLE_RETRY_BASE_MS * 2 ** (r.attempt - 1);
     this.save({ state: "queued", attempt: r.attempt + 1, job_id: null, error: reason, poll_failures: 0 });
     await this.ctx.storage.setAlarm(Date.now() + delay);
   }
 
   private fail(reason: string): void {
+    this.record(this.row(), "failed", 0, reason);
     this.save({ state: "failed", error: reason, job_id: null, last_built_at: Date.now() });
   }
 }
