@@ -1,33 +1,24 @@
 // How `npm run dev` writes .dev.vars: example defaults < stack values < what the operator set.
 // A value the operator left pointing at loopback is ours from an earlier run, so the stack's
 // current value replaces it (ports may have moved).
+import { parseEnv } from "node:util";
+
+/** A dotenv file as wrangler reads .dev.vars (quotes, multi-line values), by Node's own parser. */
 export function parseVars(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const t = line.trim();
-    if (!t || t.startsWith("#")) continue;
-    const i = t.indexOf("=");
-    if (i > 0) m.set(t.slice(0, i).trim(), unquote(t.slice(i + 1).trim()));
-  }
-  return m;
+  return new Map(Object.entries(parseEnv(text)));
 }
 
-// dotenv semantics (what wrangler reads): '…' is literal, "…" may hold escapes.
-function unquote(v: string): string {
-  if (v.length >= 2 && v.startsWith("'") && v.endsWith("'")) return v.slice(1, -1);
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) {
-    try {
-      return JSON.parse(v) as string;
-    } catch {
-      return v.slice(1, -1);
-    }
-  }
-  return v;
-}
-
-function quote(v: string): string {
-  if (!/[\s#"'\\]/.test(v)) return v;
-  return v.includes("'") ? JSON.stringify(v) : `'${v}'`;
+/**
+ * A value as dotenv reads it back unchanged: bare when it is plain, else in the first quotes it
+ * does not contain. Single quotes and backticks are literal and may span lines (a PEM key);
+ * double quotes only serve when the value has no backslash, which they would read as an escape.
+ */
+export function quote(v: string): string {
+  if (/^[\w@%+=:,./-]*$/.test(v)) return v;
+  if (!v.includes("'")) return `'${v}'`;
+  if (!v.includes("`")) return `\`${v}\``;
+  if (!v.includes('"') && !v.includes("\\")) return `"${v}"`;
+  throw new Error("a value with every kind of quote cannot be written to a dotenv file");
 }
 
 const isLocal = (v: string) => v === "" || /\/\/(127\.0\.0\.1|localhost)[:/]/.test(v) || /@(127\.0\.0\.1|localhost)[:/]/.test(v);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { mergeDevVars, parseVars, renderDevVars } from "../../scripts/dev-vars.ts";
 
@@ -26,7 +27,29 @@ describe(".dev.vars written by npm run dev", () => {
   });
 
   it("round-trips values with spaces and quotes", () => {
-    const vars = { A: 'has "quotes" and spaces', B: "plain", C: "it's # here", D: "-----BEGIN KEY-----" };
+    const vars = { A: 'has "quotes" and spaces', B: "plain", C: "it's # here", D: "-----BEGIN KEY-----", E: "" };
     expect(Object.fromEntries(parseVars(renderDevVars(vars)))).toEqual(vars);
+  });
+
+  it("keeps a multi-line PEM key, and values with backslashes, dollars and every quote but one, intact", () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const vars = {
+      CLOUDFRONT_PRIVATE_KEY: pem,
+      BACKSLASH: String.raw`C:\new\table`,
+      ESCAPED_PEM: pem.replaceAll("\n", String.raw`\n`),
+      DOLLAR: "pa$$word $HOME",
+      MIXED: `it's "quoted"`,
+      HASH: "value # not a comment",
+    };
+    const text = renderDevVars(vars);
+    expect(Object.fromEntries(parseVars(text))).toEqual(vars);
+    // The operator's file goes through npm run dev's merge and every value comes back unchanged.
+    const again = renderDevVars(mergeDevVars(new Map(), {}, parseVars(text)));
+    expect(Object.fromEntries(parseVars(again))).toEqual(vars);
+  });
+
+  it("refuses a value it cannot write back unchanged instead of breaking it", () => {
+    expect(() => renderDevVars({ X: `'"\`\\` })).toThrow(/quote/);
   });
 });
