@@ -5,7 +5,7 @@ import { parseEnv } from "node:util";
 
 /** A dotenv file as wrangler reads .dev.vars (quotes, multi-line values), by Node's own parser. */
 export function parseVars(text: string): Map<string, string> {
-  return new Map(Object.entries(parseEnv(text)));
+  return new Map(Object.entries(parseEnv(text)).map(([k, v]) => [k, v ?? ""]));
 }
 
 /**

@@ -32,7 +32,12 @@ moviesnow admin list [--json]
   create: an admin with a password (prompted, from stdin, or MOVIESNOW_ADMIN_PASSWORD) and a new
           TOTP secret; prints the otpauth:// URI once, to add to an authenticator app, and on a
           terminal (or with --qr) the same as a QR code to scan.
-  Uses DATABASE_URL and TOTP_ENCRYPTION_KEY from the environment, else .dev.vars.`;
+  Uses DATABASE_URL and TOTP_ENCRYPTION_KEY from the environment, else .dev.vars.
+
+  Examples:
+    moviesnow admin create --email ops@moviesnow.example
+    echo "$PASSWORD" | moviesnow admin create --email ci@moviesnow.example --password-stdin --json
+    moviesnow admin list`;
 
 export const adminCommand: Command = {
   usage,

@@ -1,7 +1,7 @@
 // How the CLI talks to the API: base URL from --api, MOVIESNOW_API or the saved session;
 // credentials from MOVIESNOW_ADMIN_KEY (X-Admin-Key) or the saved session (Bearer). Errors come
 // back as the API's problem+json detail.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -19,6 +19,25 @@ export function loadSession(): Session | null {
   if (!existsSync(sessionFile())) return null;
   const s = JSON.parse(readFileSync(sessionFile(), "utf8")) as Session;
   return Date.parse(s.expires_at) > Date.now() ? s : null;
+}
+
+/** Forgets the saved session; says whether there was one. */
+export function clearSession(): boolean {
+  if (!existsSync(sessionFile())) return false;
+  rmSync(sessionFile(), { force: true });
+  return true;
+}
+
+/**
+ * Where the CLI keeps state between runs (resumable uploads): $MOVIESNOW_STATE_DIR, else
+ * $XDG_STATE_HOME/moviesnow, else the platform's place for it.
+ */
+export function stateDir(): string {
+  if (process.env.MOVIESNOW_STATE_DIR) return process.env.MOVIESNOW_STATE_DIR;
+  if (process.env.XDG_STATE_HOME) return join(process.env.XDG_STATE_HOME, "moviesnow");
+  if (process.platform === "darwin") return join(homedir(), "Library", "Application Support", "moviesnow");
+  if (process.platform === "win32") return join(process.env.LOCALAPPDATA ?? join(homedir(), "AppData", "Local"), "moviesnow");
+  return join(homedir(), ".local", "state", "moviesnow");
 }
 
 export function saveSession(s: Session): string {

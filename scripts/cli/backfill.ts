@@ -66,7 +66,11 @@ export const backfillCommand: Command = {
 
   For each asset: HEAD (size, type from S3) and checksum (SHA-256 + CRC-32; large objects by the
   job service). --missing takes every asset that has no size or no SHA-256 yet. Exits 1 when any
-  asset failed.`,
+  asset failed.
+
+  Examples:
+    moviesnow backfill --missing
+    moviesnow backfill --ids 5f0c…,9a21… --concurrency 8 --json`,
   async run(args) {
     const { values } = parseArgs({
       args,

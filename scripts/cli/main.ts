@@ -3,6 +3,8 @@
 // 1 failed, 2 usage error, 130/143 interrupted (build-bundle removes its partial archive).
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+// Inlined by the bundler: the version costs no file read at startup.
+import pkg from "../../package.json" with { type: "json" };
 import { buildBundle, bundleManifest } from "./build-bundle.ts";
 import { progressBar } from "./progress.ts";
 
@@ -19,7 +21,11 @@ const buildBundleCommand: Command = {
   Writes the archive (STORE; members in the order given, named by their file names, timed by
   their modification times), and its manifest beside it (S01.manifest.json): each member's
   name, size, CRC-32 and SHA-256, and the archive's size and SHA-256. Prints the archive's
-  SHA-256. The archive appears under its name only once complete.`,
+  SHA-256. The archive appears under its name only once complete.
+
+  Examples:
+    moviesnow build-bundle --out S01.zip S01E01.mkv S01E02.mkv S01E03.mkv
+    moviesnow build-bundle --out season.zip --json ~/rips/show/s01/*.mkv > season.json`,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -76,17 +82,27 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: "who the current credentials (saved session or MOVIESNOW_ADMIN_KEY) belong to",
     load: async () => (await import("./remote-admin.ts")).whoamiCommand,
   },
+  logout: {
+    summary: "end the saved session (revoked on the API, then forgotten here)",
+    load: async () => (await import("./remote-admin.ts")).logoutCommand,
+  },
 };
+
+export const VERSION: string = pkg.version;
 
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((k) => k.length));
-  return `usage: moviesnow <command> [options]   (moviesnow <command> --help for more)\n\n${Object.entries(commands)
+  return `usage: moviesnow <command> [options]   (moviesnow <command> --help for more; moviesnow --version)\n\n${Object.entries(commands)
     .map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`)
     .join("\n")}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    console.log(`moviesnow ${VERSION}`);
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(help());
     return name ? 0 : 2;

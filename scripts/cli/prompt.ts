@@ -1,6 +1,7 @@
 // Secrets and codes the CLI asks for: from an environment variable, else the first line of
-// standard input (when asked to, or when it is not a terminal), else a prompt on stderr.
-import { createInterface } from "node:readline/promises";
+// standard input (when asked to, or when it is not a terminal), else a prompt on the terminal
+// that does not show what is typed (npm's `read`, with the terminal's echo muted).
+import { read } from "read";
 
 export async function ask(question: string, envName: string, fromStdin = false): Promise<string> {
   const fromEnv = process.env[envName];
@@ -10,10 +11,11 @@ export async function ask(question: string, envName: string, fromStdin = false):
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? "";
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   try {
-    return await rl.question(question);
-  } finally {
-    rl.close();
+    return await read({ prompt: question, silent: true, replace: "", output: process.stderr });
+  } catch (e) {
+    // Ctrl-C at the prompt: exit as the signal would have.
+    if ((e as Error).message === "canceled") throw Object.assign(new Error("interrupted"), { exitCode: 130 });
+    throw e;
   }
 }

@@ -1,6 +1,6 @@
 // `moviesnow login` (password + TOTP → a saved session) and `moviesnow whoami`.
 import { parseArgs } from "node:util";
-import { api, saveSession } from "./api.ts";
+import { api, clearSession, loadSession, saveSession } from "./api.ts";
 import type { Command } from "./main.ts";
 import { ask } from "./prompt.ts";
 
@@ -9,7 +9,11 @@ export const loginCommand: Command = {
 
   The password is prompted, read from stdin, or taken from MOVIESNOW_ADMIN_PASSWORD; the code is
   --code, MOVIESNOW_TOTP_CODE, or prompted. The session (15 minutes) is saved, readable only by
-  you, in $MOVIESNOW_CONFIG_DIR (default ~/.config/moviesnow/session.json).`,
+  you, in $MOVIESNOW_CONFIG_DIR (default ~/.config/moviesnow/session.json).
+
+  Examples:
+    moviesnow login --api https://api.moviesnow.example/api/v1 --email ops@moviesnow.example
+    MOVIESNOW_ADMIN_PASSWORD=… moviesnow login --email ops@moviesnow.example --code 123456 --json`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -39,12 +43,53 @@ export const loginCommand: Command = {
 };
 
 export const whoamiCommand: Command = {
-  usage: "moviesnow whoami [--api URL] [--json]",
+  usage: `moviesnow whoami [--api URL] [--json]
+
+  Examples:
+    moviesnow whoami
+    MOVIESNOW_ADMIN_KEY=… moviesnow whoami --api http://127.0.0.1:8787/api/v1 --json`,
   async run(args) {
     const { values } = parseArgs({ args, options: { api: { type: "string" }, json: { type: "boolean" } } });
     const me = await api({ api: values.api }).call<{ kind: string; id: string; email: string | null }>("GET", "/admin/auth/me");
     if (values.json) console.log(JSON.stringify(me.body));
     else console.log(me.body.kind === "admin" ? `${me.body.email} (admin ${me.body.id})` : "the automation key (X-Admin-Key)");
+    return 0;
+  },
+};
+
+export const logoutCommand: Command = {
+  usage: `moviesnow logout [--json]
+
+  Revokes the saved session on the API (it cannot be used again, even by a copy of the file) and
+  deletes the file. Without a saved session there is nothing to do.
+
+  Examples:
+    moviesnow logout`,
+  async run(args) {
+    const { values } = parseArgs({ args, options: { json: { type: "boolean" } } });
+    const session = loadSession();
+    let revoked = false;
+    let warning: string | null = null;
+    if (session) {
+      try {
+        // The session's own token, whatever else the environment holds (MOVIESNOW_ADMIN_KEY).
+        const res = await fetch(`${session.api}/admin/auth/logout`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${session.token}` },
+          signal: AbortSignal.timeout(15_000),
+        });
+        await res.body?.cancel();
+        if (!res.ok) throw new Error(`it answered ${res.status}`);
+        revoked = true;
+      } catch (e) {
+        // Forget it here anyway; it expires on its own within minutes.
+        warning = `the API did not revoke the session: ${(e as Error).message}`;
+      }
+    }
+    const removed = clearSession();
+    if (warning) console.error(`moviesnow logout: ${warning}`);
+    if (values.json) console.log(JSON.stringify({ signed_out: removed, revoked }));
+    else console.log(removed ? `signed out${session ? ` ${session.email}` : ""}` : "not signed in");
     return 0;
   },
 };

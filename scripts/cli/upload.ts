@@ -5,13 +5,25 @@
 // admin bundle endpoint instead.
 
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import { basename, extname } from "node:path";
+import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { withRetry } from "../../container/src/retry.ts";
-import { type Api, api } from "./api.ts";
+import { type Api, api, stateDir } from "./api.ts";
 import type { Command } from "./main.ts";
 import { progressBar } from "./progress.ts";
 
@@ -148,7 +160,13 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
   Options: --api URL, --content-type TYPE, --quality Q, --concurrency N (parts in parallel, 3),
   --json. An asset is hashed (SHA-256), uploaded, completed and finalized. A multipart upload
   that stops part-way resumes when run again with the same file: the parts already in S3 are
-  not sent again (state in FILE.moviesnow-upload.json until it completes).`,
+  not sent again (state under $XDG_STATE_HOME/moviesnow/uploads, or ~/.local/state/moviesnow,
+  until it completes; MOVIESNOW_STATE_DIR moves it).
+
+  Examples:
+    moviesnow upload --title-id 7d3c… --episode-id 41ab… movie.S01E01.mkv
+    moviesnow upload --title-id 7d3c… --kind DOWNLOAD --quality 1080p --multipart --concurrency 6 big.mkv
+    moviesnow upload --title-id 7d3c… --season 1 S01.zip`,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -202,7 +220,9 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
     const hashBar = progressBar("sha-256", st.size, !quiet && Boolean(process.stderr.isTTY));
     const sha256 = sha256File(file, (n) => hashBar.update(n));
     hashBar.done();
-    const stateFile = `${file}.moviesnow-upload.json`;
+    // Keyed by the file's real path: the state never lands beside the media, and a file reached by
+    // another path (a symlink, a relative path) still finds its upload.
+    const stateFile = join(stateDir(), "uploads", `${createHash("sha256").update(realpathSync(file)).digest("hex").slice(0, 32)}.json`);
     let state: ResumeState | null = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as ResumeState) : null;
     if (state && (state.api !== client.base || state.size !== st.size || state.mtime_ms !== st.mtimeMs)) state = null; // another file now
 
@@ -236,7 +256,8 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
           part_size: up.part_size,
           part_count: up.part_count,
         };
-        writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+        mkdirSync(join(stateDir(), "uploads"), { recursive: true, mode: 0o700 });
+        writeFileSync(stateFile, `${JSON.stringify({ ...state, file: realpathSync(file) }, null, 2)}\n`, { mode: 0o600 });
         result = { method: "multipart", ...(await uploadMultipart(client, file, asset, up, st.size, concurrency, quiet)) };
       }
     }

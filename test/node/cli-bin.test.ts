@@ -1,7 +1,7 @@
 // bin/moviesnow.cjs runs a bundle built from this checkout's sources: built once per state of the
 // sources, reused while they stay the same, rebuilt when one changes.
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -44,4 +44,53 @@ describe("bin/moviesnow.cjs", () => {
     expect(run("--help").status).toBe(0);
     expect(complete()).toHaveLength(count);
   });
+});
+
+describe("moviesnow as operators meet it", () => {
+  it("--version prints the package's version", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const r = run(flag);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(`moviesnow ${pkg.version}`);
+    }
+  });
+
+  it("every command's help ends with examples that run that command", () => {
+    const names = [...run("--help").stdout.matchAll(/^ {2}([a-z-]+) {2,}/gm)].map((m) => m[1] ?? "");
+    expect(names).toEqual(expect.arrayContaining(["build-bundle", "upload", "backfill", "admin", "login", "whoami", "logout"]));
+    for (const name of names) {
+      const help = run(name, "--help");
+      expect(help.status, name).toBe(0);
+      const examples = help.stdout.split("Examples:\n")[1] ?? "";
+      const lines = examples.split("\n").filter((l) => l.trim());
+      expect(lines.length, `${name} --help has examples`).toBeGreaterThan(0);
+      for (const l of lines) expect(l, name).toMatch(new RegExp(`moviesnow ${name}\\b`));
+    }
+  });
+
+  it("never shows a typed password on the terminal", async () => {
+    // A real terminal: script(1) runs the CLI on a pseudo-terminal and passes on what it shows.
+    // The password is typed once the prompt is up, as a person would.
+    const password = `typed-secret-${Date.now()}`;
+    const env = { ...process.env, MOVIESNOW_ADMIN_PASSWORD: "", MOVIESNOW_CONFIG_DIR: join(root, ".local/no-session") };
+    const cmd = `${process.execPath} ${join(root, "bin/moviesnow.cjs")} login --api http://127.0.0.1:9/api/v1 --email ops@moviesnow.test`;
+    const child = spawn("script", ["-qfec", cmd, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let shown = "";
+    let typed = false;
+    const onData = (d: Buffer) => {
+      shown += d.toString("utf8");
+      if (!typed && shown.includes("Password: ")) {
+        typed = true;
+        child.stdin.write(`${password}\r`);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const status = await new Promise<number | null>((done) => child.on("close", done));
+    expect(typed, shown).toBe(true);
+    expect(shown).toMatch(/could not|fetch failed|ECONNREFUSED|unreachable/i); // it went on to sign in
+    expect(status).not.toBe(0);
+    expect(shown).not.toContain(password);
+  }, 60_000);
 });

@@ -3,7 +3,7 @@
 // resumes without sending them again; backfill reports and fixes missing metadata.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +42,8 @@ const env = (extra: Record<string, string> = {}) => ({
   NEON_FETCH_ENDPOINT: postgres.fetchEndpoint,
   TOTP_ENCRYPTION_KEY: workerVars().TOTP_ENCRYPTION_KEY,
   MOVIESNOW_CONFIG_DIR: join(dir, "config"),
+  XDG_STATE_HOME: join(dir, "state"),
+  MOVIESNOW_STATE_DIR: "",
   MOVIESNOW_API: worker.api,
   MOVIESNOW_ADMIN_KEY: "",
   ...extra,
@@ -95,6 +97,31 @@ describe("moviesnow against the API", () => {
     expect((await cli(["login"])).status).toBe(2); // no --email
   }, 60_000);
 
+  it("logout revokes the saved session on the API and forgets it; a copy of the token no longer works", async () => {
+    const email = `cli-logout-${crypto.randomUUID()}@moviesnow.test`;
+    const password = "a long enough password";
+    // Its own session file: the later tests act with the one the first test saved.
+    const own = { MOVIESNOW_CONFIG_DIR: join(dir, "config-logout") };
+    const created = await cli(["admin", "create", "--email", email, "--json"], { ...own, MOVIESNOW_ADMIN_PASSWORD: password });
+    const secret = new URL((JSON.parse(created.stdout) as { otpauth_uri: string }).otpauth_uri).searchParams.get("secret") ?? "";
+    const code = await totpCode(secret, totpStep(new Date()));
+    const login = await cli(["login", "--email", email, "--code", code, "--json"], { ...own, MOVIESNOW_ADMIN_PASSWORD: password });
+    expect(login.status, login.stderr).toBe(0);
+    const file = (JSON.parse(login.stdout) as { session_file: string }).session_file;
+    const saved = (JSON.parse(readFileSync(file, "utf8")) as { token: string }).token;
+
+    const out = await cli(["logout", "--json"], own);
+    expect(out.status, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ signed_out: true, revoked: true });
+    expect(existsSync(file)).toBe(false);
+    const reuse = await fetch(`${worker.api}/admin/auth/me`, { headers: { authorization: `Bearer ${saved}` } });
+    expect(reuse.status).toBe(401);
+    expect((await cli(["whoami"], own)).status).toBe(1);
+    const again = await cli(["logout"], own);
+    expect(again.status).toBe(0);
+    expect(again.stdout.trim()).toBe("not signed in");
+  }, 60_000);
+
   it("an upload stopped after some parts resumes without sending them again, then finalizes", async () => {
     const title = await call<{ id: string }>("POST", "/admin/titles", { kind: "series", name: `CLI upload ${crypto.randomUUID()}` });
     const ep = await call<{ id: string }>("POST", `/admin/titles/${title.id}/episodes`, { season_number: 1, episode_number: 1 });
@@ -112,6 +139,11 @@ describe("moviesnow against the API", () => {
     await new Promise((r) => first.once("exit", r));
     stall = null;
     const sentBefore = proxy.log.filter((l) => l.method === "PUT" && /partNumber=/.test(l.path)).length;
+    // What the stopped run left to resume from lives in the state directory, not beside the media.
+    expect(readdirSync(dir).filter((f) => f.includes("moviesnow"))).toEqual([]);
+    const states = readdirSync(join(dir, "state/moviesnow/uploads"));
+    expect(states).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(dir, "state/moviesnow/uploads", states[0] ?? ""), "utf8"))).toMatchObject({ file });
 
     const second = await cli(args);
     expect(second.status, second.stderr).toBe(0);
@@ -123,6 +155,7 @@ describe("moviesnow against the API", () => {
       upload_state: string;
     };
     expect(out).toMatchObject({ sha256: sha(bytes), parts_reused: 2, parts_sent: 4, upload_state: "finalized" });
+    expect(readdirSync(join(dir, "state/moviesnow/uploads"))).toEqual([]); // done: nothing left to resume
     const puts = proxy.log.filter((l) => l.method === "PUT" && /partNumber=/.test(l.path)).slice(sentBefore);
     expect(puts.map((l) => /partNumber=(\d+)/.exec(l.path)?.[1]).sort()).toEqual(["3", "4", "5", "6"]);
     const asset = await call<{ size_bytes: number; sha256: string }>("GET", `/admin/assets/${out.asset_id}`);
