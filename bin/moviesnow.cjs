@@ -13,7 +13,7 @@ const { join, resolve } = require("node:path");
 const root = resolve(__dirname, "..");
 const SOURCES = ["bin/moviesnow.cjs", "scripts/cli.ts", "scripts/cli", "scripts/dev-vars.ts", "src", "container/src", "package.json", "package-lock.json"];
 // The commands scripts/cli/main.ts imports on use.
-const LAZY = ["upload", "backfill", "admin", "remote-admin"];
+const LAZY = ["upload", "backfill", "admin", "remote-admin", "smoke"];
 const builds = join(root, ".local/cli");
 
 function fingerprint() {

@@ -82,6 +82,10 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: "who the current credentials (saved session or MOVIESNOW_ADMIN_KEY) belong to",
     load: async () => (await import("./remote-admin.ts")).whoamiCommand,
   },
+  smoke: {
+    summary: "check a deployed API end to end without changing it (exit 1 on any failure)",
+    load: async () => (await import("./smoke.ts")).smokeCommand,
+  },
   logout: {
     summary: "end the saved session (revoked on the API, then forgotten here)",
     load: async () => (await import("./remote-admin.ts")).logoutCommand,
