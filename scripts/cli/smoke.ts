@@ -97,10 +97,12 @@ async function runChecks(base: string, opts: { timeoutMs: number; apiKey: string
   });
 
   let titles: Title[] = [];
+  let catalogRead = false;
   await check("catalog", async () => {
     const res = await get(`${base}/titles?limit=50&sort=popularity`);
     const page = await json<{ items: Title[] }>(res, "GET /titles");
     titles = page.items;
+    catalogRead = true;
     const etag = res.headers.get("etag");
     if (!etag) throw new Error("no ETag on a catalog page");
     const again = await get(`${base}/titles?limit=50&sort=popularity`, { "if-none-match": etag });
@@ -110,13 +112,16 @@ async function runChecks(base: string, opts: { timeoutMs: number; apiKey: string
   });
 
   const first = titles[0];
+  const noCatalog = () => new Skip("the catalog could not be read");
   await check("title detail", async () => {
+    if (!catalogRead) return noCatalog();
     if (!first) return new Skip("the catalog has no published title");
     const t = await json<{ name: string; seasons?: unknown[] }>(await get(`${base}/titles/${first.id}`), `GET /titles/${first.id}`);
     return `${t.name} (${t.seasons?.length ?? 0} seasons)`;
   });
 
   await check("download", async () => {
+    if (!catalogRead) return noCatalog();
     const file = await findDownload(titles, (id) =>
       get(`${base}/titles/${id}/downloads`).then((r) => json(r, `GET /titles/${id}/downloads`)),
     );
@@ -136,6 +141,7 @@ async function runChecks(base: string, opts: { timeoutMs: number; apiKey: string
   });
 
   await check("stream playlist", async () => {
+    if (!catalogRead) return noCatalog();
     for (const t of titles.slice(0, 20)) {
       const streams = await json<{ items: { tier: number; playback_url: string }[] }>(
         await get(`${base}/titles/${t.id}/streams`),
@@ -153,6 +159,7 @@ async function runChecks(base: string, opts: { timeoutMs: number; apiKey: string
   });
 
   await check("bundle status", async () => {
+    if (!catalogRead) return noCatalog();
     const series = titles.find((t) => t.kind === "series");
     if (!series) return new Skip("the catalog has no published series");
     const detail = await json<{ seasons: { number: number }[] }>(await get(`${base}/titles/${series.id}`), `GET /titles/${series.id}`);
@@ -190,9 +197,11 @@ function problemDetail(text: string): string {
 }
 
 function errorText(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const err = e as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
   if (err.name === "TimeoutError") return "no answer in time";
-  return err.cause?.code ? `${err.message} (${err.cause.code})` : err.message;
+  // fetch's network errors carry the reason in their cause (an AggregateError for several addresses).
+  const why = err.cause?.code ?? err.cause?.errors?.find((x) => x.code)?.code ?? err.cause?.message;
+  return why ? `${err.message} (${why})` : err.message;
 }
 
 function table(checks: Check[]): string {

@@ -56,7 +56,7 @@ beforeAll(async () => {
       `/admin/titles/${titleId}/assets`,
       { ...body, size_bytes: bytes.length },
     );
-    const put = await fetch(c.upload.url, { method: "PUT", body: bytes, headers: c.upload.headers });
+    const put = await fetch(c.upload.url, { method: "PUT", body: Buffer.from(bytes), headers: c.upload.headers });
     await put.body?.cancel();
     if (put.status !== 200) throw new Error(`PUT ${put.status}`);
     await admin("GET", `/admin/assets/${c.asset.id}/head`);
