@@ -11,7 +11,16 @@ const { existsSync, readdirSync, renameSync, rmSync, statSync } = require("node:
 const { join, resolve } = require("node:path");
 
 const root = resolve(__dirname, "..");
-const SOURCES = ["bin/moviesnow.cjs", "scripts/cli.ts", "scripts/cli", "scripts/dev-vars.ts", "src", "container/src", "package.json", "package-lock.json"];
+const SOURCES = [
+  "bin/moviesnow.cjs",
+  "scripts/cli.ts",
+  "scripts/cli",
+  "scripts/dev-vars.ts",
+  "src",
+  "container/src",
+  "package.json",
+  "package-lock.json",
+];
 // The commands scripts/cli/main.ts imports on use.
 const LAZY = ["upload", "backfill", "admin", "remote-admin", "smoke"];
 const builds = join(root, ".local/cli");
