@@ -17,7 +17,14 @@ import { migrateDatabase } from "./db-migrate.ts";
 
 const root = resolve(import.meta.dirname, "..");
 /** Terraform outputs that become Worker vars (terraform/outputs.tf names them as the Worker does). */
-const TERRAFORM_VARS = ["AWS_BUCKET_NAME", "AWS_REGION", "S3_SSE", "CLOUDFRONT_DOMAIN", "CLOUDFRONT_KEY_PAIR_ID"] as const;
+const TERRAFORM_VARS = [
+  "AWS_BUCKET_NAME",
+  "AWS_REGION",
+  "S3_SSE",
+  "CLOUDFRONT_DOMAIN",
+  "CLOUDFRONT_KEY_PAIR_ID",
+  "CLOUDFRONT_SIGNATURE_HASH",
+] as const;
 const EXAMPLE_DOMAIN = /\.example$/;
 
 class DeployError extends Error {

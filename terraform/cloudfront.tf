@@ -119,6 +119,8 @@ resource "aws_cloudfront_distribution" "media" {
     }
   }
 
+  # TLS 1.2 or newer needs a certificate of our own: on its default *.cloudfront.net certificate
+  # CloudFront always accepts TLS 1.0, whatever is asked, so that takes an explicit opt-in.
   viewer_certificate {
     cloudfront_default_certificate = var.acm_certificate_arn == null
     acm_certificate_arn            = var.acm_certificate_arn
@@ -130,6 +132,10 @@ resource "aws_cloudfront_distribution" "media" {
     precondition {
       condition     = length(var.custom_domain_aliases) == 0 || var.acm_certificate_arn != null
       error_message = "custom_domain_aliases need acm_certificate_arn (a certificate in us-east-1 covering them)."
+    }
+    precondition {
+      condition     = var.acm_certificate_arn != null || var.allow_default_certificate
+      error_message = "Give acm_certificate_arn (and custom_domain_aliases) so viewers need TLS 1.2+, or set allow_default_certificate = true to accept CloudFront's default certificate, which also accepts TLS 1.0."
     }
   }
 }

@@ -50,6 +50,11 @@ output "CLOUDFRONT_KEY_PAIR_ID" {
   value       = aws_cloudfront_public_key.signer.id
 }
 
+output "CLOUDFRONT_SIGNATURE_HASH" {
+  description = "wrangler.toml var: the hash the Worker signs CloudFront URLs with."
+  value       = var.signature_hash
+}
+
 output "cloudfront_distribution_id" {
   description = "For invalidations and dashboards."
   value       = aws_cloudfront_distribution.media.id

@@ -116,3 +116,20 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "allow_default_certificate" {
+  description = "Serve media on CloudFront's *.cloudfront.net certificate, which accepts TLS 1.0 (no custom domain). Off by default: production uses acm_certificate_arn and TLS 1.2+."
+  type        = bool
+  default     = false
+}
+
+variable "signature_hash" {
+  description = "Hash of the Worker's CloudFront URL signatures (the Worker's CLOUDFRONT_SIGNATURE_HASH)."
+  type        = string
+  default     = "SHA256"
+
+  validation {
+    condition     = contains(["SHA256", "SHA1"], var.signature_hash)
+    error_message = "signature_hash is SHA256 or SHA1."
+  }
+}

@@ -26,6 +26,7 @@ const TF_OUTPUTS = {
   S3_SSE: { value: "AES256", sensitive: false },
   CLOUDFRONT_DOMAIN: { value: "media.moviesnow.test", sensitive: false },
   CLOUDFRONT_KEY_PAIR_ID: { value: "K2JCJMDEHXQW5F", sensitive: false },
+  CLOUDFRONT_SIGNATURE_HASH: { value: "SHA256", sensitive: false },
   AWS_ACCESS_KEY_ID: { value: "AKIAWORKER", sensitive: false },
   AWS_SECRET_ACCESS_KEY: { value: "worker-secret-from-terraform", sensitive: true },
   JOB_AWS_ACCESS_KEY_ID: { value: "AKIAJOB", sensitive: false },
@@ -127,7 +128,7 @@ describe("npm run deploy", () => {
       `wrangler secret put JOB_AWS_SECRET_ACCESS_KEY --env production ${conf} <<< job-secret-from-terraform`,
       `wrangler secret put ADMIN_JWT_SECRET --env production ${conf} <<< ${secrets.ADMIN_JWT_SECRET}`,
       `wrangler secret put TOTP_ENCRYPTION_KEY --env production ${conf} <<< ${secrets.TOTP_ENCRYPTION_KEY}`,
-      `wrangler deploy --env production --var AWS_BUCKET_NAME:moviesnow-media-prod --var AWS_REGION:eu-west-1 --var S3_SSE:AES256 --var CLOUDFRONT_DOMAIN:media.moviesnow.test --var CLOUDFRONT_KEY_PAIR_ID:K2JCJMDEHXQW5F ${conf}`,
+      `wrangler deploy --env production --var AWS_BUCKET_NAME:moviesnow-media-prod --var AWS_REGION:eu-west-1 --var S3_SSE:AES256 --var CLOUDFRONT_DOMAIN:media.moviesnow.test --var CLOUDFRONT_KEY_PAIR_ID:K2JCJMDEHXQW5F --var CLOUDFRONT_SIGNATURE_HASH:SHA256 ${conf}`,
     ]);
     // The migration ran against the database (already current here), then the real smoke check.
     expect(r.out).toMatch(/0 migration\(s\) applied/);
