@@ -40,7 +40,7 @@ const HEALTH = `${API_PREFIX}/health`;
 const READY = `${API_PREFIX}/ready`;
 /**
  * Admin paths that need no admin credentials: sign-in (it has rate limits of its own,
- * services/auth.ts) and the seed's token redemption path (the token is the credential).
+ * services/auth.ts) and the older token redemption path under /admin (the token is the credential).
  */
 const ADMIN_PUBLIC = [`${ADMIN}/auth/login`, `${ADMIN}/auth/mfa`, `${ADMIN}/delivery/download/*`];
 /** Every body the API takes is small JSON; anything larger is refused before it is read. */

@@ -1,4 +1,4 @@
-// The one place object keys are built (DESIGN.md §5). Keys come from ids and sanitised
+// The one place object keys are built (the layout is in docs/architecture.md). Keys come from ids and sanitised
 // filenames, never raw from clients.
 export const STREAM_TIERS = [480, 720, 1080] as const;
 export type StreamTier = (typeof STREAM_TIERS)[number];

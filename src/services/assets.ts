@@ -1,5 +1,5 @@
 // Media assets: creation (key from ids, upload as one presigned PUT or as an S3 multipart
-// upload), the multipart lifecycle, HEAD, checksum and finalize. DESIGN.md §4–§5.
+// upload), the multipart lifecycle, HEAD, checksum and finalize (docs/architecture.md: "An upload").
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../adapters/db";
 import { dependencyError } from "../adapters/dependency";

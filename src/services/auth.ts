@@ -1,5 +1,5 @@
 // Admin sign-in in two steps (password → MFA challenge → TOTP → session token), session checks
-// and revocation, and the automation key. DESIGN.md §6 is the rulebook.
+// and revocation, and the automation key (docs/api.md: "Admin security").
 import { eq, sql } from "drizzle-orm";
 import { sign, verify } from "hono/jwt";
 import type { Clock } from "../adapters/clock";

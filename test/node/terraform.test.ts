@@ -1,4 +1,4 @@
-// terraform/ read as data (the terraform binary cannot be installed here): the bucket has no
+// terraform/ read as data (terraform/tests/ checks the plan where a terraform binary exists): the bucket has no
 // public path and SSE-S3, the lifecycle rules are there, CloudFront reads through OAC and serves
 // signed URLs only, IAM is limited to named prefixes and actions, and every Worker setting
 // Terraform knows is an output. Also a layout check in the spirit of `terraform fmt`.

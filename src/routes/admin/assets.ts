@@ -346,7 +346,7 @@ export const adminAssetRoutes = createRouter()
   })
   .openapi(routes.head, async (c) => {
     const a = await headAsset(c.var, c.req.valid("param").id, auditContextOf(c.var));
-    // A GET that writes (the seed's contract): move the catalog version on like any other write.
+    // A GET that writes (its documented contract): move the catalog version on like any other write.
     await bumpCatalogVersion(c.var.redis);
     return c.json(assetJson(a), 200);
   })

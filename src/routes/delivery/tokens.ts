@@ -1,4 +1,4 @@
-// GET /api/v1/delivery/download/{token} (and the seed's /api/v1/admin/delivery/download/{token}):
+// GET /api/v1/delivery/download/{token} (and the older /api/v1/admin/delivery/download/{token}, kept for existing links):
 // spend a one-time token and go to a fresh signed URL of its file.
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
@@ -25,7 +25,7 @@ const make = (path: string, summary: string) =>
   createRoute({ method: "get", path, tags: ["public: delivery"], summary, request: { params }, responses });
 
 const redeem = make("/delivery/download/{token}", "Redeem a one-time download token");
-const legacy = make("/admin/delivery/download/{token}", "Redeem a one-time download token (the seed's path; no admin credentials needed)");
+const legacy = make("/admin/delivery/download/{token}", "Redeem a one-time download token (the older path, kept for existing links; no admin credentials needed)");
 
 export const tokenRedemptionRoutes = createRouter();
 for (const route of [redeem, legacy]) {

@@ -12,7 +12,7 @@ checkAdminRouteSecurity({
 });
 checkAdminRouteSecurity({ method: "PATCH", path: `/admin/admins/${crypto.randomUUID()}`, body: () => ({ disabled: true }) });
 
-// Catalog and ingest (issue 4).
+// Catalog and ingest.
 const T = crypto.randomUUID();
 const A = crypto.randomUUID();
 checkAdminRouteSecurity({ method: "GET", path: "/admin/titles" });
@@ -55,14 +55,14 @@ checkAdminRouteSecurity({
   body: () => ({ size_bytes: 1, content_type: "video/mp4", sha256: "a".repeat(64) }),
 });
 
-// Delivery (issue 5).
+// Delivery.
 checkAdminRouteSecurity({
   method: "POST",
   path: "/admin/delivery/download-tokens/batch",
   body: () => ({ items: [{ storage_key: "originals/x" }], ttl_seconds: 600 }),
 });
 
-// Bundles (issue 6).
+// Bundles.
 const B = crypto.randomUUID();
 checkAdminRouteSecurity({ method: "POST", path: `/admin/titles/${T}/bundles`, body: () => ({ season_number: 1 }) });
 checkAdminRouteSecurity({ method: "GET", path: `/admin/titles/${T}/bundles` });

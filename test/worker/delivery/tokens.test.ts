@@ -59,7 +59,7 @@ describe("one-time download tokens", () => {
     expect(results.filter((s) => s === 410)).toHaveLength(99);
   });
 
-  it("the seed's admin path redeems without admin credentials", async () => {
+  it("the older path under /admin redeems without admin credentials", async () => {
     const { admin, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "legacy.mkv", bytes: pseudoBytes(10, 3) }]);
     const minted = await admin.ok(
       201,
