@@ -10,7 +10,13 @@ import { TEST_DATABASE, testDatabaseUrl } from "./support/stack-env.ts";
 
 export default async function setup(project: TestProject) {
   const wasUp = Object.values(await stackStatus()).every((s) => s.up);
-  await stackUp({ quiet: true });
+  try {
+    await stackUp({ quiet: true });
+  } catch (e) {
+    // Leave nothing half-started behind a failed start.
+    if (!wasUp) await stackDown().catch(() => undefined);
+    throw e;
+  }
   createDatabase(TEST_DATABASE, true);
   await migrateDatabase(testDatabaseUrl, postgres.fetchEndpoint);
   const control = await startControlServer();

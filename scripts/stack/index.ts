@@ -17,9 +17,41 @@ function startAdapter(name: string, file: string, env: Record<string, string>): 
   startDaemon(name, process.execPath, ["--import", tsxLoader, resolve(here, file)], env);
 }
 
+/** This checkout's services with their pid (when it runs one) and port. */
+function services(): [string, number | undefined, number][] {
+  return [
+    ["postgres", postgresPid(), ports.postgres],
+    ["neon-adapter", readPid("neon-adapter"), ports.neonHttp],
+    ["redis", readPid("redis"), ports.redis],
+    ["upstash-adapter", readPid("upstash-adapter"), ports.upstash],
+    ["memcached", readPid("memcached"), ports.memcached],
+    ["swift-proxy", readPid("swift-proxy"), ports.swiftProxy],
+    ["swift-object", readPid("swift-object"), ports.swiftObject],
+    ["swift-container", readPid("swift-container"), ports.swiftContainer],
+    ["swift-account", readPid("swift-account"), ports.swiftAccount],
+    ["job-service", readPid("job-service"), ports.jobService],
+  ];
+}
+
+/**
+ * A port of ours already taken by a process this checkout did not start (another checkout's
+ * stack, a system Postgres): starting would fail half-way, or worse, test someone else's server.
+ */
+async function portsTakenByOthers(): Promise<string[]> {
+  const taken: string[] = [];
+  for (const [name, pid, port] of services()) if (!alive(pid) && (await portOpen(port))) taken.push(`${name} (${host}:${port})`);
+  return taken;
+}
+
 export async function stackUp(opts: { quiet?: boolean } = {}): Promise<void> {
   const log = (m: string) => opts.quiet || console.log(`[stack] ${m}`);
   ensurePackages();
+  const taken = await portsTakenByOthers();
+  if (taken.length > 0) {
+    throw new Error(
+      `ports taken by processes this checkout did not start: ${taken.join(", ")}. Stop them (another checkout's stack: npm run stack -- down there) or move this stack with the MN_* port variables (scripts/stack/config.ts).`,
+    );
+  }
   log("starting postgres, redis, swift…");
   await Promise.all([upPostgres(), upRedis(), upSwift()]);
   startAdapter("neon-adapter", "neon-adapter.ts", { PORT: String(ports.neonHttp), PG_PORT: String(ports.postgres) });
@@ -56,18 +88,7 @@ export async function stackDown(): Promise<string[]> {
 }
 
 export async function stackStatus(): Promise<Record<string, { pid?: number; port: number; up: boolean }>> {
-  const entries: [string, number | undefined, number][] = [
-    ["postgres", postgresPid(), ports.postgres],
-    ["neon-adapter", readPid("neon-adapter"), ports.neonHttp],
-    ["redis", readPid("redis"), ports.redis],
-    ["upstash-adapter", readPid("upstash-adapter"), ports.upstash],
-    ["memcached", readPid("memcached"), ports.memcached],
-    ["swift-proxy", readPid("swift-proxy"), ports.swiftProxy],
-    ["swift-object", readPid("swift-object"), ports.swiftObject],
-    ["swift-container", readPid("swift-container"), ports.swiftContainer],
-    ["swift-account", readPid("swift-account"), ports.swiftAccount],
-    ["job-service", readPid("job-service"), ports.jobService],
-  ];
+  const entries = services();
   const out: Record<string, { pid?: number; port: number; up: boolean }> = {};
   for (const [name, pid, port] of entries) {
     out[name] = { ...(pid !== undefined ? { pid } : {}), port, up: await portOpen(port) };

@@ -25,7 +25,10 @@ const make = (path: string, summary: string) =>
   createRoute({ method: "get", path, tags: ["public: delivery"], summary, request: { params }, responses });
 
 const redeem = make("/delivery/download/{token}", "Redeem a one-time download token");
-const legacy = make("/admin/delivery/download/{token}", "Redeem a one-time download token (the older path, kept for existing links; no admin credentials needed)");
+const legacy = make(
+  "/admin/delivery/download/{token}",
+  "Redeem a one-time download token (the older path, kept for existing links; no admin credentials needed)",
+);
 
 export const tokenRedemptionRoutes = createRouter();
 for (const route of [redeem, legacy]) {
