@@ -1,0 +1,243 @@
+# Plan-level checks of terraform/ against a mocked AWS provider: nothing is created and no
+# credentials are needed (`terraform test`, run by .ci/run where a terraform binary exists).
+
+mock_provider "aws" {
+  # The provider checks that policies are JSON; a mocked document is an empty policy.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+variables {
+  bucket_name               = "moviesnow-media-test"
+  cors_allowed_origins      = ["https://admin.moviesnow.test"]
+  cloudfront_public_key_pem = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n"
+  custom_domain_aliases     = ["media.moviesnow.test"]
+  acm_certificate_arn       = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+  bundle_expiration_days    = 14
+}
+
+# --- The media bucket --------------------------------------------------------------------------
+
+run "no_public_access_path" {
+  command = apply
+
+  assert {
+    condition = alltrue([
+      aws_s3_bucket_public_access_block.media.block_public_acls,
+      aws_s3_bucket_public_access_block.media.block_public_policy,
+      aws_s3_bucket_public_access_block.media.ignore_public_acls,
+      aws_s3_bucket_public_access_block.media.restrict_public_buckets,
+    ])
+    error_message = "All four public access blocks must be on."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_public_access_block.media.bucket == aws_s3_bucket.media.id
+    error_message = "The public access block must be the media bucket's."
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_ownership_controls.media.rule).object_ownership == "BucketOwnerEnforced"
+    error_message = "Objects are owned by the bucket owner (ACLs disabled)."
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.media.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256"
+    error_message = "Objects are encrypted at rest (SSE-S3) by default."
+  }
+}
+
+run "bucket_policy_is_tls_only_and_reads_only_through_cloudfront" {
+  command = apply
+
+  assert {
+    condition     = aws_s3_bucket_policy.media.policy == data.aws_iam_policy_document.bucket.json
+    error_message = "The bucket policy is the document below."
+  }
+
+  assert {
+    condition = anytrue([for s in data.aws_iam_policy_document.bucket.statement :
+      s.effect == "Deny" && s.actions == toset(["s3:*"])
+      && s.resources == toset([aws_s3_bucket.media.arn, "${aws_s3_bucket.media.arn}/*"])
+      && anytrue([for c in s.condition : c.test == "Bool" && c.variable == "aws:SecureTransport" && c.values == tolist(["false"])])
+    ])
+    error_message = "Every request over plain HTTP, to the bucket or any object, must be denied."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.bucket.statement :
+      s.effect == "Deny" || (
+        s.actions == toset(["s3:GetObject"])
+        && anytrue([for p in s.principals : p.type == "Service" && p.identifiers == toset(["cloudfront.amazonaws.com"])])
+        && anytrue([for c in s.condition : c.test == "StringEquals" && c.variable == "AWS:SourceArn" && c.values == tolist([aws_cloudfront_distribution.media.arn])])
+      )
+    ])
+    error_message = "The only Allow is GetObject for this CloudFront distribution (service principal + AWS:SourceArn)."
+  }
+}
+
+run "bundles_expire_and_abandoned_uploads_are_cleaned" {
+  command = apply
+
+  assert {
+    condition = anytrue([for r in aws_s3_bucket_lifecycle_configuration.media.rule :
+      r.status == "Enabled" && try(one(r.filter).prefix == "bundles/" && one(r.expiration).days == 14, false)
+    ])
+    error_message = "Season bundles expire after bundle_expiration_days."
+  }
+
+  assert {
+    condition     = anytrue([for r in aws_s3_bucket_lifecycle_configuration.media.rule : r.status == "Enabled" && length(r.abort_incomplete_multipart_upload) == 1])
+    error_message = "Unfinished multipart uploads are aborted."
+  }
+}
+
+# --- CloudFront ---------------------------------------------------------------------------------
+
+run "origin_access_control_signs_every_request" {
+  command = apply
+
+  assert {
+    condition     = aws_cloudfront_origin_access_control.media.signing_behavior == "always" && aws_cloudfront_origin_access_control.media.signing_protocol == "sigv4" && aws_cloudfront_origin_access_control.media.origin_access_control_origin_type == "s3"
+    error_message = "CloudFront must read the bucket through OAC, signing every request with SigV4."
+  }
+
+  assert {
+    condition     = one(aws_cloudfront_distribution.media.origin).origin_access_control_id == aws_cloudfront_origin_access_control.media.id
+    error_message = "The distribution's only origin must use the OAC."
+  }
+}
+
+run "every_behaviour_trusts_only_the_key_group_over_https" {
+  command = apply
+
+  assert {
+    condition     = one(aws_cloudfront_distribution.media.default_cache_behavior).trusted_key_groups == tolist([aws_cloudfront_key_group.signers.id])
+    error_message = "The default behaviour must require URLs signed by the key group."
+  }
+
+  assert {
+    condition     = length(aws_cloudfront_distribution.media.ordered_cache_behavior) == 6
+    error_message = "One behaviour per media prefix (hls, downloads, originals, bundles, artwork, subs)."
+  }
+
+  assert {
+    condition     = alltrue([for b in aws_cloudfront_distribution.media.ordered_cache_behavior : b.trusted_key_groups == tolist([aws_cloudfront_key_group.signers.id])])
+    error_message = "Every media behaviour must require URLs signed by the key group."
+  }
+
+  assert {
+    condition     = alltrue(concat([for b in aws_cloudfront_distribution.media.ordered_cache_behavior : b.viewer_protocol_policy == "https-only"], [one(aws_cloudfront_distribution.media.default_cache_behavior).viewer_protocol_policy == "https-only"]))
+    error_message = "Every behaviour must be HTTPS only."
+  }
+
+  assert {
+    condition     = alltrue([for b in aws_cloudfront_distribution.media.ordered_cache_behavior : length(coalesce(b.trusted_signers, [])) == 0])
+    error_message = "No legacy (account) trusted signers: the key group is the only signer."
+  }
+}
+
+run "viewers_need_tls_1_2_or_newer" {
+  command = apply
+
+  assert {
+    condition     = one(aws_cloudfront_distribution.media.viewer_certificate).minimum_protocol_version == "TLSv1.2_2021"
+    error_message = "The minimum viewer protocol must be TLSv1.2_2021."
+  }
+
+  assert {
+    condition     = one(aws_cloudfront_distribution.media.viewer_certificate).ssl_support_method == "sni-only"
+    error_message = "The custom certificate is served with SNI."
+  }
+}
+
+run "the_default_certificate_needs_an_explicit_opt_in" {
+  command = plan
+
+  variables {
+    custom_domain_aliases = []
+    acm_certificate_arn   = null
+  }
+
+  expect_failures = [aws_cloudfront_distribution.media]
+}
+
+run "url_signatures_default_to_sha256" {
+  command = apply
+
+  assert {
+    condition     = output.CLOUDFRONT_SIGNATURE_HASH == "SHA256"
+    error_message = "The Worker signs CloudFront URLs with SHA256 unless told otherwise."
+  }
+
+  assert {
+    condition     = aws_cloudfront_key_group.signers.items == toset([aws_cloudfront_public_key.signer.id])
+    error_message = "The key group holds exactly the Worker's public key."
+  }
+}
+
+# --- IAM: the Worker and the bundle job get exactly what the code uses --------------------------
+
+run "the_worker_gets_object_actions_on_the_media_prefixes_only" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_user_policy.worker.policy == data.aws_iam_policy_document.worker.json && aws_iam_user_policy.worker.user == aws_iam_user.worker.name
+    error_message = "The Worker's user carries the worker document."
+  }
+
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.worker.statement : tolist(s.actions)])) == toset([
+      "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+      "s3:ListBucket", "s3:ListBucketMultipartUploads",
+    ])
+    error_message = "The Worker's actions are exactly those it calls."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.worker.statement :
+      alltrue([for r in s.resources :
+        r == aws_s3_bucket.media.arn || anytrue([for p in ["originals/", "downloads/", "hls/", "bundles/", "artwork/", "subs/"] : r == "${aws_s3_bucket.media.arn}/${p}*"])
+      ])
+    ])
+    error_message = "Object actions reach only the media prefixes, never the whole bucket."
+  }
+
+  assert {
+    condition = anytrue([for s in data.aws_iam_policy_document.worker.statement :
+      s.actions == toset(["s3:ListBucket"]) && anytrue([for c in s.condition : c.variable == "s3:prefix" && c.test == "StringLike"])
+    ])
+    error_message = "Listing is limited by s3:prefix."
+  }
+
+  assert {
+    condition     = alltrue([for s in data.aws_iam_policy_document.worker.statement : alltrue([for a in s.actions : !strcontains(a, "*")])])
+    error_message = "No wildcard actions."
+  }
+}
+
+run "the_job_reads_sources_and_writes_only_bundles" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_user_policy.job.policy == data.aws_iam_policy_document.job.json && aws_iam_user_policy.job.user == aws_iam_user.job.name
+    error_message = "The job's user carries the job document."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.job.statement :
+      !anytrue([for a in s.actions : strcontains(a, "Delete") || strcontains(a, "*")])
+    ])
+    error_message = "The job deletes nothing and has no wildcard actions."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.job.statement :
+      !contains(tolist(s.actions), "s3:PutObject") || s.resources == toset(["${aws_s3_bucket.media.arn}/bundles/*"])
+    ])
+    error_message = "The job writes under bundles/ only."
+  }
+}
