@@ -79,8 +79,8 @@ describe("CloudFront signer", () => {
     expect((await verify((await signer.signGet("a/b", { expiresIn: 60 })).url, k.publicKey)).ok).toBe(true);
   });
 
-  it("is what delivery uses once CloudFront is configured", async () => {
-    const k = await keyPair("SHA-1");
+  it("is what delivery uses once CloudFront is configured, signing with SHA-256 by default", async () => {
+    const k = await keyPair("SHA-256");
     const { assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "o.mkv", bytes: pseudoBytes(4, 1) }]);
     const e = { ...env, CLOUDFRONT_DOMAIN: "cdn.moviesnow.test", CLOUDFRONT_KEY_PAIR_ID: "KCF", CLOUDFRONT_PRIVATE_KEY: k.pem };
     const res = await createApp({ logSink: () => {} }).request(
@@ -96,6 +96,7 @@ describe("CloudFront signer", () => {
     const { url } = (await res.json()) as { url: string };
     expect(new URL(url).host).toBe("cdn.moviesnow.test");
     expect(new URL(url).searchParams.get("response-content-disposition")).toMatch(/^attachment;/);
+    expect(new URL(url).searchParams.get("Hash-Algorithm")).toBe("SHA256");
     expect((await verify(url, k.publicKey)).ok).toBe(true);
   });
 });
