@@ -33,7 +33,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     new Response(s.body, { status: s.status, headers: { ...s.headers, "idempotent-replayed": "true" } });
   const deadline = Date.now() + c.var.config.IDEMPOTENCY_WAIT_MS;
 
-  for (;;) {
+  for (let wait = 0; ; wait++) {
     const claimed = await redis.set(slot, { state: "running", fingerprint } satisfies Snapshot, { nx: true, ex: IN_FLIGHT_TTL_SECONDS });
     if (claimed === "OK") break;
     const seen = await redis.get<Snapshot>(slot);
@@ -47,7 +47,9 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     }
     if (Date.now() >= deadline)
       throw new AppError("IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still running; retry shortly.");
-    await new Promise((r) => setTimeout(r, 50));
+    // Backing off (50 ms doubling to 800 ms, jittered): a crowd of waiters on one key would
+    // otherwise poll Redis twenty times a second each.
+    await new Promise((r) => setTimeout(r, Math.min(800, 50 * 2 ** wait) * (0.5 + Math.random() / 2)));
   }
 
   try {

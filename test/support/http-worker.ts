@@ -40,7 +40,7 @@ export async function startHttpWorker(vars: Record<string, string>): Promise<Htt
       join(dir, "state"),
       "--show-interactive-dev-session=false",
       "--log-level",
-      "warn",
+      process.env.MN_WORKER_LOG_LEVEL ?? "warn",
     ],
     {
       cwd: root,
@@ -50,7 +50,8 @@ export async function startHttpWorker(vars: Record<string, string>): Promise<Htt
     },
   );
   let output = "";
-  // MN_WORKER_LOG=FILE keeps all of wrangler's output there, to see what a failing test saw.
+  // MN_WORKER_LOG=FILE keeps all of wrangler's output there (MN_WORKER_LOG_LEVEL=debug for more),
+  // to see what a failing test saw.
   const log = process.env.MN_WORKER_LOG;
   const keep = (d: Buffer) => {
     output = `${output}${d}`.slice(-4000);
