@@ -116,8 +116,12 @@ async function runChecks(base: string, opts: { timeoutMs: number; apiKey: string
   await check("title detail", async () => {
     if (!catalogRead) return noCatalog();
     if (!first) return new Skip("the catalog has no published title");
-    const t = await json<{ name: string; seasons?: unknown[] }>(await get(`${base}/titles/${first.id}`), `GET /titles/${first.id}`);
-    return `${t.name} (${t.seasons?.length ?? 0} seasons)`;
+    const t = await json<{ title: { name: string }; seasons: unknown[] }>(
+      await get(`${base}/titles/${first.id}`),
+      `GET /titles/${first.id}`,
+    );
+    if (t.title?.name !== first.name) throw new Error(`detail of ${first.id} is not the title the catalog listed`);
+    return `${t.title.name} (${t.seasons.length} seasons)`;
   });
 
   await check("download", async () => {

@@ -104,6 +104,7 @@ describe("moviesnow smoke", () => {
       ["bundle status", "ok"],
     ]);
     expect(r.report.checks.find((c) => c.check === "download")?.detail).toMatch(/: 206, 1024 bytes from 127\.0\.0\.1:/);
+    expect(r.report.checks.find((c) => c.check === "title detail")?.detail).toMatch(/^Smoke (movie|series) .* \(\d+ seasons\)$/);
     expect(await footprint()).toEqual(before);
   }, 120_000);
 
