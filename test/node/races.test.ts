@@ -60,10 +60,11 @@ interface Answer {
 }
 
 /**
- * wrangler dev's own front proxy answers this (a plain-text 503) when the local runtime it forwards
- * to was replaced while a non-GET request was in it: for the client it is a connection lost
- * mid-request, whose outcome it cannot know. Such a request is sent again as it was (the same
- * Idempotency-Key), which is what the key is for.
+ * wrangler dev's own front proxy answers this (a plain-text 503) whenever its connection to the
+ * local runtime fails during a non-GET request, which happens here when the CPU is saturated
+ * (it says "restarted" either way). For the client it is a connection lost mid-request, whose
+ * outcome it cannot know: such a request is sent again as it was (the same Idempotency-Key),
+ * which is what the key is for.
  */
 const LOST_IN_WRANGLER = /^Your worker restarted mid-request/;
 
