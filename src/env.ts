@@ -88,6 +88,8 @@ export const envSchema = z
     RATE_LIMIT_ADMIN: rateRule("600/60s"),
     RATE_LIMIT_LOGIN_IP: rateRule("20/15m"),
     RATE_LIMIT_LOGIN_ACCOUNT: rateRule("5/15m"),
+    /** TOTP codes evaluated per admin account, across all its sign-in challenges; past it, a cool-down. */
+    RATE_LIMIT_MFA_ACCOUNT: rateRule("20/1h"),
     /** How long a request waits for an identical one (same Idempotency-Key) still running before answering 409. */
     IDEMPOTENCY_WAIT_MS: intVar(5000, 0, 30_000),
     BUNDLE_REBUILD_COOLDOWN_SECONDS: intVar(3600, 0, 7 * 24 * 3600),

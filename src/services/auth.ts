@@ -12,12 +12,13 @@ import { DECOY_PASSWORD_HASH, verifyPassword } from "../lib/crypto/password";
 import { open } from "../lib/crypto/secret-box";
 import { matchTotp } from "../lib/crypto/totp";
 import { AppError } from "../lib/errors";
+import type { Logger } from "../lib/logger";
 import { type AuditContext, auditInsert } from "./audit";
+import { createMfaGuard } from "./mfa-guard";
 import { assertAllowed, type RateLimiter } from "./rate-limit-policy";
 
 export const SESSION_TTL_SECONDS = 15 * 60;
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
-export const MAX_MFA_ATTEMPTS = 5;
 export const JWT_ISSUER = "moviesnow";
 export const JWT_AUDIENCE = "moviesnow-admin";
 
@@ -31,6 +32,7 @@ export interface AuthDeps {
   clock: Clock;
   limiter: RateLimiter;
   config: AppConfig;
+  logger?: Logger;
 }
 
 const challengeKey = async (challenge: string) => `mfa:challenge:${await sha256Hex(challenge)}`;
@@ -81,6 +83,8 @@ export async function completeMfa(
   input: { challenge: string; code: string },
   audit: AuditContext,
 ): Promise<{ accessToken: string; expiresIn: number }> {
+  // The code step of sign-in counts against the same per-IP limit as the password step.
+  assertAllowed(await deps.limiter.hit("login_ip", audit.ip ?? "unknown"), deps.clock);
   const key = await challengeKey(input.challenge);
   const pending = await deps.redis.get<{ userId: string }>(key);
   if (!pending) throw new AppError("UNAUTHORIZED", "The sign-in challenge is invalid or has expired; sign in again.");
@@ -88,15 +92,36 @@ export async function completeMfa(
   if (!user?.totpSecretEnc) throw new AppError("UNAUTHORIZED", "The sign-in challenge is invalid or has expired; sign in again.");
   if (user.disabled) throw new AppError("FORBIDDEN", "This admin account is disabled.");
 
+  // Budgets are taken before the code is looked at, so concurrent guesses cannot outrun them.
+  const guard = createMfaGuard(deps.redis, deps.config.RATE_LIMIT_MFA_ACCOUNT);
+  if (!(await guard.takeAttempt(key, CHALLENGE_TTL_SECONDS))) {
+    await deps.redis.del(key);
+    throw new AppError("UNAUTHORIZED", "Too many codes were tried for this sign-in challenge; sign in again.");
+  }
+  const reservation = await guard.reserve(user.id, deps.clock.now().getTime());
+  if (!reservation.ok) {
+    if (await guard.startCooldown(user.id, reservation.retryAfterSeconds)) {
+      deps.logger?.warn("admin MFA cool-down: too many codes for this account", { admin_id: user.id });
+      await auditInsert(deps.db, audit, {
+        action: "auth.mfa_locked",
+        resourceType: "admin_user",
+        resourceId: user.id,
+        details: { retry_after_seconds: reservation.retryAfterSeconds },
+      });
+    }
+    throw new AppError("RATE_LIMITED", `Too many codes were tried for this account; retry in ${reservation.retryAfterSeconds} s.`, {
+      headers: { "retry-after": String(reservation.retryAfterSeconds) },
+    });
+  }
+
   const secret = await open(user.totpSecretEnc, deps.config.TOTP_ENCRYPTION_KEY, `admin:${user.id}`);
   const step = await matchTotp(secret, input.code, deps.clock.now());
   if (step === null) {
-    const fails = await deps.redis.incr(`${key}:fails`);
-    await deps.redis.expire(`${key}:fails`, CHALLENGE_TTL_SECONDS);
-    if (fails >= MAX_MFA_ATTEMPTS) await deps.redis.del(key);
     await auditInsert(deps.db, audit, { action: "auth.mfa_failed", resourceType: "admin_user", resourceId: user.id });
     throw new AppError("UNAUTHORIZED", "Invalid code.");
   }
+  // A right code is not a guess: it gives its slot in the account's window back.
+  await reservation.release();
 
   // Spend the step: only a step newer than the last accepted one passes, checked and written in
   // one statement, with its audit row in the same statement.
@@ -113,7 +138,7 @@ export async function completeMfa(
     )
     select id from spent`);
   if (spent.rows.length !== 1) throw new AppError("UNAUTHORIZED", "This code has already been used; wait for the next one.");
-  await deps.redis.del(key, `${key}:fails`);
+  await deps.redis.del(key, `${key}:attempts`);
 
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const accessToken = await sign(

@@ -38,13 +38,17 @@ describe("admin sign-in: password, then TOTP", () => {
   it("a TOTP code (its time step) can't be used twice, even through a new challenge", async () => {
     const a = await newAdmin();
     const code = await currentCode(a);
-    const first = await postJson("/admin/auth/mfa", { challenge: await loginChallenge(a), code });
+    const first = await postJson("/admin/auth/mfa", { challenge: await loginChallenge(a), code }, { "cf-connecting-ip": freshIp() });
     expect(first.status).toBe(200);
-    const replay = await postJson("/admin/auth/mfa", { challenge: await loginChallenge(a), code });
+    const replay = await postJson("/admin/auth/mfa", { challenge: await loginChallenge(a), code }, { "cf-connecting-ip": freshIp() });
     const p = await expectProblem(replay, 401, "UNAUTHORIZED");
     expect(p.detail).toMatch(/already been used/);
     // An older step than the one spent is refused too.
-    const older = await postJson("/admin/auth/mfa", { challenge: await loginChallenge(a), code: await currentCode(a, -1) });
+    const older = await postJson(
+      "/admin/auth/mfa",
+      { challenge: await loginChallenge(a), code: await currentCode(a, -1) },
+      { "cf-connecting-ip": freshIp() },
+    );
     await expectProblem(older, 401, "UNAUTHORIZED");
   });
 
@@ -52,7 +56,9 @@ describe("admin sign-in: password, then TOTP", () => {
     const a = await newAdmin();
     const code = await currentCode(a);
     const challenges = await Promise.all(Array.from({ length: 5 }, () => loginChallenge(a)));
-    const results = await Promise.all(challenges.map((challenge) => postJson("/admin/auth/mfa", { challenge, code })));
+    const results = await Promise.all(
+      challenges.map((challenge) => postJson("/admin/auth/mfa", { challenge, code }, { "cf-connecting-ip": freshIp() })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401]);
   });
 
@@ -60,8 +66,17 @@ describe("admin sign-in: password, then TOTP", () => {
     const a = await newAdmin();
     const challenge = await loginChallenge(a);
     const wrong = (await currentCode(a)) === "000000" ? "111111" : "000000";
-    for (let i = 0; i < 5; i++) await expectProblem(await postJson("/admin/auth/mfa", { challenge, code: wrong }), 401, "UNAUTHORIZED");
-    const p = await expectProblem(await postJson("/admin/auth/mfa", { challenge, code: await currentCode(a) }), 401, "UNAUTHORIZED");
+    for (let i = 0; i < 5; i++)
+      await expectProblem(
+        await postJson("/admin/auth/mfa", { challenge, code: wrong }, { "cf-connecting-ip": freshIp() }),
+        401,
+        "UNAUTHORIZED",
+      );
+    const p = await expectProblem(
+      await postJson("/admin/auth/mfa", { challenge, code: await currentCode(a) }, { "cf-connecting-ip": freshIp() }),
+      401,
+      "UNAUTHORIZED",
+    );
     expect(p.detail).toMatch(/challenge/);
   });
 
@@ -105,7 +120,7 @@ describe("admin sign-in: password, then TOTP", () => {
 
   it("validation errors name the field", async () => {
     const p = await expectProblem(
-      await postJson("/admin/auth/mfa", { challenge: "x".repeat(20), code: "12ab56" }),
+      await postJson("/admin/auth/mfa", { challenge: "x".repeat(20), code: "12ab56" }, { "cf-connecting-ip": freshIp() }),
       400,
       "VALIDATION_FAILED",
     );
