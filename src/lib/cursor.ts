@@ -1,11 +1,10 @@
-// Opaque keyset cursors: base64url JSON of the sort they belong to and the last row's key.
+// Opaque keyset cursors: base64url of the UTF-8 JSON of the sort they belong to and the last
+// row's key. UTF-8 first: a key can be any title name, and btoa takes only Latin-1.
+import { fromBase64, toBase64Url, utf8 } from "./crypto/encoding";
 import { AppError } from "./errors";
 
 export function encodeCursor(sort: string, key: (string | number | null)[]): string {
-  return btoa(JSON.stringify({ s: sort, k: key }))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  return toBase64Url(utf8(JSON.stringify({ s: sort, k: key })));
 }
 
 export function decodeCursor(cursor: string, sort: string, arity: number): (string | number | null)[] {
@@ -15,7 +14,9 @@ export function decodeCursor(cursor: string, sort: string, arity: number): (stri
     });
   let parsed: unknown;
   try {
-    parsed = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
+    parsed = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(fromBase64(cursor.replace(/-/g, "+").replace(/_/g, "/"))),
+    );
   } catch {
     throw bad();
   }
