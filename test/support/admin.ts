@@ -31,7 +31,16 @@ export async function newAdmin(overrides: Partial<Pick<TestAdmin, "email" | "pas
   return { id: r.admin.id, email, password, totpSecret: r.totpSecret };
 }
 
-export const api = (path: string, init: RequestInit = {}) => SELF.fetch(`http://api.test/api/v1${path}`, init);
+/**
+ * A request from an address of its own unless the test gives one: without it every request would
+ * count against one shared "unknown" client, and test files running side by side would use up
+ * each other's per-IP limits (the limits are tested on their own, with explicit addresses).
+ */
+export const api = (path: string, init: RequestInit = {}) => {
+  const headers = new Headers(init.headers);
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", freshIp());
+  return SELF.fetch(`http://api.test/api/v1${path}`, { ...init, headers });
+};
 
 export const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   api(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
