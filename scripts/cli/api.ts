@@ -61,13 +61,29 @@ export interface Api {
   call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
-export function api(opts: { api?: string | undefined; auth?: boolean } = {}): Api {
+/** An API error body in one line: its code and detail (or title), and the fields it names. */
+export function problemText(text: string): string {
+  try {
+    const p = JSON.parse(text) as { code?: string; detail?: string; title?: string; errors?: { path: string; message: string }[] } | null;
+    const fields = p?.errors?.map((e) => `${e.path}: ${e.message}`).join("; ");
+    const head = [p?.code, p?.detail ?? p?.title].filter(Boolean).join(": ");
+    return `${head || text.slice(0, 200)}${fields ? ` (${fields})` : ""}`;
+  } catch {
+    return text.slice(0, 200);
+  }
+}
+
+/**
+ * auth: true (default) uses MOVIESNOW_ADMIN_KEY, else the saved session; "session" uses only the
+ * saved session (to act on the session itself); false sends no credentials.
+ */
+export function api(opts: { api?: string | undefined; auth?: boolean | "session" } = {}): Api {
   const session = loadSession();
   const base = (opts.api ?? process.env.MOVIESNOW_API ?? session?.api ?? "").replace(/\/$/, "");
   if (!base) throw new ApiError(0, "no API: pass --api URL (…/api/v1) or set MOVIESNOW_API");
   const headers: Record<string, string> = {};
   if (opts.auth !== false) {
-    if (process.env.MOVIESNOW_ADMIN_KEY) headers["x-admin-key"] = process.env.MOVIESNOW_ADMIN_KEY;
+    if (opts.auth !== "session" && process.env.MOVIESNOW_ADMIN_KEY) headers["x-admin-key"] = process.env.MOVIESNOW_ADMIN_KEY;
     else if (session && session.api === base) headers.authorization = `Bearer ${session.token}`;
     else throw new ApiError(401, "not signed in: run `moviesnow login` or set MOVIESNOW_ADMIN_KEY");
   }
@@ -80,16 +96,8 @@ export function api(opts: { api?: string | undefined; auth?: boolean } = {}): Ap
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const text = await res.text();
-      const parsed = text ? (JSON.parse(text) as unknown) : null;
-      if (res.status >= 400) {
-        const p = parsed as { detail?: string; title?: string; errors?: { path: string; message: string }[] } | null;
-        const fields = p?.errors?.map((e) => `${e.path}: ${e.message}`).join("; ");
-        throw new ApiError(
-          res.status,
-          `${method} ${path} → ${res.status}: ${p?.detail ?? p?.title ?? text}${fields ? ` (${fields})` : ""}`,
-        );
-      }
-      return { status: res.status, body: parsed as T };
+      if (res.status >= 400) throw new ApiError(res.status, `${method} ${path} → ${res.status}: ${problemText(text)}`);
+      return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
     },
   };
 }

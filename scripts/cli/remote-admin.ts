@@ -72,14 +72,7 @@ export const logoutCommand: Command = {
     let warning: string | null = null;
     if (session) {
       try {
-        // The session's own token, whatever else the environment holds (MOVIESNOW_ADMIN_KEY).
-        const res = await fetch(`${session.api}/admin/auth/logout`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${session.token}` },
-          signal: AbortSignal.timeout(15_000),
-        });
-        await res.body?.cancel();
-        if (!res.ok) throw new Error(`it answered ${res.status}`);
+        await api({ api: session.api, auth: "session" }).call("POST", "/admin/auth/logout");
         revoked = true;
       } catch (e) {
         // Forget it here anyway; it expires on its own within minutes.

@@ -3,6 +3,7 @@
 // and its revalidation, a presign of a published file and a GET of its first bytes from storage,
 // a stream playlist, a season's bundle status. Prints a table; exits 1 when any check failed.
 import { parseArgs } from "node:util";
+import { problemText } from "./api.ts";
 import type { Command } from "./main.ts";
 
 type Outcome = "ok" | "skip" | "fail";
@@ -68,7 +69,7 @@ async function runChecks(base: string, opts: { timeoutMs: number; apiKey: string
     fetch(url, { ...init, headers: { ...headers, ...extra }, signal: AbortSignal.timeout(opts.timeoutMs), redirect: "manual" });
   const json = async <T>(res: Response, what: string): Promise<T> => {
     const text = await res.text();
-    if (!res.ok) throw new Error(`${what}: ${res.status} ${problemDetail(text)}`);
+    if (!res.ok) throw new Error(`${what}: ${res.status} ${problemText(text)}`);
     return JSON.parse(text) as T;
   };
 
@@ -91,7 +92,7 @@ async function runChecks(base: string, opts: { timeoutMs: number; apiKey: string
   await check("ready", async () => {
     const res = await get(`${base}/ready`);
     const text = await res.text();
-    if (!res.ok) throw new Error(`${res.status} ${problemDetail(text)}`);
+    if (!res.ok) throw new Error(`${res.status} ${problemText(text)}`);
     const r = JSON.parse(text) as { checks?: Record<string, { ok?: boolean; ms?: number } | string> };
     return Object.keys(r.checks ?? {}).join(", ") || "ready";
   });
@@ -189,15 +190,6 @@ async function findDownload(
     if (file) return file;
   }
   return null;
-}
-
-function problemDetail(text: string): string {
-  try {
-    const p = JSON.parse(text) as { detail?: string; code?: string };
-    return [p.code, p.detail].filter(Boolean).join(": ") || text.slice(0, 200);
-  } catch {
-    return text.slice(0, 200);
-  }
 }
 
 function errorText(e: unknown): string {
