@@ -8,7 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { createDb } from "../adapters/db";
-import { analyticsSink, type BuildPoint, createMetrics } from "../adapters/metrics";
+import { analyticsSink, type BuildPoint, createMetrics, type Metrics } from "../adapters/metrics";
 import { createRedis } from "../adapters/redis";
 import { createS3 } from "../adapters/s3";
 import { parseEnv } from "../env";
@@ -106,9 +106,12 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
     return createJobRunner(this.config, this.env);
   }
 
+  private metrics: Metrics | null = null;
+
   /** One data point per finished attempt (docs/operations.md: builds by outcome, time, size). */
   private record(r: Row, outcome: BuildPoint["outcome"], bytes: number, reason: string | null): void {
-    createMetrics(analyticsSink(this.env), (e) => console.warn("metrics write failed", e)).build({
+    this.metrics ??= createMetrics(analyticsSink(this.env), (e) => console.warn("metrics write failed", e));
+    this.metrics.build({
       titleId: r.title_id ?? "",
       season: r.season_number ?? 0,
       outcome,
