@@ -5,10 +5,11 @@
 // command line), Terraform's outputs as vars, and that it refuses early what would fail later.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgres } from "../../scripts/stack/config.ts";
+import { commandRecorder } from "../support/command-recorder.ts";
 import { adminWorkerVars } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
 import { testDatabaseUrl } from "../support/stack-env.ts";
@@ -34,24 +35,7 @@ const TF_OUTPUTS = {
   cloudfront_distribution_id: { value: "E123", sensitive: false },
 };
 
-/** An executable that appends "<tool> <args> [stdin]" to the log and prints `reply` for `match`. */
-function recorder(name: string, replies: [RegExp, string][]): string {
-  const path = join(dir, name);
-  const cases = replies.map(([re, out]) => `  *"${re.source}"*) cat <<'EOF'\n${out}\nEOF\n  ;;`).join("\n");
-  writeFileSync(
-    path,
-    `#!/bin/sh
-args="$*"
-if [ ! -t 0 ] && [ "$1" = "secret" ] && [ "$2" = "put" ]; then input=$(cat); echo "${name} $args <<< $input" >> '${log}'; else echo "${name} $args" >> '${log}'; fi
-case "$args" in
-${cases}
-esac
-exit 0
-`,
-  );
-  chmodSync(path, 0o755);
-  return path;
-}
+const recorder = (name: string, replies: [RegExp, string][]) => commandRecorder(dir, name, log, replies);
 
 const deploy = (args: string[], env: Record<string, string>) =>
   new Promise<{ status: number | null; out: string }>((done) => {

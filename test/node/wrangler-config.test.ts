@@ -3,12 +3,13 @@
 // A plain deploy must not be able to replace production, and production must have what its
 // bundle jobs and dashboards need.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
 import { envSchema, SECRET_VARS } from "../../src/env.ts";
+import { commandRecorder } from "../support/command-recorder.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const config = join(root, "wrangler.toml");
@@ -20,12 +21,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * environment with a container builds its image (no Docker engine runs on these machines).
  */
 function dockerRecorder(): { bin: string; calls: () => string[] } {
-  const bin = join(dir, "docker");
   const log = join(dir, "docker-calls");
   writeFileSync(log, "");
-  writeFileSync(bin, `#!/bin/sh\necho "$*" >> '${log}'\nexit 0\n`);
-  chmodSync(bin, 0o755);
-  return { bin, calls: () => readFileSync(log, "utf8").trim().split("\n").filter(Boolean) };
+  const bin = commandRecorder(dir, "docker", log);
+  // What wrangler asked of docker, without the tool's name in front.
+  const calls = () =>
+    readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.replace(/^docker /, ""));
+  return { bin, calls };
 }
 
 function dryRun(env: string, docker?: string): { output: string; status: number | null } {
