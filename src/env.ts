@@ -81,7 +81,7 @@ export const envSchema = z
     ADMIN_API_KEY: optionalString,
     /** Signs admin session tokens (HS256). */
     ADMIN_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
-    /** Encrypts admins' TOTP secrets at rest (AES-256-GCM). */
+    /** Encrypts secrets at rest (AES-256-GCM): admins' TOTP seeds and kept Idempotency-Key responses. */
     TOTP_ENCRYPTION_KEY: base64Key32,
     RATE_LIMIT_PUBLIC: rateRule("300/60s"),
     RATE_LIMIT_PRESIGN: rateRule("60/60s"),
@@ -92,6 +92,11 @@ export const envSchema = z
     RATE_LIMIT_MFA_ACCOUNT: rateRule("20/1h"),
     /** How long a request waits for an identical one (same Idempotency-Key) still running before answering 409. */
     IDEMPOTENCY_WAIT_MS: intVar(5000, 0, 30_000),
+    /**
+     * Lifetime of a running request's claim on its Idempotency-Key. Renewed while the request runs,
+     * so it bounds only how long a crashed request keeps its key from being retried.
+     */
+    IDEMPOTENCY_CLAIM_SECONDS: intVar(30, 2, 600),
     BUNDLE_REBUILD_COOLDOWN_SECONDS: intVar(3600, 0, 7 * 24 * 3600),
     BATCH_DOWNLOAD_MAX_ITEMS: intVar(50, 1, 1000),
     PRESIGN_TTL_DEFAULT_SECONDS: intVar(300, 1, 7 * 24 * 3600),

@@ -1,21 +1,58 @@
 // Idempotency-Key on admin mutations. The first request with a key runs and its response is
-// kept for 24 h; the same key with the same request replays it; with a different request, 422;
-// while the first is still running, later ones wait for it (up to IDEMPOTENCY_WAIT_MS) and then
-// replay, or answer 409. Keys are per actor. A 5xx is not kept, so the request can be retried.
+// kept for 24 h; the same key with the same request (method, path, query, body) replays it; with
+// a different request, 422; while the first is still running, later ones wait for it (up to
+// IDEMPOTENCY_WAIT_MS) and then replay, or answer 409. Keys are per actor. A 5xx is not kept, so
+// the request can be retried.
 import { createMiddleware } from "hono/factory";
+import type { RedisClient } from "../adapters/redis";
 import { sha256Hex } from "../lib/crypto/encoding";
+import { open, seal } from "../lib/crypto/secret-box";
 import { AppError } from "../lib/errors";
 import type { AppEnv } from "../types";
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-/** A running marker outlives no crash for long: after this the key can be used again. */
-export const IN_FLIGHT_TTL_SECONDS = 60;
 const KEPT_HEADERS = ["content-type", "location", "etag", "cache-control"];
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
-type Snapshot =
-  | { state: "running"; fingerprint: string }
-  | { state: "done"; fingerprint: string; status: number; headers: Record<string, string>; body: string };
+/**
+ * A kept response is sealed (AES-256-GCM under TOTP_ENCRYPTION_KEY, bound to its slot): some hold
+ * secrets that exist nowhere else in readable form, a new admin's TOTP seed or minted download tokens.
+ */
+type Snapshot = { state: "running"; fingerprint: string; claim: string } | { state: "done"; fingerprint: string; sealed: string };
+type Kept = { status: number; headers: Record<string, string>; body: string };
+
+// Compare-and-act on the claim, so a request whose claim was lost (its isolate stalled past the
+// claim's lifetime) never extends or frees another request's claim.
+const RENEW = `local v = redis.call("GET", KEYS[1])
+if v and cjson.decode(v).claim == ARGV[1] then return redis.call("EXPIRE", KEYS[1], ARGV[2]) end
+return 0`;
+const RELEASE = `local v = redis.call("GET", KEYS[1])
+if v and cjson.decode(v).claim == ARGV[1] then return redis.call("DEL", KEYS[1]) end
+return 0`;
+
+/**
+ * Renews the claim every third of its lifetime while the handler runs, however long that is; a
+ * crashed isolate stops renewing and the key is free again within IDEMPOTENCY_CLAIM_SECONDS.
+ */
+function keepClaimed(redis: RedisClient, slot: string, claim: string, seconds: number): () => void {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tick = () => {
+    timer = setTimeout(
+      async () => {
+        if (stopped) return;
+        await redis.eval(RENEW, [slot], [claim, String(seconds)]).catch(() => {});
+        if (!stopped) tick();
+      },
+      (seconds * 1000) / 3,
+    );
+  };
+  tick();
+  return () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+  };
+}
 
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
@@ -25,16 +62,22 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       errors: [{ path: "header.idempotency-key", message: "must be 1–255 visible ASCII characters" }],
     });
   }
-  const { redis, actor } = c.var;
+  const { redis, actor, config } = c.var;
   const slot = `idem:${actor?.id ?? "anonymous"}:${await sha256Hex(key)}`;
-  const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
+  const url = new URL(c.req.url);
+  const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${await c.req.text()}`);
+  const aad = `idempotency:${slot}`;
 
-  const replay = (s: Extract<Snapshot, { state: "done" }>) =>
-    new Response(s.body, { status: s.status, headers: { ...s.headers, "idempotent-replayed": "true" } });
-  const deadline = Date.now() + c.var.config.IDEMPOTENCY_WAIT_MS;
+  const replay = async (s: Extract<Snapshot, { state: "done" }>) => {
+    const kept = JSON.parse(await open(s.sealed, config.TOTP_ENCRYPTION_KEY, aad)) as Kept;
+    return new Response(kept.body, { status: kept.status, headers: { ...kept.headers, "idempotent-replayed": "true" } });
+  };
+  const deadline = Date.now() + config.IDEMPOTENCY_WAIT_MS;
+  const claim = crypto.randomUUID();
+  const claimSeconds = config.IDEMPOTENCY_CLAIM_SECONDS;
 
   for (let wait = 0; ; wait++) {
-    const claimed = await redis.set(slot, { state: "running", fingerprint } satisfies Snapshot, { nx: true, ex: IN_FLIGHT_TTL_SECONDS });
+    const claimed = await redis.set(slot, { state: "running", fingerprint, claim } satisfies Snapshot, { nx: true, ex: claimSeconds });
     if (claimed === "OK") break;
     const seen = await redis.get<Snapshot>(slot);
     if (!seen) continue; // the earlier attempt failed and let go: claim it again
@@ -42,7 +85,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       throw new AppError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used with a different request.");
     }
     if (seen.state === "done") {
-      c.res = replay(seen);
+      c.res = await replay(seen);
       return;
     }
     if (Date.now() >= deadline)
@@ -52,24 +95,27 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     await new Promise((r) => setTimeout(r, Math.min(800, 50 * 2 ** wait) * (0.5 + Math.random() / 2)));
   }
 
+  const release = () => redis.eval(RELEASE, [slot], [claim]);
+  const stopRenewing = keepClaimed(redis, slot, claim, claimSeconds);
   try {
     await next();
   } catch (e) {
-    await redis.del(slot);
+    stopRenewing();
+    await release();
     throw e;
   }
+  stopRenewing();
   const res = c.res;
   if (res.status >= 500) {
-    await redis.del(slot);
+    await release();
     return;
   }
-  const body = await res.clone().text();
   const headers: Record<string, string> = {};
   for (const h of KEPT_HEADERS) {
     const v = res.headers.get(h);
     if (v !== null) headers[h] = v;
   }
-  await redis.set(slot, { state: "done", fingerprint, status: res.status, headers, body } satisfies Snapshot, {
-    ex: IDEMPOTENCY_TTL_SECONDS,
-  });
+  const kept: Kept = { status: res.status, headers, body: await res.clone().text() };
+  const sealed = await seal(JSON.stringify(kept), config.TOTP_ENCRYPTION_KEY, aad);
+  await redis.set(slot, { state: "done", fingerprint, sealed } satisfies Snapshot, { ex: IDEMPOTENCY_TTL_SECONDS });
 });

@@ -1,11 +1,17 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { createRedis } from "../../../src/adapters/redis";
 import { createApp } from "../../../src/app";
 import { adminUsers, auditLogs } from "../../../src/db/schema";
 import { sha256Hex } from "../../../src/lib/crypto/encoding";
+import { AppError } from "../../../src/lib/errors";
+import { idempotency } from "../../../src/middleware/idempotency";
+import type { AppEnv } from "../../../src/types";
 import { api, bearer, config, db, freshIp, newAdmin, signIn } from "../../support/admin";
+import { adminClient, pseudoBytes } from "../../support/admin-client";
+import { publishedMovieWith } from "../../support/delivery";
 import { expectProblem } from "../../support/problem";
 
 const createAdminRequest = (token: string, key: string, email: string, ip: string) =>
@@ -78,5 +84,102 @@ describe("Idempotency-Key on admin mutations", () => {
     const res = await createAdminRequest(token, "has spaces in it", `m-${crypto.randomUUID()}@x.test`, freshIp());
     const p = await expectProblem(res, 400, "VALIDATION_FAILED");
     expect(p.errors?.[0]?.path).toBe("header.idempotency-key");
+  });
+});
+
+describe("Idempotency snapshots and fingerprints", () => {
+  const redis = createRedis(config);
+  /** Everything Redis holds for one Idempotency-Key, whoever's actor slot it is in. */
+  const storedFor = async (key: string) => {
+    const slots = await redis.keys(`idem:*:${await sha256Hex(key)}`);
+    expect(slots).toHaveLength(1);
+    return JSON.stringify(await redis.get(slots[0] ?? ""));
+  };
+
+  it("a new admin's TOTP seed is not kept readable in Redis, and the replay still returns it", async () => {
+    const token = await signIn(await newAdmin());
+    const key = crypto.randomUUID();
+    const email = `seed-${crypto.randomUUID()}@moviesnow.test`;
+    const first = await createAdminRequest(token, key, email, freshIp());
+    expect(first.status).toBe(201);
+    const created = (await first.json()) as { otpauth_uri: string };
+    const seed = new URL(created.otpauth_uri).searchParams.get("secret") ?? "";
+    expect(seed).toMatch(/^[A-Z2-7]{32}$/);
+    const stored = await storedFor(key);
+    expect(stored).not.toContain(seed);
+    expect(stored).not.toContain("otpauth");
+    expect(stored).not.toContain(email);
+
+    const replay = await createAdminRequest(token, key, email, freshIp());
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await replay.json()).toEqual(created);
+  });
+
+  it("minted download tokens are not kept readable in Redis", async () => {
+    const { admin, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "a.mkv", bytes: pseudoBytes(100, 3) }]);
+    const key = crypto.randomUUID();
+    const body = { items: [{ asset_id: assets[0]?.id }], ttl_seconds: 600 };
+    const minted = await admin.ok(
+      201,
+      admin.post<{ items: { token: string }[] }>("/admin/delivery/download-tokens/batch", body, { "idempotency-key": key }),
+    );
+    const token = minted.items[0]?.token ?? "";
+    expect(token).not.toBe("");
+    expect(await storedFor(key)).not.toContain(token);
+    const again = await admin.post<{ items: { token: string }[] }>("/admin/delivery/download-tokens/batch", body, {
+      "idempotency-key": key,
+    });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body.items[0]?.token).toBe(token);
+  });
+
+  it("the query string is part of the request: publish?force=true is not answered with an earlier publish's replay", async () => {
+    const admin = adminClient(await signIn(await newAdmin()));
+    const t = await admin.ok(201, admin.post<{ id: string }>("/admin/titles", { kind: "movie", name: `Force ${crypto.randomUUID()}` }));
+    const key = crypto.randomUUID();
+    // A movie with no media fails validation: publish without force is refused.
+    await expectProblem(
+      await admin.raw("POST", `/admin/titles/${t.id}/publish`, undefined, { "idempotency-key": key }),
+      422,
+      "UNPROCESSABLE",
+    );
+    const forced = await admin.raw("POST", `/admin/titles/${t.id}/publish?force=true`, undefined, { "idempotency-key": key });
+    await expectProblem(forced, 422, "IDEMPOTENCY_KEY_REUSED");
+    expect((await admin.get<{ title: { status: string } }>(`/admin/titles/${t.id}`)).body.title.status).toBe("draft");
+  });
+
+  it("a request that runs longer than the claim's lifetime keeps its claim: a repeat waits instead of running it again", async () => {
+    const claimSeconds = 2;
+    const actorId = crypto.randomUUID();
+    let runs = 0;
+    let release = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const app = new Hono<AppEnv>()
+      .use(async (c, next) => {
+        c.set("redis", redis);
+        c.set("config", { ...config, IDEMPOTENCY_CLAIM_SECONDS: claimSeconds, IDEMPOTENCY_WAIT_MS: 0 });
+        c.set("actor", { kind: "admin", id: actorId, email: "slow@moviesnow.test", label: "slow", sessionId: "s", expiresAt: 0 });
+        await next();
+      })
+      .onError((e) => Response.json({ code: e instanceof AppError ? e.code : "other" }, { status: e instanceof AppError ? e.status : 500 }))
+      .use(idempotency)
+      .post("/slow", async (c) => {
+        runs++;
+        if (runs === 1) await released;
+        return c.json({ ran: runs }, 201);
+      });
+    const slowKey = crypto.randomUUID();
+    const send = () => app.request("/slow", { method: "POST", headers: { "idempotency-key": slowKey }, body: "{}" });
+    const first = send();
+    // Three claim lifetimes: without a renewed claim, the key would be free again by now.
+    await new Promise((r) => setTimeout(r, 3 * claimSeconds * 1000));
+    const repeat = await send();
+    expect(repeat.status).toBe(409);
+    expect(await repeat.json()).toEqual({ code: "IDEMPOTENCY_IN_PROGRESS" });
+    release();
+    expect((await first).status).toBe(201);
+    expect(runs).toBe(1);
   });
 });
