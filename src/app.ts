@@ -102,6 +102,9 @@ export function createApp(opts: AppOptions = {}) {
   app.use(`${API_PREFIX}/delivery/download-url`, rateLimit("presign"));
   app.use(`${API_PREFIX}/delivery/batch-download-urls`, rateLimit("presign"));
   app.use(`${API_PREFIX}/delivery/bundle-url`, rateLimit("presign"));
+  // These two may start a season build (paid work) or poll one: the same per-client limit.
+  app.use(`${API_PREFIX}/delivery/request-bundle`, rateLimit("presign"));
+  app.use(`${API_PREFIX}/delivery/bundle-status`, rateLimit("presign"));
 
   app.route(API_PREFIX, healthRoutes);
   app.route(API_PREFIX, adminAuthRoutes);

@@ -98,6 +98,12 @@ export const envSchema = z
      */
     IDEMPOTENCY_CLAIM_SECONDS: intVar(30, 2, 600),
     BUNDLE_REBUILD_COOLDOWN_SECONDS: intVar(3600, 0, 7 * 24 * 3600),
+    /** After a failed build, the next unforced one waits max(this, twice the cooldown), doubling per failure in a row (≤ 7 days). */
+    BUNDLE_FAILURE_BACKOFF_SECONDS: intVar(4 * 3600, 60, 7 * 24 * 3600),
+    /** Season builds running at once across the whole service; past it a new build is refused with 503 + Retry-After. */
+    BUNDLE_MAX_CONCURRENT_BUILDS: intVar(10, 1, 1000),
+    /** Builds public requests may start per UTC day; past it they are refused with 429 until midnight UTC (admins are not counted against it). */
+    BUNDLE_DAILY_BUILD_BUDGET: intVar(500, 0, 1_000_000),
     BATCH_DOWNLOAD_MAX_ITEMS: intVar(50, 1, 1000),
     PRESIGN_TTL_DEFAULT_SECONDS: intVar(300, 1, 7 * 24 * 3600),
     PRESIGN_TTL_MIN_SECONDS: intVar(60, 1, 7 * 24 * 3600),

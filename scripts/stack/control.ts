@@ -12,7 +12,7 @@ import { checkArchiveFile } from "./archive-check.ts";
 import { host, ports } from "./config.ts";
 import { upJobService } from "./index.ts";
 import { downPostgres, upPostgres } from "./postgres.ts";
-import { portOpen, stopDaemon, waitFor } from "./proc.ts";
+import { portOpen, signalDaemon, stopDaemon, waitFor } from "./proc.ts";
 import { upRedis } from "./redis.ts";
 import { upSwiftProxy } from "./swift.ts";
 
@@ -26,6 +26,10 @@ const actions: Record<string, () => Promise<unknown>> = {
   "redis/start": () => upRedis(),
   // SIGKILL: the job gets no chance to clean up, as when a container is lost.
   "job/kill": () => stopDaemon("job-service", "SIGKILL"),
+  // SIGSTOP: the job service still accepts connections (the kernel queues them) but never
+  // answers, as a hung container: every call to it waits for JOB_RUNNER_TIMEOUT_MS.
+  "job/pause": async () => signalDaemon("job-service", "SIGSTOP"),
+  "job/resume": async () => signalDaemon("job-service", "SIGCONT"),
   "job/start": async () => {
     upJobService();
     await waitFor("job service", () => portOpen(ports.jobService));

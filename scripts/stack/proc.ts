@@ -79,6 +79,18 @@ export async function stopDaemon(name: string, signal: NodeJS.Signals = "SIGTERM
   return true;
 }
 
+/** Sends a signal to a running daemon's process group without waiting for it to exit (SIGSTOP/SIGCONT). */
+export function signalDaemon(name: string, signal: NodeJS.Signals): boolean {
+  const pid = readPid(name);
+  if (!alive(pid) || pid === undefined) return false;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    process.kill(pid, signal);
+  }
+  return true;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function portOpen(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<boolean> {

@@ -2,9 +2,11 @@
 // reached by idFromName). State lives in the object's SQLite storage:
 //   idle → queued → building → ready | failed
 // Requests while queued/building join the build; BUNDLE_REBUILD_COOLDOWN_SECONDS separates
-// rebuilds (force bypasses it); alarms start and follow the job, retrying a lost or failed job
-// with backoff a bounded number of times. The bundles row is written only after the job has
-// finished the ZIP and its manifest.
+// rebuilds, and a failed build backs off longer (BUNDLE_FAILURE_BACKOFF_SECONDS, doubling per
+// failure in a row); force bypasses both. A new build needs a slot from the global build gate
+// (services/build-gate.ts), held from start to end. Alarms start and follow the job, retrying a
+// lost or failed job with backoff a bounded number of times. The bundles row is written only
+// after the job has finished the ZIP and its manifest.
 import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { createDb } from "../adapters/db";
@@ -13,6 +15,7 @@ import { createRedis } from "../adapters/redis";
 import { createS3 } from "../adapters/s3";
 import { parseEnv } from "../env";
 import { keys } from "../lib/storage-keys";
+import { acquireBuildSlot, type GateLimits, releaseBuildSlot, renewBuildSlot } from "../services/build-gate";
 import { activeBundle, planSeason, recordBuiltBundle } from "../services/bundles";
 import { bumpCatalogVersion } from "../services/catalog-version";
 import { createJobRunner, isBundleResult, type JobRunner, type JobStatus } from "./job-runner";
@@ -22,7 +25,15 @@ export type BundleState = (typeof bundleStates)[number];
 
 export const seasonRefSchema = z.object({ titleId: z.uuid(), seasonNumber: z.number().int().min(0).max(9999) });
 export type SeasonRef = z.infer<typeof seasonRefSchema>;
-const requestSchema = z.object({ force: z.boolean().default(false), requestedBy: z.string().max(400).default("anonymous") });
+const requestSchema = z.object({
+  force: z.boolean().default(false),
+  requestedBy: z.string().max(400).default("anonymous"),
+  /** The caller's limits for the build gate; unset: this object's configuration (budget unless forced). */
+  gate: z.object({ maxConcurrent: z.number().int().min(1), dailyBudget: z.number().int().min(0).nullable() }).optional(),
+});
+
+/** Why a request started nothing and must come back later. */
+export type Refusal = "cooldown" | "failed" | "busy" | "budget" | "unavailable";
 
 export interface SeasonBundleStatus {
   state: BundleState;
@@ -41,7 +52,8 @@ export interface RequestOutcome {
   status: SeasonBundleStatus;
   /** A build was started (false: joined one, the bundle is ready, or the cooldown refused it). */
   started: boolean;
-  /** Set when the cooldown refused a rebuild: seconds until one may start. */
+  /** Set when the request was refused: why, and seconds until one may start. */
+  refused?: Refusal;
   retryAfter?: number;
 }
 
@@ -61,10 +73,15 @@ interface Row {
   updated_at: number | null;
   /** When this build was asked for (ms): a finished build's data point gives its duration. */
   build_started_at: number | null;
+  /** Builds in a row that ended failed (reset by a ready one): the backoff doubles with each. */
+  failures_in_row: number;
 }
 
 /** Polls in a row the runner may be unreachable before the job counts as lost. */
 const MAX_POLL_FAILURES = 3;
+/** A build-gate slot outlives the object's next scheduled step by this much. */
+const SLOT_LEASE_MARGIN_MS = 5 * 60_000;
+const MAX_FAILURE_BACKOFF_MS = 7 * 24 * 3600_000;
 
 export class SeasonBundle extends DurableObject<CloudflareBindings> {
   constructor(ctx: DurableObjectState, env: CloudflareBindings) {
@@ -81,6 +98,8 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       const columns = this.ctx.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('bundle_state')").toArray();
       if (!columns.some((c) => c.name === "build_started_at"))
         this.ctx.storage.sql.exec("ALTER TABLE bundle_state ADD COLUMN build_started_at INTEGER");
+      if (!columns.some((c) => c.name === "failures_in_row"))
+        this.ctx.storage.sql.exec("ALTER TABLE bundle_state ADD COLUMN failures_in_row INTEGER NOT NULL DEFAULT 0");
     });
   }
 
@@ -122,9 +141,21 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
     });
   }
 
+  /**
+   * When the next unforced build may start: the cooldown after a ready build; after a failed one
+   * max(BUNDLE_FAILURE_BACKOFF_SECONDS, twice the cooldown), doubled per failure in a row, at most 7 days.
+   */
+  private nextBuildAt(r: Row): number | null {
+    if (!r.last_built_at) return null;
+    const cfg = this.config;
+    const cooldownMs = cfg.BUNDLE_REBUILD_COOLDOWN_SECONDS * 1000;
+    if (r.state !== "failed") return r.last_built_at + cooldownMs;
+    const base = Math.max(cfg.BUNDLE_FAILURE_BACKOFF_SECONDS * 1000, 2 * cooldownMs);
+    return r.last_built_at + Math.min(MAX_FAILURE_BACKOFF_MS, base * 2 ** Math.max(0, r.failures_in_row - 1));
+  }
+
   private view(r: Row = this.row()): SeasonBundleStatus {
-    const cooldownMs = this.config.BUNDLE_REBUILD_COOLDOWN_SECONDS * 1000;
-    const until = r.last_built_at ? r.last_built_at + cooldownMs : null;
+    const until = this.nextBuildAt(r);
     return {
       state: z.enum(bundleStates).parse(r.state),
       titleId: r.title_id,
@@ -146,8 +177,8 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
     return this.view();
   }
 
-  /** Asks for the season's bundle: joins a running build, or starts one unless the cooldown forbids it. */
-  async request(ref: SeasonRef, options: { force?: boolean; requestedBy?: string } = {}): Promise<RequestOutcome> {
+  /** Asks for the season's bundle: joins a running build, or starts one unless the cooldown, the backoff or the gate forbids it. */
+  async request(ref: SeasonRef, options: z.input<typeof requestSchema> = {}): Promise<RequestOutcome> {
     const { titleId, seasonNumber } = seasonRefSchema.parse(ref);
     const opts = requestSchema.parse(options);
     const r = this.row();
@@ -168,11 +199,31 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
           this.save({ state: "ready", bundle_id: active.id, error: null, title_id: titleId, season_number: seasonNumber });
         return { status: this.view(), started: false };
       }
-      const until = now.last_built_at ? now.last_built_at + this.config.BUNDLE_REBUILD_COOLDOWN_SECONDS * 1000 : 0;
-      if (until > Date.now()) return { status: this.view(now), started: false, retryAfter: Math.ceil((until - Date.now()) / 1000) };
+      const until = this.nextBuildAt(now) ?? 0;
+      if (until > Date.now())
+        return {
+          status: this.view(now),
+          started: false,
+          refused: now.state === "failed" ? "failed" : "cooldown",
+          retryAfter: Math.ceil((until - Date.now()) / 1000),
+        };
+    }
+    const cfg = this.config;
+    const limits: GateLimits = opts.gate ?? {
+      maxConcurrent: cfg.BUNDLE_MAX_CONCURRENT_BUILDS,
+      dailyBudget: opts.force ? null : cfg.BUNDLE_DAILY_BUILD_BUDGET,
+    };
+    let decision: Awaited<ReturnType<typeof acquireBuildSlot>>;
+    try {
+      decision = await acquireBuildSlot(createRedis(cfg), this.slotName(titleId, seasonNumber), limits, SLOT_LEASE_MARGIN_MS, new Date());
+    } catch (e) {
+      console.warn("build gate unreachable", e);
+      return { status: this.view(), started: false, refused: "unavailable", retryAfter: 5 };
     }
     const latest = this.row();
+    // Another request started the build while we asked the gate: this one joins it (same slot).
     if (latest.state === "queued" || latest.state === "building") return { status: this.view(latest), started: false };
+    if (!decision.ok) return { status: this.view(latest), started: false, refused: decision.reason, retryAfter: decision.retryAfter };
     this.save({
       state: "queued",
       title_id: titleId,
@@ -188,6 +239,28 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
     });
     await this.ctx.storage.setAlarm(Date.now());
     return { status: this.view(), started: true };
+  }
+
+  private slotName(titleId: string, season: number): string {
+    return `${titleId}:${season}`;
+  }
+
+  /** The next step in `delayMs`; the build's gate slot is renewed to outlive it. */
+  private async wakeIn(r: Row, delayMs: number): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now() + delayMs);
+    await renewBuildSlot(
+      createRedis(this.config),
+      this.slotName(r.title_id ?? "", r.season_number ?? 0),
+      delayMs + SLOT_LEASE_MARGIN_MS,
+      new Date(),
+    ).catch((e: unknown) => console.warn("renewing the build slot failed", e));
+  }
+
+  /** The build is over, whichever way: its slot goes back to the gate (or expires with its lease). */
+  private async freeSlot(r: Row): Promise<void> {
+    await releaseBuildSlot(createRedis(this.config), this.slotName(r.title_id ?? "", r.season_number ?? 0)).catch((e: unknown) =>
+      console.warn("releasing the build slot failed", e),
+    );
   }
 
   override async alarm(): Promise<void> {
@@ -223,7 +296,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
         items: plan.items,
       });
       this.save({ state: "building", job_id: id, poll_failures: 0, progress: null });
-      await this.ctx.storage.setAlarm(Date.now() + cfg.BUNDLE_POLL_INTERVAL_MS);
+      await this.wakeIn(r, cfg.BUNDLE_POLL_INTERVAL_MS);
     } catch (e) {
       await this.retryOrFail(r, (e as Error).message);
     }
@@ -238,13 +311,13 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       const failures = r.poll_failures + 1;
       if (failures >= MAX_POLL_FAILURES) return this.retryOrFail(r, `lost the job: ${(e as Error).message}`);
       this.save({ poll_failures: failures });
-      await this.ctx.storage.setAlarm(Date.now() + cfg.BUNDLE_POLL_INTERVAL_MS);
+      await this.wakeIn(r, cfg.BUNDLE_POLL_INTERVAL_MS);
       return;
     }
     if (!job) return this.retryOrFail(r, "the job service no longer knows the job (its container was lost)");
     if (job.state === "running") {
       this.save({ progress: JSON.stringify(job.progress), poll_failures: 0 });
-      await this.ctx.storage.setAlarm(Date.now() + cfg.BUNDLE_POLL_INTERVAL_MS);
+      await this.wakeIn(r, cfg.BUNDLE_POLL_INTERVAL_MS);
       return;
     }
     if (job.state !== "succeeded" || !isBundleResult(job.result)) return this.retryOrFail(r, job.error ?? `job ${job.state}`);
@@ -265,13 +338,21 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
         },
         { actor: null, requestId: job.id, ip: null },
       );
-      this.save({ state: "ready", bundle_id: bundle.id, last_built_at: Date.now(), error: null, progress: JSON.stringify(job.progress) });
+      this.save({
+        state: "ready",
+        bundle_id: bundle.id,
+        last_built_at: Date.now(),
+        error: null,
+        progress: JSON.stringify(job.progress),
+        failures_in_row: 0,
+      });
       this.record(r, "ready", job.result.size, null);
+      await this.freeSlot(r);
       await bumpCatalogVersion(createRedis(cfg)).catch(() => undefined);
     } catch (e) {
       // The archive is there; recording it failed (database down): try the recording again.
       this.save({ error: `recording the bundle failed: ${(e as Error).message}` });
-      await this.ctx.storage.setAlarm(Date.now() + cfg.BUNDLE_RETRY_BASE_MS);
+      await this.wakeIn(r, cfg.BUNDLE_RETRY_BASE_MS);
     }
   }
 
@@ -281,12 +362,14 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
     this.record(r, "retry", 0, reason);
     const delay = cfg.BUNDLE_RETRY_BASE_MS * 2 ** (r.attempt - 1);
     this.save({ state: "queued", attempt: r.attempt + 1, job_id: null, error: reason, poll_failures: 0 });
-    await this.ctx.storage.setAlarm(Date.now() + delay);
+    await this.wakeIn(r, delay);
   }
 
-  private fail(reason: string): void {
-    this.record(this.row(), "failed", 0, reason);
-    this.save({ state: "failed", error: reason, job_id: null, last_built_at: Date.now() });
+  private async fail(reason: string): Promise<void> {
+    const r = this.row();
+    this.record(r, "failed", 0, reason);
+    this.save({ state: "failed", error: reason, job_id: null, last_built_at: Date.now(), failures_in_row: r.failures_in_row + 1 });
+    await this.freeSlot(r);
   }
 }
 

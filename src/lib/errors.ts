@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   INTERNAL: { status: 500, title: "Internal server error" },
   CONFIG_INVALID: { status: 500, title: "Service misconfigured" },
   DEPENDENCY_UNAVAILABLE: { status: 503, title: "A dependency is unavailable", retryAfter: 2 },
+  AT_CAPACITY: { status: 503, title: "At capacity; try again later", retryAfter: 30 },
 } as const satisfies Record<string, { status: number; title: string; retryAfter?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

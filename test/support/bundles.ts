@@ -1,5 +1,4 @@
 // Fixtures for bundle tests: a published series whose episodes have real files in S3.
-import { SELF } from "cloudflare:test";
 import { expect, inject } from "vitest";
 import type { ArchiveCheck } from "../../scripts/stack/archive-report";
 import { createS3, type ObjectStore } from "../../src/adapters/s3";
@@ -106,10 +105,11 @@ export async function expectSoundBundle(
   return zip;
 }
 
-export const requestBundle = (titleId: string, season: number) =>
-  SELF.fetch("http://api.test/api/v1/delivery/request-bundle", {
+/** POST /delivery/request-bundle, from an address of its own unless given one (it is under the presign limit). */
+export const requestBundle = (titleId: string, season: number, ip?: string) =>
+  api("/delivery/request-bundle", {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(ip ? { "cf-connecting-ip": ip } : {}) },
     body: JSON.stringify({ title_id: titleId, season_number: season }),
   });
 

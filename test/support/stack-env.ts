@@ -18,5 +18,8 @@ export function testWorkerVars(): Record<string, string> {
     // Bundle builds followed and retried quickly, so tests don't wait on production pacing.
     BUNDLE_POLL_INTERVAL_MS: "150",
     BUNDLE_RETRY_BASE_MS: "500",
+    // Test files build seasons side by side; the gate's own tests set these limits themselves.
+    BUNDLE_MAX_CONCURRENT_BUILDS: "1000",
+    BUNDLE_DAILY_BUILD_BUDGET: "1000000",
   };
 }

@@ -178,6 +178,7 @@ export const adminBundleRoutes = createRouter()
     await requireSeason(c.var.db, id, season);
     const outcome = await requestBuild(
       c.env.SEASON_BUNDLE,
+      c.var.config,
       { titleId: id, seasonNumber: season },
       { force: true, requestedBy: c.var.actor?.label ?? "admin" },
     );

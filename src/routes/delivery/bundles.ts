@@ -31,19 +31,14 @@ const accepted = json(
 );
 const NO_STORE = { "cache-control": "no-store" };
 
-/** Starts (or joins) a build and answers 202, or 429 while the season is in its cooldown. */
+/** Starts (or joins) a build and answers 202; refusals (cooldown, backoff, budget, capacity) throw. */
 async function startBuild(c: Context<AppEnv>, titleId: string, season: number) {
   const outcome = await requestBuild(
     c.env.SEASON_BUNDLE,
+    c.var.config,
     { titleId, seasonNumber: season },
     { force: false, requestedBy: c.var.clientIp ? `public:${c.var.clientIp}` : "public" },
   );
-  if (outcome.retryAfter !== undefined) {
-    const why = outcome.status.state === "failed" && outcome.status.error ? ` The last build failed: ${outcome.status.error}` : "";
-    throw new AppError("RATE_LIMITED", `This season was rebuilt recently; a new rebuild may start in ${outcome.retryAfter} s.${why}`, {
-      headers: { "retry-after": String(outcome.retryAfter) },
-    });
-  }
   const location = statusUrl(titleId, season);
   return c.json({ status: buildStatusJson(outcome.status), status_url: location }, 202, { ...NO_STORE, location, "retry-after": "5" });
 }
@@ -69,7 +64,8 @@ const bundleUrl = createRoute({
     200: json(signedBundle, "Signed (no-store)"),
     202: accepted,
     404: problemResponse("No such published title or season, or no bundle and no rebuild asked for"),
-    429: problemResponse("In the rebuild cooldown; see Retry-After"),
+    429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
+    503: problemResponse("Every build slot is taken (AT_CAPACITY); see Retry-After"),
   },
 });
 
@@ -83,7 +79,8 @@ const requestBundle = createRoute({
     200: json(z.object({ status: buildStatusSchema, bundle: bundleSchema.omit({ storage_key: true, created_by: true }) }), "Ready"),
     202: accepted,
     404: problemResponse("No such published title or season"),
-    429: problemResponse("In the rebuild cooldown; see Retry-After"),
+    429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
+    503: problemResponse("Every build slot is taken (AT_CAPACITY); see Retry-After"),
   },
 });
 
