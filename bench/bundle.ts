@@ -4,7 +4,7 @@
 // over, so ZIP64 is in play), on the local stack (Swift s3api on loopback). Each job and each
 // copy runs in a fresh process, so each peak RSS (VmHWM) is that run's own.
 //   npm run bench:bundle [-- --sizes 1,4 --episodes 4 --runs 3 --clean]
-// Source objects stay in the bucket under bench/bundle/ for the next run (--clean removes them).
+// Source objects stay in the bucket under originals/<the bench's title>/ for the next run (--clean removes them).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,10 +12,12 @@ import { join, resolve } from "node:path";
 import * as zlib from "node:zlib";
 import { peakRssBytes } from "../container/src/proc-stats.ts";
 import { buildNodeEntry, JOB_NODE_FLAGS } from "../scripts/build-container.ts";
-import { host, s3Env } from "../scripts/stack/config.ts";
+import { host, jobService, s3Env } from "../scripts/stack/config.ts";
 import { stackUp } from "../scripts/stack/index.ts";
 import { freePort } from "../scripts/stack/proc.ts";
 import { createS3 } from "../src/adapters/s3.ts";
+import { signJobRequest } from "../src/lib/job-auth.ts";
+import { keys } from "../src/lib/storage-keys.ts";
 import { arg, pseudoRandomBlock } from "./lib.ts";
 
 const MiB = 1024 * 1024;
@@ -26,7 +28,18 @@ const runs = Number(arg("runs", "3"));
 // The job and the copy run with the container's node flags; BENCH_NODE_FLAGS replaces them.
 const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : JOB_NODE_FLAGS;
 const root = resolve(import.meta.dirname, "..");
-const jobEnv = s3Env;
+const jobEnv = { ...s3Env, JOB_SERVICE_SECRET: jobService.secret };
+/** The bench's own title: the job service reads only originals/ and writes only a season's bundle keys. */
+const BENCH_TITLE = "00000000-0000-4000-8000-00000000be0c";
+const signedJobCall = async (base: string, method: string, path: string, body = "") =>
+  fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(await signJobRequest(jobService.secret, { method, path, body })),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    ...(body ? { body } : {}),
+  });
 const s3 = createS3(jobEnv);
 
 // ---------------------------------------------------------------- the season's bytes
@@ -62,7 +75,7 @@ function seasonSources(gib: number): Source[] {
     let crc = 0;
     for (const c of chunksOf(each, seed)) crc = zlib.crc32(c, crc);
     return {
-      key: `bench/bundle/${gib}g/E${String(i + 1).padStart(2, "0")}.bin`,
+      key: `originals/${BENCH_TITLE}/${gib}g/E${String(i + 1).padStart(2, "0")}.bin`,
       name: `S01E0${i + 1} - Episode ${i + 1}.mkv`,
       size: each,
       crc32: crc,
@@ -110,7 +123,10 @@ interface Run {
   cpu_seconds: number;
 }
 
-async function runJob(sources: Source[], tag: string): Promise<Run & { sha256: string }> {
+/** The bench title's season number for a size: each size's archive has a key of its own. */
+const seasonFor = (gib: number) => Math.round(gib * 100);
+
+async function runJob(sources: Source[], tag: string, season: number): Promise<Run & { sha256: string }> {
   const port = await freePort(host);
   const child: ChildProcess = spawn(process.execPath, [...nodeFlags, jobServer], {
     env: { ...process.env, ...jobEnv, PORT: String(port), HOST: host },
@@ -131,23 +147,24 @@ async function runJob(sources: Source[], tag: string): Promise<Run & { sha256: s
     }
     const id = `bench-${tag}-${Date.now()}`;
     const t0 = performance.now();
-    const posted = await fetch(`${base}/jobs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
+    const posted = await signedJobCall(
+      base,
+      "POST",
+      "/jobs",
+      JSON.stringify({
         id,
         type: "bundle",
-        zip_key: `bench/bundle/out/${tag}.zip`,
-        manifest_key: `bench/bundle/out/${tag}.manifest.json`,
-        title_id: "bench",
-        season_number: 1,
+        zip_key: keys.bundle(BENCH_TITLE, season),
+        manifest_key: keys.bundleManifest(BENCH_TITLE, season),
+        title_id: BENCH_TITLE,
+        season_number: season,
         items: sources.map((s) => ({ source_key: s.key, name: s.name, size: s.size, crc32: s.crc32, mtime: "2026-01-01T00:00:00Z" })),
       }),
-    });
+    );
     if (posted.status !== 202) throw new Error(`job refused: ${posted.status} ${await posted.text()}`);
     for (;;) {
       await sleep(50);
-      const j = (await (await fetch(`${base}/jobs/${id}`)).json()) as {
+      const j = (await (await signedJobCall(base, "GET", `/jobs/${encodeURIComponent(id)}`)).json()) as {
         state: string;
         error: string | null;
         result: { size: number; sha256: string } | null;
@@ -201,8 +218,12 @@ function runZip0(sources: Source[]): Run | null {
 // Each run's outputs go before the next: Swift keeps an overwritten multipart object's segments,
 // so writing the same key again would leak its size on disk every run.
 async function removeOutputs(gib: number): Promise<void> {
-  for (const k of [`${gib}g-raw.raw`, `${gib}g-job.zip`, `${gib}g-job.manifest.json`])
-    await s3.delete(`bench/bundle/out/${k}`).catch(() => undefined);
+  for (const k of [
+    `bench/bundle/out/${gib}g-raw.raw`,
+    keys.bundle(BENCH_TITLE, seasonFor(gib)),
+    keys.bundleManifest(BENCH_TITLE, seasonFor(gib)),
+  ])
+    await s3.delete(k).catch(() => undefined);
 }
 
 // ---------------------------------------------------------------- the run
@@ -226,7 +247,7 @@ for (const gib of sizesGiB) {
     raws.push(runRawCopy(sources, `${gib}g-raw`));
     await removeOutputs(gib);
     process.stderr.write(`[bench] ${gib} GiB: bundle job, run ${i + 1}\n`);
-    jobs.push(await runJob(sources, `${gib}g-job`));
+    jobs.push(await runJob(sources, `${gib}g-job`, seasonFor(gib)));
     await removeOutputs(gib);
   }
   if (new Set(jobs.map((j) => j.sha256)).size !== 1) throw new Error("the job's archives differ between runs");

@@ -2,6 +2,7 @@
 // is a startup error that names every offending variable.
 import * as z from "zod";
 import { DEFAULT_DEPENDENCY_TIMEOUT_MS } from "./adapters/dependency";
+import { JOB_SERVICE_SECRET_MIN_LENGTH } from "./lib/job-auth";
 
 const optionalString = z
   .string()
@@ -68,6 +69,10 @@ export const envSchema = z
     HLS_SEGMENT_TTL_SECONDS: intVar(4 * 3600, 60, 7 * 24 * 3600),
     /** Where the bundle job service answers (local stack, tests). Unset: the Cloudflare Container binding. */
     JOB_RUNNER_URL: z.url().optional(),
+    /** Shared with the job service, which answers only calls signed with it (HMAC-SHA256). */
+    JOB_SERVICE_SECRET: optionalString.pipe(
+      z.string().min(JOB_SERVICE_SECRET_MIN_LENGTH, `must be at least ${JOB_SERVICE_SECRET_MIN_LENGTH} characters`).optional(),
+    ),
     /** How long a rebuilt bundle stays (the bucket's lifecycle expires bundles after 7–30 days). */
     BUNDLE_TTL_SECONDS: intVar(7 * 24 * 3600, 3600, 30 * 24 * 3600),
     /** How often the SeasonBundle object checks on its job. */
@@ -128,6 +133,13 @@ export const envSchema = z
         message: "must satisfy PRESIGN_TTL_MIN_SECONDS <= PRESIGN_TTL_DEFAULT_SECONDS <= PRESIGN_TTL_MAX_SECONDS",
       });
     }
+    if (e.JOB_RUNNER_URL && !e.JOB_SERVICE_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["JOB_SERVICE_SECRET"],
+        message: "is required with JOB_RUNNER_URL: the job service answers only calls signed with it",
+      });
+    }
     const cf = [e.CLOUDFRONT_DOMAIN, e.CLOUDFRONT_KEY_PAIR_ID, e.CLOUDFRONT_PRIVATE_KEY];
     if (cf.some(Boolean) && !cf.every(Boolean)) {
       ctx.addIssue({
@@ -152,6 +164,7 @@ export const SECRET_VARS = [
   "AWS_SECRET_ACCESS_KEY",
   "JOB_AWS_ACCESS_KEY_ID",
   "JOB_AWS_SECRET_ACCESS_KEY",
+  "JOB_SERVICE_SECRET",
   "CLOUDFRONT_PRIVATE_KEY",
   "PUBLIC_API_KEY",
   "ADMIN_API_KEY",
@@ -167,6 +180,10 @@ export const REQUIRED_SECRETS: readonly SecretVar[] = [
   "UPSTASH_REDIS_REST_TOKEN",
   "AWS_ACCESS_KEY_ID",
   "AWS_SECRET_ACCESS_KEY",
+  // The bundle job container's own key: it never gets the Worker's.
+  "JOB_AWS_ACCESS_KEY_ID",
+  "JOB_AWS_SECRET_ACCESS_KEY",
+  "JOB_SERVICE_SECRET",
   "ADMIN_JWT_SECRET",
   "TOTP_ENCRYPTION_KEY",
 ];

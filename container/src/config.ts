@@ -1,11 +1,17 @@
 // The job service's configuration, from its environment. It holds S3 credentials only: no
 // database access; the SeasonBundle Durable Object writes the bundles row.
 import { createS3, type ObjectStore } from "../../src/adapters/s3.ts";
+import { JOB_SERVICE_SECRET_MIN_LENGTH } from "../../src/lib/job-auth.ts";
 import { createNodeFetch } from "./node-fetch.ts";
 
 export interface JobServiceConfig {
   port: number;
+  /** 127.0.0.1 unless HOST says otherwise (the container sets 0.0.0.0: its port is reached from outside). */
   host: string;
+  /** JOB_SERVICE_SECRET: every call but /healthz and /metrics is signed with it (src/lib/job-auth.ts). */
+  secret: string;
+  /** Largest request body accepted (a season of 10,000 items fits). */
+  maxBodyBytes: number;
   s3: ObjectStore;
   sse: "AES256" | undefined;
   /** Parts uploaded concurrently while the next one fills (memory ≈ (this + 1) × part size). */
@@ -21,9 +27,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JobServiceConf
     if (!v) throw new Error(`${k} is required`);
     return v;
   };
+  const secret = need("JOB_SERVICE_SECRET");
+  if (secret.length < JOB_SERVICE_SECRET_MIN_LENGTH)
+    throw new Error(`JOB_SERVICE_SECRET must be at least ${JOB_SERVICE_SECRET_MIN_LENGTH} characters`);
   return {
     port: Number(env.PORT ?? 8080),
-    host: env.HOST ?? "0.0.0.0",
+    host: env.HOST || "127.0.0.1",
+    secret,
+    maxBodyBytes: Number(env.JOB_MAX_BODY_BYTES ?? 16 * MiB),
     s3: createS3(
       {
         AWS_BUCKET_NAME: need("AWS_BUCKET_NAME"),

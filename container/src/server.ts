@@ -1,32 +1,69 @@
 // The job service: POST /jobs, GET /jobs, GET|DELETE /jobs/{id}, GET /healthz, GET /metrics.
 // Locally and in tests it runs as a Node process; in production as a Cloudflare Container.
 // A job id is run once: posting the same id again answers the job as it stands (a failed or
-// cancelled one is started again).
+// cancelled one is started again). Every call but /healthz and /metrics must be signed by the
+// Worker (src/lib/job-auth.ts); a job reads only downloadable sources and writes only its
+// season's bundle keys, whatever the caller asks.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import * as z from "zod";
+import { NonceCache, verifyJobRequest } from "../../src/lib/job-auth.ts";
+import { keys } from "../../src/lib/storage-keys.ts";
 import { type JobServiceConfig, loadConfig } from "./config.ts";
 import { type BundleResult, type Progress, runBundle } from "./jobs/bundle.ts";
 import { type ChecksumResult, runChecksum } from "./jobs/checksum.ts";
 import { peakRssBytes } from "./proc-stats.ts";
 
+/** A key made by storage-keys.ts: no empty, dot or backslash segments, nothing absolute. */
+const plainKey = (k: string) =>
+  !k.startsWith("/") && !k.includes("\\") && k.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+/** Bundle members come from uploaded originals and downloads only. */
+const SOURCE_PREFIXES = ["originals/", "downloads/"];
+/** A checksum may be asked of any asset's object, never of a bundle. */
+const ASSET_PREFIXES = ["originals/", "downloads/", "hls/", "artwork/title/", "subs/title/"];
+const keyUnder = (prefixes: string[]) =>
+  z
+    .string()
+    .min(1)
+    .max(1024)
+    .refine((k) => plainKey(k) && prefixes.some((p) => k.startsWith(p)), `must be a key under ${prefixes.join(", ")}`);
+
+/** The key a season's output must have; null when the title or season is malformed (refused elsewhere). */
+const seasonKey = (make: (t: string, s: number) => string, titleId: string, season: number): string | null => {
+  try {
+    return make(titleId, season);
+  } catch {
+    return null;
+  }
+};
+
 const itemSchema = z.object({
-  source_key: z.string().min(1),
+  source_key: keyUnder(SOURCE_PREFIXES),
   name: z.string().min(1).max(500),
   size: z.number().int().min(0),
   crc32: z.number().int().min(0).max(0xffffffff).nullable(),
   mtime: z.iso.datetime({ offset: true }),
 });
 const jobSchema = z.discriminatedUnion("type", [
-  z.object({
-    id: z.string().regex(/^[\w.:-]{1,200}$/),
-    type: z.literal("bundle"),
-    zip_key: z.string().min(1),
-    manifest_key: z.string().min(1),
-    title_id: z.string(),
-    season_number: z.number().int().min(0),
-    items: z.array(itemSchema).min(1).max(10_000),
-  }),
-  z.object({ id: z.string().regex(/^[\w.:-]{1,200}$/), type: z.literal("checksum"), key: z.string().min(1) }),
+  z
+    .object({
+      id: z.string().regex(/^[\w.:-]{1,200}$/),
+      type: z.literal("bundle"),
+      zip_key: z.string().min(1),
+      manifest_key: z.string().min(1),
+      title_id: z.uuid(),
+      season_number: z.number().int().min(0).max(9999),
+      items: z.array(itemSchema).min(1).max(10_000),
+    })
+    // The outputs are the season's own keys: a job can't be pointed at any other object.
+    .refine((j) => j.zip_key === seasonKey(keys.bundle, j.title_id, j.season_number), {
+      path: ["zip_key"],
+      message: "must be the season's bundle key",
+    })
+    .refine((j) => j.manifest_key === seasonKey(keys.bundleManifest, j.title_id, j.season_number), {
+      path: ["manifest_key"],
+      message: "must be the season's manifest key",
+    }),
+  z.object({ id: z.string().regex(/^[\w.:-]{1,200}$/), type: z.literal("checksum"), key: keyUnder(ASSET_PREFIXES) }),
 ]);
 type JobRequest = z.infer<typeof jobSchema>;
 
@@ -47,6 +84,7 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
   const running = new Set<Promise<void>>();
   const counters = { started: 0, succeeded: 0, failed: 0, cancelled: 0, bytes: 0 };
   const startedAt = Date.now();
+  const nonces = new NonceCache();
 
   function start(req: JobRequest): { job: Job; created: boolean } {
     // One run per id: a running or finished job is answered as it stands; one that failed or was
@@ -137,13 +175,27 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
       res.end(metrics());
       return;
     }
+    const body = await readBody(req, cfg.maxBodyBytes);
+    if (body === null) return send(413, { error: `body over ${cfg.maxBodyBytes} bytes` });
+    const auth = await verifyJobRequest(
+      cfg.secret,
+      { method: req.method ?? "GET", path: req.url ?? "/", body },
+      (n) => {
+        const v = req.headers[n];
+        return Array.isArray(v) ? v[0] : v;
+      },
+      nonces,
+    );
+    if (!auth.ok) {
+      log("request refused", { method: req.method, path: url.pathname, reason: auth.reason, from: req.socket.remoteAddress });
+      return send(401, { error: "unauthenticated" });
+    }
     if (req.method === "GET" && url.pathname === "/jobs") return send(200, { items: [...jobs.values()] });
     if (req.method === "POST" && url.pathname === "/jobs") {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
+      if (!/^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "")) return send(415, { error: "send application/json" });
       let parsed: unknown;
       try {
-        parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        parsed = JSON.parse(new TextDecoder().decode(body));
       } catch {
         return send(400, { error: "body is not JSON" });
       }
@@ -165,6 +217,20 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
       return send(202, job);
     }
     return send(404, { error: "not found" });
+  }
+
+  /** The whole body, or null (and the connection's rest unread) once it passes `max` bytes. */
+  async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array<ArrayBuffer> | null> {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > max) return null;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > max) return null;
+      chunks.push(c as Buffer);
+    }
+    return new Uint8Array(Buffer.concat(chunks)) as Uint8Array<ArrayBuffer>;
   }
 
   const server = createServer((req, res) => {

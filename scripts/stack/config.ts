@@ -42,7 +42,11 @@ export const redis = {
   restToken: "moviesnow-dev-upstash-token",
 };
 
-export const jobService = { url: `http://${host}:${ports.jobService}` };
+export const jobService = {
+  url: `http://${host}:${ports.jobService}`,
+  /** The Worker signs its calls with this; the job service answers nothing else (local stack only). */
+  secret: "moviesnow-dev-job-service-secret-not-for-production",
+};
 
 export const s3 = {
   endpoint: `http://${host}:${ports.swiftProxy}`,
@@ -74,6 +78,7 @@ export function workerVars(): Record<string, string> {
     UPSTASH_REDIS_REST_TOKEN: redis.restToken,
     ...s3Env,
     JOB_RUNNER_URL: jobService.url,
+    JOB_SERVICE_SECRET: jobService.secret,
     ADMIN_JWT_SECRET: "moviesnow-dev-jwt-secret-not-for-production-0001",
     TOTP_ENCRYPTION_KEY: "bW92aWVzbm93LWRldi10b3RwLWtleS0zMi1ieXRlcyE=",
   };

@@ -3,7 +3,7 @@
 // service answers; `down` stops only what `up` started.
 import { resolve } from "node:path";
 import { ensurePackages } from "./apt.ts";
-import { host, ports, postgres, redis, s3, s3Env } from "./config.ts";
+import { host, jobService, ports, postgres, redis, s3, s3Env } from "./config.ts";
 import { downPostgres, postgresPid, upPostgres } from "./postgres.ts";
 import { alive, portOpen, readPid, startDaemon, stopDaemon, waitFor } from "./proc.ts";
 import { downRedis, upRedis } from "./redis.ts";
@@ -74,6 +74,7 @@ export function upJobService(): void {
   startAdapter("job-service", "../../container/src/server.ts", {
     PORT: String(ports.jobService),
     HOST: host,
+    JOB_SERVICE_SECRET: jobService.secret,
     ...s3Env,
   });
 }

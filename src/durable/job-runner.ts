@@ -1,6 +1,9 @@
 // How the SeasonBundle object reaches the job service: the same HTTP protocol (container/src/
 // server.ts) either at JOB_RUNNER_URL (the Node process locally and in tests) or inside a
-// Cloudflare Container (production, the BUNDLE_JOBS binding).
+// Cloudflare Container (production, the BUNDLE_JOBS binding). Every call is signed with
+// JOB_SERVICE_SECRET (src/lib/job-auth.ts): the service answers nobody else.
+import { signJobRequest } from "../lib/job-auth";
+
 export interface JobItem {
   source_key: string;
   name: string;
@@ -71,34 +74,41 @@ export class RunnerUnavailable extends Error {}
  * every call fails with RunnerUnavailable.
  */
 export function createJobRunner(
-  config: { JOB_RUNNER_URL?: string | undefined; JOB_RUNNER_TIMEOUT_MS: number },
+  config: { JOB_RUNNER_URL?: string | undefined; JOB_RUNNER_TIMEOUT_MS: number; JOB_SERVICE_SECRET?: string | undefined },
   bindings: object,
 ): JobRunner {
   const timeoutMs = config.JOB_RUNNER_TIMEOUT_MS;
-  if (config.JOB_RUNNER_URL) return createHttpJobRunner(config.JOB_RUNNER_URL, timeoutMs);
   const ns = (bindings as { BUNDLE_JOBS?: DurableObjectNamespace }).BUNDLE_JOBS;
-  if (ns) {
-    const stub = ns.get(ns.idFromName("bundle-jobs"));
-    return createHttpJobRunner("http://bundle-jobs", timeoutMs, (req) => stub.fetch(req));
-  }
-  const none = async (): Promise<never> => {
-    throw new RunnerUnavailable("no job runner: set JOB_RUNNER_URL or bind BUNDLE_JOBS (a Cloudflare Container)");
+  const none = (why: string): JobRunner => {
+    const fail = async (): Promise<never> => {
+      throw new RunnerUnavailable(why);
+    };
+    return { start: fail, status: fail, cancel: fail };
   };
-  return { start: none, status: none, cancel: none };
+  if (!config.JOB_RUNNER_URL && !ns) return none("no job runner: set JOB_RUNNER_URL or bind BUNDLE_JOBS (a Cloudflare Container)");
+  const secret = config.JOB_SERVICE_SECRET;
+  if (!secret) return none("JOB_SERVICE_SECRET is not set: the job service answers signed calls only");
+  if (config.JOB_RUNNER_URL) return createHttpJobRunner(config.JOB_RUNNER_URL, timeoutMs, secret);
+  const stub = (ns as DurableObjectNamespace).get((ns as DurableObjectNamespace).idFromName("bundle-jobs"));
+  return createHttpJobRunner("http://bundle-jobs", timeoutMs, secret, (req) => stub.fetch(req));
 }
 
 export function createHttpJobRunner(
   baseUrl: string,
   timeoutMs: number,
+  secret: string,
   fetcher: (req: Request) => Promise<Response> = (r) => fetch(r),
 ): JobRunner {
   const base = baseUrl.replace(/\/$/, "");
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
     try {
+      const text = body ? JSON.stringify(body) : "";
+      const auth = await signJobRequest(secret, { method, path, body: text });
       return await fetcher(
         new Request(`${base}${path}`, {
           method,
-          ...(body ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}),
+          ...(body ? { body: text } : {}),
+          headers: { ...auth, ...(body ? { "content-type": "application/json" } : {}) },
           signal: AbortSignal.timeout(timeoutMs),
         }),
       );

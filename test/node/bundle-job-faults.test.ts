@@ -12,9 +12,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../container/src/config.ts";
 import { createJobService, type Job } from "../../container/src/server.ts";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
-import { s3Env } from "../../scripts/stack/config.ts";
+import { jobService, s3Env } from "../../scripts/stack/config.ts";
 import { pseudoBytes } from "../support/bytes.ts";
 import { type Fault, startFaultProxy } from "../support/fault-proxy.ts";
+import { jobClient, jobKeys } from "../support/job-service.ts";
 import { stackS3 } from "../support/node-stack.ts";
 
 const MiB = 1024 * 1024;
@@ -33,21 +34,19 @@ async function jobServiceVia(decide: (method: string, path: string) => Fault, en
     PORT: "0",
     HOST: "127.0.0.1",
     JOB_MIN_PART_SIZE: String(5 * MiB),
+    JOB_SERVICE_SECRET: jobService.secret,
     ...env,
   });
   const svc = createJobService(cfg);
   await svc.listen();
   const base = `http://127.0.0.1:${(svc.server.address() as AddressInfo).port}`;
+  const jobs = jobClient(base, jobService.secret);
   const run = async (body: Record<string, unknown>): Promise<Job> => {
     const id = `fault-${crypto.randomUUID()}`;
-    const posted = await fetch(`${base}/jobs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ id, type: "bundle", ...body }),
-    });
+    const posted = await jobs.post({ id, type: "bundle", ...body });
     expect(posted.status).toBe(202);
     for (let i = 0; i < 1200; i++) {
-      const j = (await (await fetch(`${base}/jobs/${id}`)).json()) as Job;
+      const j = (await (await jobs.get(id)).json()) as Job;
       if (j.state !== "running") return j;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -61,7 +60,7 @@ async function jobServiceVia(decide: (method: string, path: string) => Fault, en
 }
 
 describe("bundle job against a faulty S3", () => {
-  const prefix = `jobfault/${crypto.randomUUID()}`;
+  const prefix = `originals/${crypto.randomUUID()}`;
   const sources = [pseudoBytes(7 * MiB + 3, 11), pseudoBytes(6 * MiB, 12)];
   const items = sources.map((b, i) => ({
     source_key: `${prefix}/src/E0${i + 1}.mkv`,
@@ -87,14 +86,9 @@ describe("bundle job against a faulty S3", () => {
       return { kind: "pass" };
     });
     try {
-      const zipKey = `${prefix}/ok/S01.zip`;
-      const job = await svc.run({
-        zip_key: zipKey,
-        manifest_key: `${prefix}/ok/S01.manifest.json`,
-        title_id: "t",
-        season_number: 1,
-        items,
-      });
+      const { sources: _ok, ...out } = jobKeys();
+      const zipKey = out.zip_key;
+      const job = await svc.run({ ...out, items });
       expect(job.state, job.error ?? "").toBe("succeeded");
       // The faults really happened: each source was cut once and resumed with a Range request.
       expect(svc.proxy.log.filter((l) => l.fault === "cut")).toHaveLength(2);
@@ -108,7 +102,7 @@ describe("bundle job against a faulty S3", () => {
       expect(check.unzip, check.unzip.output).toMatchObject({ ok: true });
       expect(check.python, check.python.output).toMatchObject({ ok: true });
       expect(check.members.map((m) => m.sha256)).toEqual(sources.map(sha));
-      expect(await s3.listMultipartUploads(`${prefix}/ok/`)).toEqual([]);
+      expect(await s3.listMultipartUploads(zipKey)).toEqual([]);
     } finally {
       await svc.close();
     }
@@ -129,15 +123,16 @@ describe("bundle job against a faulty S3", () => {
       { JOB_S3_IDLE_TIMEOUT_MS: "1000" },
     );
     try {
-      const zipKey = `${prefix}/stall/S01.zip`;
-      const job = await svc.run({ zip_key: zipKey, manifest_key: `${prefix}/stall/m.json`, title_id: "t", season_number: 1, items });
+      const { sources: _stall, ...out } = jobKeys();
+      const zipKey = out.zip_key;
+      const job = await svc.run({ ...out, items });
       expect(job.state, job.error ?? "").toBe("succeeded");
       expect(svc.proxy.log.filter((l) => l.fault === "delay").length).toBeGreaterThanOrEqual(3);
       const zip = Buffer.from(await ((await s3.get(zipKey)) as Response).arrayBuffer());
       const f = join(dir, "stall.zip");
       writeFileSync(f, zip);
       expect(checkArchiveFile(f).members.map((m) => m.sha256)).toEqual(sources.map(sha));
-      expect(await s3.listMultipartUploads(`${prefix}/stall/`)).toEqual([]);
+      expect(await s3.listMultipartUploads(zipKey)).toEqual([]);
     } finally {
       await svc.close();
     }
@@ -149,11 +144,12 @@ describe("bundle job against a faulty S3", () => {
       method === "PUT" && path.includes("partNumber=") ? { kind: "status", status: 503 } : { kind: "pass" },
     );
     try {
-      const zipKey = `${prefix}/down/S01.zip`;
-      const job = await svc.run({ zip_key: zipKey, manifest_key: `${prefix}/down/m.json`, title_id: "t", season_number: 1, items });
+      const { sources: _down, ...out } = jobKeys();
+      const zipKey = out.zip_key;
+      const job = await svc.run({ ...out, items });
       expect(job.state).toBe("failed");
       expect(job.error).toMatch(/503/);
-      expect(await s3.listMultipartUploads(`${prefix}/down/`)).toEqual([]);
+      expect(await s3.listMultipartUploads(zipKey)).toEqual([]);
       expect(await s3.head(zipKey)).toBeNull();
     } finally {
       await svc.close();

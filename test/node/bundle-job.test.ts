@@ -5,9 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../container/src/config.ts";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
 import { jobService } from "../../scripts/stack/config.ts";
+import { JOB_AUTH_HEADERS, signJobRequest } from "../../src/lib/job-auth.ts";
 import { pseudoBytes } from "../support/bytes.ts";
+import { jobClient, jobKeys } from "../support/job-service.ts";
 import { stackS3 } from "../support/node-stack.ts";
 
 const s3 = stackS3();
@@ -22,17 +25,14 @@ type Job = {
   result: { size: number; sha256: string; items: { name: string; sha256: string; size: number; source_key: string }[] } | null;
 };
 
+const jobs = jobClient(jobService.url, jobService.secret);
 async function post(body: unknown) {
-  const r = await fetch(`${jobService.url}/jobs`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const r = await jobs.post(body);
   return { status: r.status, job: (await r.json()) as Job };
 }
 async function waitJob(id: string): Promise<Job> {
   for (let i = 0; i < 600; i++) {
-    const j = (await (await fetch(`${jobService.url}/jobs/${id}`)).json()) as Job;
+    const j = (await (await jobs.get(id)).json()) as Job;
     if (j.state !== "running") return j;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -40,7 +40,7 @@ async function waitJob(id: string): Promise<Job> {
 }
 
 describe("bundle job", () => {
-  const prefix = `jobtest/${crypto.randomUUID()}`;
+  const prefix = `originals/${crypto.randomUUID()}`;
   const sources = [pseudoBytes(9 * 1024 * 1024 + 5, 1), pseudoBytes(7 * 1024 * 1024, 2), pseudoBytes(1234, 3)];
   const items = sources.map((b, i) => ({
     source_key: `${prefix}/src/E0${i + 1} source+name.mkv`,
@@ -54,21 +54,14 @@ describe("bundle job", () => {
     for (const [i, b] of sources.entries()) await s3.put(items[i]?.source_key ?? "", b);
     const run = async (n: number) => {
       const id = `test-${crypto.randomUUID()}`;
-      const zip_key = `${prefix}/run${n}/S01.zip`;
-      const { status } = await post({
-        id,
-        type: "bundle",
-        zip_key,
-        manifest_key: `${prefix}/run${n}/S01.manifest.json`,
-        title_id: "t",
-        season_number: 1,
-        items,
-      });
+      const { sources: _s, ...out } = jobKeys(n);
+      const zip_key = out.zip_key;
+      const { status } = await post({ id, type: "bundle", ...out, items });
       expect(status).toBe(202);
       const job = await waitJob(id);
       expect(job.state, job.error ?? "").toBe("succeeded");
       const zip = Buffer.from(await ((await s3.get(zip_key)) as Response).arrayBuffer());
-      return { job, zip, manifest: JSON.parse(await ((await s3.get(`${prefix}/run${n}/S01.manifest.json`)) as Response).text()) };
+      return { job, zip, manifest: JSON.parse(await ((await s3.get(out.manifest_key)) as Response).text()) };
     };
     const a = await run(1);
     expect(a.zip.length).toBe(a.job.result?.size);
@@ -91,54 +84,45 @@ describe("bundle job", () => {
   it("runs a job id once, however often it is posted", async () => {
     for (const [i, b] of sources.entries()) await s3.put(items[i]?.source_key ?? "", b);
     const id = `once-${crypto.randomUUID()}`;
-    const body = {
-      id,
-      type: "bundle",
-      zip_key: `${prefix}/once/S01.zip`,
-      manifest_key: `${prefix}/once/m.json`,
-      title_id: "t",
-      season_number: 1,
-      items: items.slice(2),
-    };
+    const { sources: _s, ...out } = jobKeys();
+    const body = { id, type: "bundle", ...out, items: items.slice(2) };
     const results = await Promise.all(Array.from({ length: 10 }, () => post(body)));
     expect(results.filter((r) => r.status === 202)).toHaveLength(1);
     expect((await waitJob(id)).state).toBe("succeeded");
-    const list = (await (await fetch(`${jobService.url}/jobs`)).json()) as { items: Job[] };
-    expect(list.items.filter((j) => j.id === id)).toHaveLength(1);
+    expect((await jobs.list<Job>()).filter((j) => j.id === id)).toHaveLength(1);
   });
 
   it("a failure aborts the multipart upload, leaving nothing behind", async () => {
     const id = `fail-${crypto.randomUUID()}`;
-    const zip_key = `${prefix}/fail/S01.zip`;
+    const { sources: _s, ...out } = jobKeys();
+    const zip_key = out.zip_key;
     await s3.put(`${prefix}/fail/ok.mkv`, pseudoBytes(9 * 1024 * 1024, 4));
     const broken = [
       { source_key: `${prefix}/fail/ok.mkv`, name: "a.mkv", size: 9 * 1024 * 1024, crc32: null, mtime: "2026-01-01T00:00:00Z" },
       { source_key: `${prefix}/fail/missing.mkv`, name: "b.mkv", size: 10, crc32: 1, mtime: "2026-01-01T00:00:00Z" },
     ];
-    await post({ id, type: "bundle", zip_key, manifest_key: `${prefix}/fail/m.json`, title_id: "t", season_number: 1, items: broken });
+    await post({ id, type: "bundle", ...out, items: broken });
     const j = await waitJob(id);
     expect(j.state).toBe("failed");
     expect(j.error).toMatch(/missing/);
-    expect(await s3.listMultipartUploads(`${prefix}/fail/`)).toEqual([]);
+    expect(await s3.listMultipartUploads(zip_key)).toEqual([]);
     expect(await s3.head(zip_key)).toBeNull();
   });
 
   it("a source that changed since its CRC was recorded fails the job instead of writing a corrupt archive", async () => {
     const id = `crc-${crypto.randomUUID()}`;
     await s3.put(`${prefix}/crc/a.mkv`, Buffer.from("changed content"));
+    const { sources: _s, ...out } = jobKeys();
     await post({
       id,
       type: "bundle",
-      zip_key: `${prefix}/crc/S01.zip`,
-      manifest_key: `${prefix}/crc/m.json`,
-      title_id: "t",
-      season_number: 1,
+      ...out,
       items: [{ source_key: `${prefix}/crc/a.mkv`, name: "a.mkv", size: 15, crc32: 12345, mtime: "2026-01-01T00:00:00Z" }],
     });
     const j = await waitJob(id);
     expect(j.state).toBe("failed");
     expect(j.error).toMatch(/CRC-32/);
-    expect(await s3.listMultipartUploads(`${prefix}/crc/`)).toEqual([]);
+    expect(await s3.listMultipartUploads(out.zip_key)).toEqual([]);
   });
 
   it("a checksum job hashes one object; a failed job id may be started again, a finished one is not", async () => {
@@ -163,5 +147,88 @@ describe("bundle job", () => {
     expect(m).toMatch(/^moviesnow_jobs_started_total \d+$/m);
     expect(m).toMatch(/moviesnow_process_resident_memory_bytes \d+/);
     expect((await post({ id: "x", type: "bundle", items: [] })).status).toBe(400);
+  });
+});
+
+describe("who the job service answers", () => {
+  const url = (path: string) => `${jobService.url}${path}`;
+  const signed = (method: string, path: string, body = "", secret = jobService.secret, now = Date.now()) =>
+    signJobRequest(secret, { method, path, body }, now);
+
+  it("answers only calls signed with the shared secret: unsigned, wrongly keyed, stale, altered and replayed ones get 401", async () => {
+    const status = async (init: RequestInit, path = "/jobs") => {
+      const r = await fetch(url(path), init);
+      await r.body?.cancel();
+      return r.status;
+    };
+    expect(await status({})).toBe(401);
+    expect(await status({ headers: await signed("GET", "/jobs", "", "another-secret-of-at-least-32-characters!") })).toBe(401);
+    expect(await status({ headers: await signed("GET", "/jobs", "", jobService.secret, Date.now() - 120_000) })).toBe(401);
+    // Signed for one path, sent to another.
+    expect(await status({ headers: await signed("GET", "/jobs/a") }, "/jobs/b")).toBe(401);
+    // Signed for one body, sent with another.
+    const { sources: _s, ...out } = jobKeys();
+    const honest = JSON.stringify({ id: `alter-${crypto.randomUUID()}`, type: "checksum", key: `${out.zip_key}` });
+    const h = await signed("POST", "/jobs", JSON.stringify({ id: "x", type: "checksum", key: "originals/x/y" }));
+    expect(await status({ method: "POST", headers: { ...h, "content-type": "application/json" }, body: honest })).toBe(401);
+    // The same signed call twice: the second is a replay.
+    const once = await signed("GET", "/jobs");
+    expect(await status({ headers: once })).toBe(200);
+    expect(await status({ headers: once })).toBe(401);
+    // Health and metrics stay open (probes and scrapers carry no secret); they tell nothing about jobs.
+    expect(await status({}, "/healthz")).toBe(200);
+    expect(await status({}, "/metrics")).toBe(200);
+    expect(Object.values(JOB_AUTH_HEADERS)).toHaveLength(3);
+  });
+
+  it("takes only application/json bodies up to its limit", async () => {
+    const body = JSON.stringify({ id: `ct-${crypto.randomUUID()}`, type: "checksum", key: "originals/x/y.bin" });
+    const r1 = await fetch(url("/jobs"), {
+      method: "POST",
+      headers: { ...(await signed("POST", "/jobs", body)), "content-type": "text/plain" },
+      body,
+    });
+    expect(r1.status).toBe(415);
+    await r1.body?.cancel();
+    const big = "x".repeat(17 * 1024 * 1024);
+    const r2 = await fetch(url("/jobs"), {
+      method: "POST",
+      headers: { ...(await signed("POST", "/jobs", big)), "content-type": "application/json" },
+      body: big,
+    }).catch(() => null);
+    // Refused before the body is read: 413, or the connection closed while sending.
+    if (r2) {
+      expect(r2.status).toBe(413);
+      await r2.body?.cancel();
+    }
+  });
+
+  it("a job reads only uploaded originals and downloads, and writes only its own season's bundle and manifest", async () => {
+    const { sources, ...out } = jobKeys();
+    const item = (source_key: string) => ({ source_key, name: "a.mkv", size: 1, crc32: null, mtime: "2026-01-01T00:00:00Z" });
+    const refused = async (job: Record<string, unknown>) => {
+      const r = await post({ id: `guard-${crypto.randomUUID()}`, ...job });
+      return r.status;
+    };
+    const bundle = { type: "bundle", ...out, items: [item(`${sources}/a.mkv`)] };
+    // Sources outside originals/ and downloads/: another season's bundle, a draft's bundle, traversal.
+    expect(await refused({ ...bundle, items: [item(`bundles/${crypto.randomUUID()}/S01.zip`)] })).toBe(400);
+    expect(await refused({ ...bundle, items: [item(`${sources}/../../bundles/x/S01.zip`)] })).toBe(400);
+    expect(await refused({ ...bundle, items: [item("/etc/passwd")] })).toBe(400);
+    // Outputs anywhere but the season's own keys.
+    expect(await refused({ ...bundle, zip_key: `${sources}/a.mkv` })).toBe(400);
+    expect(await refused({ ...bundle, zip_key: `bundles/${crypto.randomUUID()}/S01.zip` })).toBe(400);
+    expect(await refused({ ...bundle, manifest_key: `${sources}/m.json` })).toBe(400);
+    expect(await refused({ ...bundle, title_id: "t" })).toBe(400);
+    // Checksums of asset objects only.
+    expect(await refused({ type: "checksum", key: out.zip_key })).toBe(400);
+    expect(await refused({ type: "checksum", key: "originals/../bundles/x" })).toBe(400);
+  });
+
+  it("listens on loopback unless told otherwise, and will not start without a long enough secret", () => {
+    const base = { AWS_BUCKET_NAME: "b", AWS_REGION: "r", AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s" };
+    expect(loadConfig({ ...base, JOB_SERVICE_SECRET: jobService.secret }).host).toBe("127.0.0.1");
+    expect(() => loadConfig(base)).toThrow(/JOB_SERVICE_SECRET is required/);
+    expect(() => loadConfig({ ...base, JOB_SERVICE_SECRET: "short" })).toThrow(/at least 32/);
   });
 });

@@ -24,6 +24,7 @@ import { buildBundle } from "../../scripts/cli/build-bundle.ts";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
 import { jobService } from "../../scripts/stack/config.ts";
 import { pseudoBytes } from "../support/bytes.ts";
+import { jobClient, jobKeys } from "../support/job-service.ts";
 import { stackS3 } from "../support/node-stack.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -78,36 +79,30 @@ describe("moviesnow build-bundle", () => {
 
   it("is byte for byte the container job's archive for the same entries", async () => {
     const s3 = stackS3();
-    const prefix = `cli-bb/${crypto.randomUUID()}`;
+    const { sources: prefix, ...out } = jobKeys();
     for (const f of files) await s3.put(`${prefix}/${f.name}`, f.bytes);
     const id = `cli-bb-${crypto.randomUUID()}`;
-    const posted = await fetch(`${jobService.url}/jobs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        id,
-        type: "bundle",
-        zip_key: `${prefix}/S01.zip`,
-        manifest_key: `${prefix}/S01.manifest.json`,
-        title_id: "t",
-        season_number: 1,
-        items: files.map((f) => ({
-          source_key: `${prefix}/${f.name}`,
-          name: f.name,
-          size: f.bytes.length,
-          crc32: null,
-          mtime: when.toISOString(),
-        })),
-      }),
+    const jobs = jobClient(jobService.url, jobService.secret);
+    const posted = await jobs.post({
+      id,
+      type: "bundle",
+      ...out,
+      items: files.map((f) => ({
+        source_key: `${prefix}/${f.name}`,
+        name: f.name,
+        size: f.bytes.length,
+        crc32: null,
+        mtime: when.toISOString(),
+      })),
     });
     expect(posted.status).toBe(202);
     let state = "running";
     for (let i = 0; i < 200 && state === "running"; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      state = ((await (await fetch(`${jobService.url}/jobs/${id}`)).json()) as { state: string }).state;
+      state = ((await (await jobs.get(id)).json()) as { state: string }).state;
     }
     expect(state).toBe("succeeded");
-    const theirs = Buffer.from(await ((await s3.get(`${prefix}/S01.zip`)) as Response).arrayBuffer());
+    const theirs = Buffer.from(await ((await s3.get(out.zip_key)) as Response).arrayBuffer());
     expect(sha(theirs)).toBe(sha(readFileSync(join(dir, "S01.zip"))));
   });
 

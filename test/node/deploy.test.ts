@@ -83,6 +83,7 @@ describe("npm run deploy", () => {
     UPSTASH_REDIS_REST_TOKEN: "upstash-token-value",
     ADMIN_JWT_SECRET: "a-production-jwt-secret-of-at-least-32-chars",
     TOTP_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+    JOB_SERVICE_SECRET: "a-job-service-secret-of-at-least-32-chars",
     AWS_SECRET_ACCESS_KEY: "an-older-key-that-terraform-replaces",
   };
 
@@ -110,6 +111,7 @@ describe("npm run deploy", () => {
       `wrangler secret put AWS_SECRET_ACCESS_KEY --env production ${conf} <<< worker-secret-from-terraform`,
       `wrangler secret put JOB_AWS_ACCESS_KEY_ID --env production ${conf} <<< AKIAJOB`,
       `wrangler secret put JOB_AWS_SECRET_ACCESS_KEY --env production ${conf} <<< job-secret-from-terraform`,
+      `wrangler secret put JOB_SERVICE_SECRET --env production ${conf} <<< ${secrets.JOB_SERVICE_SECRET}`,
       `wrangler secret put ADMIN_JWT_SECRET --env production ${conf} <<< ${secrets.ADMIN_JWT_SECRET}`,
       `wrangler secret put TOTP_ENCRYPTION_KEY --env production ${conf} <<< ${secrets.TOTP_ENCRYPTION_KEY}`,
       `wrangler deploy --env production --var AWS_BUCKET_NAME:moviesnow-media-prod --var AWS_REGION:eu-west-1 --var S3_SSE:AES256 --var CLOUDFRONT_DOMAIN:media.moviesnow.test --var CLOUDFRONT_KEY_PAIR_ID:K2JCJMDEHXQW5F --var CLOUDFRONT_SIGNATURE_HASH:SHA256 ${conf}`,
@@ -118,7 +120,8 @@ describe("npm run deploy", () => {
     expect(r.out).toMatch(/0 migration\(s\) applied/);
     expect(r.out).toMatch(/all 7 checks passed/);
     // Secret values are never printed.
-    for (const v of ["upstash-token-value", "worker-secret-from-terraform", secrets.ADMIN_JWT_SECRET]) expect(r.out).not.toContain(v);
+    for (const v of ["upstash-token-value", "worker-secret-from-terraform", secrets.ADMIN_JWT_SECRET, secrets.JOB_SERVICE_SECRET])
+      expect(r.out).not.toContain(v);
   }, 180_000);
 
   it("refuses before changing anything when a required secret is neither given nor set, naming it", async () => {
@@ -133,7 +136,9 @@ describe("npm run deploy", () => {
       WRANGLER_BIN: wrangler,
     });
     expect(r.status).toBe(2);
-    expect(r.out).toMatch(/required secrets neither given nor set on the Worker: AWS_ACCESS_KEY_ID, ADMIN_JWT_SECRET/);
+    expect(r.out).toMatch(
+      /required secrets neither given nor set on the Worker: AWS_ACCESS_KEY_ID, JOB_AWS_ACCESS_KEY_ID, JOB_AWS_SECRET_ACCESS_KEY, ADMIN_JWT_SECRET/,
+    );
     expect(calls()).toEqual([`wrangler secret list --env production --format json --config <dir>/wrangler.toml`]);
   }, 60_000);
 

@@ -14,6 +14,7 @@ import { jobService } from "../../scripts/stack/config.ts";
 import { pseudoBytes } from "../support/bytes.ts";
 import { adminWorkerVars } from "../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
+import { jobClient } from "../support/job-service.ts";
 import { testDatabaseUrl } from "../support/stack-env.ts";
 
 const ADMIN_KEY = `races-${randomUUID()}`;
@@ -198,7 +199,7 @@ describe("races at 10x", () => {
       if (state === "failed") throw new Error(`bundle failed: ${r.status.error}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    const jobs = (await (await fetch(`${jobService.url}/jobs`)).json()) as { items: { id: string }[] };
+    const jobs = { items: await jobClient(jobService.url, jobService.secret).list() };
     expect(jobs.items.filter((j) => j.id.startsWith(`bundle-${title.id}-S1-`))).toHaveLength(1);
   }, 300_000);
 });

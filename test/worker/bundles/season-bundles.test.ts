@@ -8,6 +8,7 @@ import { type SeasonBundle, seasonBundleStub } from "../../../src/durable/season
 import { config } from "../../support/admin";
 import { sha256Hex } from "../../support/admin-client";
 import { checkArchive, requestBundle, seriesWithSeason, waitReady } from "../../support/bundles";
+import { jobClient } from "../../support/job-service";
 
 const MiB = 1024 * 1024;
 const get = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
@@ -83,7 +84,7 @@ describe("season bundles", () => {
     const results = await Promise.all(Array.from({ length: 200 }, () => requestBundle(title.id, season).then((r) => r.status)));
     expect(results.every((s) => s === 202 || s === 200)).toBe(true);
     await waitReady(title.id, season);
-    const jobs = (await (await fetch(`${config.JOB_RUNNER_URL}/jobs`)).json()) as { items: { id: string }[] };
+    const jobs = { items: await jobClient(config.JOB_RUNNER_URL ?? "", config.JOB_SERVICE_SECRET ?? "").list() };
     expect(jobs.items.filter((j) => j.id.startsWith(`bundle-${title.id}-S${season}-`))).toHaveLength(1);
   }, 90_000);
 

@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app";
 import { crc32Update } from "../../../src/lib/crc32";
 import { partSizeFor } from "../../../src/services/assets";
-import { bearer, freshIp, newAdmin, signIn } from "../../support/admin";
+import { bearer, config, freshIp, newAdmin, signIn } from "../../support/admin";
 import { adminClient, pseudoBytes, sha256Hex } from "../../support/admin-client";
+import { jobClient } from "../../support/job-service";
 
 const MiB = 1024 * 1024;
 type Created = {
@@ -127,7 +128,7 @@ describe("media assets", () => {
       asset: { sha256: sha, crc32: crc, size_bytes: bytes.length },
     });
     // The same object version is not hashed twice: its job is answered as it stands.
-    const jobs = (await (await fetch(`${env.JOB_RUNNER_URL}/jobs`)).json()) as { items: { id: string }[] };
+    const jobs = { items: await jobClient(config.JOB_RUNNER_URL ?? "", config.JOB_SERVICE_SECRET ?? "").list() };
     expect(jobs.items.filter((j) => j.id === running.job_id)).toHaveLength(1);
 
     // A given sha256 above the limit is taken as the operator's (it must agree with the stored one).
