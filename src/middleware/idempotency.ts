@@ -18,8 +18,12 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
  * A kept response is sealed (AES-256-GCM under TOTP_ENCRYPTION_KEY, bound to its slot): some hold
  * secrets that exist nowhere else in readable form, a new admin's TOTP seed or minted download tokens.
  */
-type Snapshot = { state: "running"; fingerprint: string; claim: string } | { state: "done"; fingerprint: string; sealed: string };
 type Kept = { status: number; headers: Record<string, string>; body: string };
+type Snapshot =
+  | { state: "running"; fingerprint: string; claim: string }
+  | { state: "done"; fingerprint: string; sealed: string }
+  /** Kept in the clear by an earlier release; gone within IDEMPOTENCY_TTL_SECONDS of the upgrade. */
+  | ({ state: "done"; fingerprint: string; sealed?: undefined } & Kept);
 
 // Compare-and-act on the claim, so a request whose claim was lost (its isolate stalled past the
 // claim's lifetime) never extends or frees another request's claim.
@@ -69,7 +73,19 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const aad = `idempotency:${slot}`;
 
   const replay = async (s: Extract<Snapshot, { state: "done" }>) => {
-    const kept = JSON.parse(await open(s.sealed, config.TOTP_ENCRYPTION_KEY, aad)) as Kept;
+    let kept: Kept;
+    if (s.sealed === undefined) kept = s;
+    else {
+      try {
+        kept = JSON.parse(await open(s.sealed, config.TOTP_ENCRYPTION_KEY, aad)) as Kept;
+      } catch {
+        // Sealed under another key (TOTP_ENCRYPTION_KEY changed): the answer can't be given again.
+        throw new AppError(
+          "CONFLICT",
+          "The response kept for this Idempotency-Key can no longer be read; send the request with a new key.",
+        );
+      }
+    }
     return new Response(kept.body, { status: kept.status, headers: { ...kept.headers, "idempotent-replayed": "true" } });
   };
   const deadline = Date.now() + config.IDEMPOTENCY_WAIT_MS;

@@ -183,3 +183,25 @@ describe("Idempotency snapshots and fingerprints", () => {
     expect(runs).toBe(1);
   });
 });
+
+describe("Idempotency snapshots kept by an earlier release", () => {
+  it("a response kept in the clear before sealing is still replayed, not a 500", async () => {
+    const adminKey = `key-${crypto.randomUUID()}`;
+    const key = crypto.randomUUID();
+    const body = JSON.stringify({ kind: "movie", name: `Legacy ${crypto.randomUUID()}` });
+    const fingerprint = await sha256Hex(`POST /api/v1/admin/titles\n${body}`);
+    await createRedis(config).set(
+      `idem:api-key:${await sha256Hex(key)}`,
+      { state: "done", fingerprint, status: 201, headers: { "content-type": "application/json" }, body: '{"kept":true}' },
+      { ex: 60 },
+    );
+    const res = await createApp({ logSink: () => {} }).request(
+      "/api/v1/admin/titles",
+      { method: "POST", headers: { "x-admin-key": adminKey, "content-type": "application/json", "idempotency-key": key }, body },
+      { ...env, ADMIN_API_KEY: adminKey },
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers.get("idempotent-replayed")).toBe("true");
+    expect(await res.json()).toEqual({ kept: true });
+  });
+});
