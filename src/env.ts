@@ -92,7 +92,13 @@ export const envSchema = z
     RATE_LIMIT_PRESIGN: rateRule("60/60s"),
     RATE_LIMIT_ADMIN: rateRule("600/60s"),
     RATE_LIMIT_LOGIN_IP: rateRule("20/15m"),
+    /** Sign-ins per account from one network (IPv4 address or IPv6 /64), counted before the password is checked. */
     RATE_LIMIT_LOGIN_ACCOUNT: rateRule("5/15m"),
+    /**
+     * Failed sign-ins per account from every network together; past it only networks the admin has
+     * signed in from (last 30 days) may try, so a distributed guesser can't lock them out of those.
+     */
+    RATE_LIMIT_LOGIN_ACCOUNT_ALL: rateRule("30/1h"),
     /** TOTP codes evaluated per admin account, across all its sign-in challenges; past it, a cool-down. */
     RATE_LIMIT_MFA_ACCOUNT: rateRule("20/1h"),
     /** How long a request waits for an identical one (same Idempotency-Key) still running before answering 409. */

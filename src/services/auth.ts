@@ -7,6 +7,7 @@ import type { Database } from "../adapters/db";
 import type { RedisClient } from "../adapters/redis";
 import { adminUsers } from "../db/schema";
 import type { AppConfig } from "../env";
+import { clientNetwork } from "../lib/client-network";
 import { constantTimeEqual, randomBytes, sha256Hex, toBase64Url } from "../lib/crypto/encoding";
 import { DECOY_PASSWORD_HASH, verifyPassword } from "../lib/crypto/password";
 import { open } from "../lib/crypto/secret-box";
@@ -40,25 +41,50 @@ const revokedKey = (jti: string) => `session:revoked:${jti}`;
 export const normaliseEmail = (e: string) => e.trim().toLowerCase();
 
 const INVALID_LOGIN = "Invalid email or password.";
+/** How long a network an admin signed in from stays trusted when their account is under attack. */
+const KNOWN_NETWORK_SECONDS = 30 * 24 * 3600;
+const knownNetworksKey = async (email: string) => `login:known-networks:${await sha256Hex(email)}`;
 
+/**
+ * Sign-in limits, all counted before the password is looked at (so concurrent guesses can't
+ * outrun them) and given back when the password is right, so they count failures:
+ * - per network (IPv4 address or IPv6 /64), every account: RATE_LIMIT_LOGIN_IP;
+ * - per account and network: RATE_LIMIT_LOGIN_ACCOUNT. A guesser uses up only its own network's
+ *   allowance, never the admin's elsewhere;
+ * - per account from everywhere: RATE_LIMIT_LOGIN_ACCOUNT_ALL. Past it only the networks the admin
+ *   signed in from in the last 30 days may try: a distributed guess is stopped, and the admin still
+ *   gets in from where they usually work (a network is remembered after a sign-in with both factors).
+ */
 export async function login(
   deps: AuthDeps,
   input: { email: string; password: string },
   audit: AuditContext,
 ): Promise<{ challenge: string; expiresIn: number }> {
   const email = normaliseEmail(input.email);
+  const net = clientNetwork(audit.ip);
+  const here = `${email}|${net}`;
   // Sign-in fails closed: without Redis there is no attempt counting, so no sign-in.
-  assertAllowed(await deps.limiter.hit("login_ip", audit.ip ?? "unknown"), deps.clock);
-  assertAllowed(await deps.limiter.peek("login_account", email), deps.clock);
+  assertAllowed(await deps.limiter.hit("login_ip", net), deps.clock);
+  assertAllowed(await deps.limiter.hit("login_account", here), deps.clock);
+  const everywhere = await deps.limiter.hit("login_account_all", email);
+  if (everywhere.unavailable) assertAllowed(everywhere, deps.clock);
+  if (!everywhere.success && (await deps.redis.sismember(await knownNetworksKey(email), net)) !== 1) {
+    deps.logger?.warn("admin sign-in refused: too many failures for this account; only known networks may try", { network: net });
+    assertAllowed(everywhere, deps.clock);
+  }
 
   const [user] = await deps.db.select().from(adminUsers).where(eq(adminUsers.email, email)).limit(1);
   // Unknown emails are checked against a decoy hash: same work, same answer, same time.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
   if (!user || !ok) {
-    await deps.limiter.hit("login_account", email); // only failures count against the account
     await auditInsert(deps.db, audit, { action: "auth.login_failed", resourceType: "admin_user", details: { email } });
     throw new AppError("UNAUTHORIZED", INVALID_LOGIN);
   }
+  // The right password is not a guess: its counts go back.
+  await Promise.all([
+    deps.limiter.refund("login_account", here),
+    everywhere.success ? deps.limiter.refund("login_account_all", email) : Promise.resolve(),
+  ]);
   if (user.disabled) {
     await auditInsert(deps.db, audit, {
       action: "auth.login_denied",
@@ -83,8 +109,8 @@ export async function completeMfa(
   input: { challenge: string; code: string },
   audit: AuditContext,
 ): Promise<{ accessToken: string; expiresIn: number }> {
-  // The code step of sign-in counts against the same per-IP limit as the password step.
-  assertAllowed(await deps.limiter.hit("login_ip", audit.ip ?? "unknown"), deps.clock);
+  // The code step of sign-in counts against the same per-network limit as the password step.
+  assertAllowed(await deps.limiter.hit("login_ip", clientNetwork(audit.ip)), deps.clock);
   const key = await challengeKey(input.challenge);
   const pending = await deps.redis.get<{ userId: string }>(key);
   if (!pending) throw new AppError("UNAUTHORIZED", "The sign-in challenge is invalid or has expired; sign in again.");
@@ -138,7 +164,8 @@ export async function completeMfa(
     )
     select id from spent`);
   if (spent.rows.length !== 1) throw new AppError("UNAUTHORIZED", "This code has already been used; wait for the next one.");
-  await deps.redis.del(key, `${key}:attempts`);
+  // Signed in with both factors: this network is one the admin works from.
+  await Promise.all([deps.redis.del(key, `${key}:attempts`), rememberNetwork(deps.redis, user.email, clientNetwork(audit.ip))]);
 
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const accessToken = await sign(
@@ -157,6 +184,12 @@ export async function completeMfa(
     "HS256",
   );
   return { accessToken, expiresIn: SESSION_TTL_SECONDS };
+}
+
+async function rememberNetwork(redis: RedisClient, email: string, net: string): Promise<void> {
+  const key = await knownNetworksKey(email);
+  await redis.sadd(key, net);
+  await redis.expire(key, KNOWN_NETWORK_SECONDS);
 }
 
 const UNAUTHENTICATED = "Invalid, expired or revoked session.";

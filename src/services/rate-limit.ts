@@ -5,7 +5,7 @@ import { Ratelimit } from "@upstash/ratelimit";
 import type { RedisClient } from "../adapters/redis";
 import type { AppConfig, RateRule } from "../env";
 
-export const RATE_LIMIT_CLASSES = ["public", "presign", "admin", "login_ip", "login_account"] as const;
+export const RATE_LIMIT_CLASSES = ["public", "presign", "admin", "login_ip", "login_account", "login_account_all"] as const;
 export type RateLimitClass = (typeof RATE_LIMIT_CLASSES)[number];
 
 export interface RateDecision {
@@ -23,6 +23,8 @@ export interface RateLimiter {
   hit(cls: RateLimitClass, identifier: string): Promise<RateDecision>;
   /** Says what is left without counting a hit. */
   peek(cls: RateLimitClass, identifier: string): Promise<RateDecision>;
+  /** Gives back one hit counted earlier (best effort: a Redis failure leaves it counted). */
+  refund(cls: RateLimitClass, identifier: string): Promise<void>;
 }
 
 const RULE: Record<RateLimitClass, (c: AppConfig) => RateRule> = {
@@ -31,6 +33,7 @@ const RULE: Record<RateLimitClass, (c: AppConfig) => RateRule> = {
   admin: (c) => c.RATE_LIMIT_ADMIN,
   login_ip: (c) => c.RATE_LIMIT_LOGIN_IP,
   login_account: (c) => c.RATE_LIMIT_LOGIN_ACCOUNT,
+  login_account_all: (c) => c.RATE_LIMIT_LOGIN_ACCOUNT_ALL,
 };
 
 export function createRateLimiter(redis: RedisClient, config: AppConfig): RateLimiter {
@@ -69,6 +72,12 @@ export function createRateLimiter(redis: RedisClient, config: AppConfig): RateLi
       } catch {
         return unavailable(cls);
       }
+    },
+    async refund(cls, identifier) {
+      // A negative rate decrements the window without checking the limit (@upstash/ratelimit ≥ 2.0).
+      await limiter(cls)
+        .limit(identifier, { rate: -1 })
+        .catch(() => undefined);
     },
     async peek(cls, identifier) {
       try {

@@ -85,7 +85,11 @@ describe("fuzzing the OpenAPI document", () => {
     // Its own Worker over HTTP (real request parsing), with an admin key so that writes get
     // through and rate limits out of the way (they are tested on their own).
     worker = await startHttpWorker(
-      adminWorkerVars(ADMIN_KEY, { RATE_LIMIT_LOGIN_IP: "1000000/60s", RATE_LIMIT_LOGIN_ACCOUNT: "1000000/60s" }),
+      adminWorkerVars(ADMIN_KEY, {
+        RATE_LIMIT_LOGIN_IP: "1000000/60s",
+        RATE_LIMIT_LOGIN_ACCOUNT: "1000000/60s",
+        RATE_LIMIT_LOGIN_ACCOUNT_ALL: "1000000/60s",
+      }),
     );
     doc = (await (await fetch(`${worker.api}/openapi.json`)).json()) as OpenApiDoc;
     known = await fixtures();
