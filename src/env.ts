@@ -83,7 +83,8 @@ export const envSchema = z
     /** Longest lifetime an admin can give a one-time download token. */
     DOWNLOAD_TOKEN_MAX_TTL_SECONDS: intVar(7 * 24 * 3600, 60, 30 * 24 * 3600),
     PUBLIC_API_KEY: optionalString,
-    ADMIN_API_KEY: optionalString,
+    /** X-Admin-Key for automation; at least 32 characters. It can't manage admin accounts. */
+    ADMIN_API_KEY: optionalString.pipe(z.string().min(32, "must be at least 32 characters (openssl rand -base64 48)").optional()),
     /** Signs admin session tokens (HS256). */
     ADMIN_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
     /** Encrypts secrets at rest (AES-256-GCM): admins' TOTP seeds and kept Idempotency-Key responses. */

@@ -90,6 +90,22 @@ export function createDatabase(name: string, recreate = false): void {
   }
 }
 
+export function dropDatabase(name: string): void {
+  const p = pgPaths();
+  pg("psql", [
+    "-h",
+    p.sock,
+    "-p",
+    String(ports.postgres),
+    "-U",
+    "postgres",
+    "-d",
+    "postgres",
+    "-tAc",
+    `drop database if exists ${name} with (force)`,
+  ]);
+}
+
 export async function downPostgres(): Promise<boolean> {
   const p = pgPaths();
   const marker = join(p.root, "started-by-stack");

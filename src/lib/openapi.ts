@@ -8,6 +8,8 @@ export const problemResponse = (description: string) => ({
 
 /** Either a session token from /admin/auth/mfa or, when enabled, X-Admin-Key. */
 export const ADMIN_SECURITY: Record<string, string[]>[] = [{ adminSession: [] }, { adminKey: [] }];
+/** Routes the automation key may not use (admin accounts): a signed-in session only. */
+export const SESSION_SECURITY: Record<string, string[]>[] = [{ adminSession: [] }];
 
 export const adminErrorResponses = {
   401: problemResponse("No, invalid, expired or revoked credentials"),

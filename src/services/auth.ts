@@ -225,6 +225,16 @@ export async function authenticate(
   return { kind: "admin", id: user.id, email: user.email, label: `admin:${user.email}`, sessionId: jti, expiresAt: exp };
 }
 
+/**
+ * Admin accounts are managed only by a person signed in with both factors: the automation key
+ * must not be able to mint admins (and read their TOTP seeds) or lock them out.
+ */
+export function requireSession(actor: Actor | null): asserts actor is Extract<Actor, { kind: "admin" }> {
+  if (actor?.kind !== "admin") {
+    throw new AppError("FORBIDDEN", "Admin accounts are managed from a signed-in session (password and TOTP); the admin key can't.");
+  }
+}
+
 /** Revokes the session until its token would have expired anyway. */
 export async function logout(deps: Pick<AuthDeps, "db" | "redis" | "clock">, actor: Actor, audit: AuditContext): Promise<void> {
   if (actor.kind !== "admin") throw new AppError("BAD_REQUEST", "Only a session can be signed out; the admin key has no session.");

@@ -32,12 +32,12 @@ describe("with Redis stopped", () => {
     const login = await app.request("/api/v1/admin/auth/login", json({ email: "ops@moviesnow.test", password: "whatever-it-is" }), e);
     expect((await expectProblem(login, 503, "DEPENDENCY_UNAVAILABLE")).detail).toMatch(/rate limiting/i);
 
-    const admin = await app.request("/api/v1/admin/admins", { headers: { "x-admin-key": adminKey } }, e);
+    const admin = await app.request("/api/v1/admin/titles", { headers: { "x-admin-key": adminKey } }, e);
     await expectProblem(admin, 503, "DEPENDENCY_UNAVAILABLE");
 
     expect((await control("redis/start")).status).toBe(204);
     expect((await app.request("/api/v1/ready", {}, e)).status).toBe(200);
-    expect((await app.request("/api/v1/admin/admins", { headers: { "x-admin-key": adminKey } }, e)).status).toBe(200);
+    expect((await app.request("/api/v1/admin/titles", { headers: { "x-admin-key": adminKey } }, e)).status).toBe(200);
   });
 
   it("a one-time token is neither spent nor lost while Redis is down; an Idempotency-Key write is refused, not run", async () => {

@@ -14,6 +14,8 @@ export interface AdminRouteUnderTest {
   /** Path under /api/v1, e.g. "/admin/audit-logs". */
   path: string | (() => Promise<string> | string);
   body?: () => unknown;
+  /** Admin-account routes: a signed-in session only, X-Admin-Key is refused (403). */
+  sessionOnly?: boolean;
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -78,12 +80,21 @@ export function checkAdminRouteSecurity(route: AdminRouteUnderTest): void {
       await expectProblem(await request({ "x-admin-key": "anything" }, { ADMIN_API_KEY: "" }), 401, "UNAUTHORIZED");
     });
 
-    it("with ADMIN_API_KEY set, the right key is let in and a wrong one is refused", async () => {
-      const key = `key-${crypto.randomUUID()}`;
-      await expectProblem(await request({ "x-admin-key": `${key}x` }, { ADMIN_API_KEY: key }), 401, "UNAUTHORIZED");
-      const ok = await request({ "x-admin-key": key }, { ADMIN_API_KEY: key });
-      expect([401, 403]).not.toContain(ok.status);
-      expect(ok.status).toBeLessThan(500);
-    });
+    it(
+      route.sessionOnly
+        ? "with ADMIN_API_KEY set, a wrong key is refused and even the right one is forbidden: a session is needed"
+        : "with ADMIN_API_KEY set, the right key is let in and a wrong one is refused",
+      async () => {
+        const key = `key-${crypto.randomUUID()}`;
+        await expectProblem(await request({ "x-admin-key": `${key}x` }, { ADMIN_API_KEY: key }), 401, "UNAUTHORIZED");
+        const ok = await request({ "x-admin-key": key }, { ADMIN_API_KEY: key });
+        if (route.sessionOnly) {
+          await expectProblem(ok, 403, "FORBIDDEN");
+          return;
+        }
+        expect([401, 403]).not.toContain(ok.status);
+        expect(ok.status).toBeLessThan(500);
+      },
+    );
   });
 }

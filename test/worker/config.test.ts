@@ -32,6 +32,13 @@ describe("configuration is parsed at the entry", () => {
     expect(() => parseEnv({ ...env, CLOUDFRONT_DOMAIN: "d111.cloudfront.net" })).toThrow(/CLOUDFRONT_DOMAIN/);
   });
 
+  it("refuses a short ADMIN_API_KEY and a job runner without the secret it signs with", () => {
+    expect(() => parseEnv({ ...env, ADMIN_API_KEY: "short-admin-key" })).toThrow(/ADMIN_API_KEY: must be at least 32 characters/);
+    expect(parseEnv({ ...env, ADMIN_API_KEY: "k".repeat(32) }).ADMIN_API_KEY).toBe("k".repeat(32));
+    expect(() => parseEnv({ ...env, JOB_SERVICE_SECRET: "" })).toThrow(/JOB_SERVICE_SECRET: is required with JOB_RUNNER_URL/);
+    expect(() => parseEnv({ ...env, JOB_SERVICE_SECRET: "too-short" })).toThrow(/JOB_SERVICE_SECRET: must be at least 32/);
+  });
+
   it("applies the documented defaults", () => {
     const cfg = parseEnv({ ...env, BUNDLE_REBUILD_COOLDOWN_SECONDS: undefined, BATCH_DOWNLOAD_MAX_ITEMS: undefined });
     expect(cfg.BUNDLE_REBUILD_COOLDOWN_SECONDS).toBe(3600);

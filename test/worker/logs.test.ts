@@ -28,7 +28,7 @@ describe("logs", () => {
     const newPassword = `new-admin-password-${crypto.randomUUID()}`;
     const created = await app.request(
       "/api/v1/admin/admins",
-      json({ email: `logged-${crypto.randomUUID()}@moviesnow.test`, password: newPassword }, { "x-admin-key": adminKey }),
+      json({ email: `logged-${crypto.randomUUID()}@moviesnow.test`, password: newPassword }, { authorization: `Bearer ${access_token}` }),
       e,
     );
     const { otpauth_uri } = (await created.json()) as { otpauth_uri: string };

@@ -1,10 +1,12 @@
-// /api/v1/admin/admins: admin accounts (create with TOTP enrolment, list, disable/enable).
+// /api/v1/admin/admins: admin accounts (create with TOTP enrolment, list, disable/enable). A
+// signed-in session only: X-Admin-Key is refused here (403).
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse } from "../../lib/openapi";
+import { adminErrorResponses, mutationErrorResponses, problemResponse, SESSION_SECURITY } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { type AdminView, createAdmin, listAdmins, MIN_PASSWORD_LENGTH, setAdminDisabled } from "../../services/admins";
 import { auditContextOf } from "../../services/audit";
+import { requireSession } from "../../services/auth";
 
 const adminSchema = z
   .object({
@@ -38,10 +40,11 @@ const list = createRoute({
   path: "/admin/admins",
   tags: ["admin: accounts"],
   summary: "List admin accounts",
-  security: ADMIN_SECURITY,
+  security: SESSION_SECURITY,
   responses: {
     200: { description: "Admins", content: { "application/json": { schema: z.object({ items: z.array(adminSchema) }) } } },
     ...adminErrorResponses,
+    403: problemResponse("The admin account is disabled, or the caller used X-Admin-Key (a signed-in session is needed)"),
   },
 });
 
@@ -50,7 +53,7 @@ const create = createRoute({
   path: "/admin/admins",
   tags: ["admin: accounts"],
   summary: "Create an admin; the response shows its TOTP enrolment URI once",
-  security: ADMIN_SECURITY,
+  security: SESSION_SECURITY,
   request: {
     headers: idempotencyKeyHeader,
     body: {
@@ -75,6 +78,7 @@ const create = createRoute({
     },
     400: problemResponse("Invalid body"),
     ...mutationErrorResponses,
+    403: problemResponse("The admin account is disabled, or the caller used X-Admin-Key (a signed-in session is needed)"),
   },
 });
 
@@ -83,7 +87,7 @@ const patch = createRoute({
   path: "/admin/admins/{id}",
   tags: ["admin: accounts"],
   summary: "Disable or re-enable an admin (a disabled admin's sessions stop working at once)",
-  security: ADMIN_SECURITY,
+  security: SESSION_SECURITY,
   request: {
     params: idParam,
     headers: idempotencyKeyHeader,
@@ -94,12 +98,18 @@ const patch = createRoute({
     400: problemResponse("Invalid body or id"),
     404: problemResponse("No such admin"),
     ...mutationErrorResponses,
+    403: problemResponse("The admin account is disabled, or the caller used X-Admin-Key (a signed-in session is needed)"),
+    409: problemResponse("The last enabled admin can't be disabled, or an Idempotency-Key conflict"),
   },
 });
 
 export const adminAccountRoutes = createRouter()
-  .openapi(list, async (c) => c.json({ items: (await listAdmins(c.var.db)).map(toJson) }, 200))
+  .openapi(list, async (c) => {
+    requireSession(c.var.actor);
+    return c.json({ items: (await listAdmins(c.var.db)).map(toJson) }, 200);
+  })
   .openapi(create, async (c) => {
+    requireSession(c.var.actor);
     const r = await createAdmin(c.var.db, c.var.config.TOTP_ENCRYPTION_KEY, c.req.valid("json"), auditContextOf(c.var));
     return c.json({ admin: toJson(r.admin), otpauth_uri: r.otpauthUri }, 201, {
       "cache-control": "no-store",
@@ -107,6 +117,7 @@ export const adminAccountRoutes = createRouter()
     });
   })
   .openapi(patch, async (c) => {
+    requireSession(c.var.actor);
     const admin = await setAdminDisabled(c.var.db, c.req.valid("param").id, c.req.valid("json").disabled, auditContextOf(c.var));
     return c.json(toJson(admin), 200);
   });

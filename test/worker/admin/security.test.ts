@@ -4,13 +4,19 @@ import { checkAdminRouteSecurity } from "../../support/admin-route-security";
 checkAdminRouteSecurity({ method: "GET", path: "/admin/auth/me" });
 checkAdminRouteSecurity({ method: "POST", path: "/admin/auth/logout" });
 checkAdminRouteSecurity({ method: "GET", path: "/admin/audit-logs" });
-checkAdminRouteSecurity({ method: "GET", path: "/admin/admins" });
+checkAdminRouteSecurity({ method: "GET", path: "/admin/admins", sessionOnly: true });
 checkAdminRouteSecurity({
   method: "POST",
   path: "/admin/admins",
   body: () => ({ email: `sec-${crypto.randomUUID()}@moviesnow.test`, password: "a long enough password" }),
+  sessionOnly: true,
 });
-checkAdminRouteSecurity({ method: "PATCH", path: `/admin/admins/${crypto.randomUUID()}`, body: () => ({ disabled: true }) });
+checkAdminRouteSecurity({
+  method: "PATCH",
+  path: `/admin/admins/${crypto.randomUUID()}`,
+  body: () => ({ disabled: true }),
+  sessionOnly: true,
+});
 
 // Catalog and ingest.
 const T = crypto.randomUUID();
