@@ -13,6 +13,7 @@ import { AppError } from "../lib/errors";
 import { isEmptyPatch } from "../lib/patch";
 import { keys, type StreamTier } from "../lib/storage-keys";
 import { type AuditContext, auditInsert } from "./audit";
+import { playlistChainProblems } from "./hls";
 import { getEpisode, getTitle } from "./titles";
 
 export type Asset = typeof mediaAssets.$inferSelect;
@@ -440,6 +441,11 @@ export async function finalizeAsset(
   if (a.multipartUploadId) contradictions.push("the multipart upload is not complete");
   if (contradictions.length)
     throw new AppError("CONFLICT", `Finalize contradicts what is known: ${contradictions.join("; ")}.`, { contradictions });
+  // A stream tier is served only if its playlists stay inside its folder: checked before it is final.
+  if (a.kind === "HLS") {
+    const problems = await playlistChainProblems(deps.s3, a.storageKey);
+    if (problems.length) throw new AppError("CONFLICT", `The playlist chain can't be served: ${problems.join("; ")}.`, { problems });
+  }
   if (a.uploadState === "finalized") return a; // the same finalize again: nothing to change
   const [rows] = await deps.db.batch([
     deps.db

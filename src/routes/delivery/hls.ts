@@ -46,15 +46,15 @@ export const hlsRoutes = createRouter().openapi(route, async (c) => {
 
   const [a] = await c.var.db.select().from(mediaAssets).where(eq(mediaAssets.id, asset_id)).limit(1);
   if (a?.kind !== "HLS" || !a.isStreamable) throw new AppError("NOT_FOUND", `No stream ${asset_id}.`);
-  const t = await getPublishedTitle(c.var.db, a.titleId);
+  await getPublishedTitle(c.var.db, a.titleId);
   const origin = new URL(c.req.url).origin;
   const body = await rewritePlaylist({
     s3: c.var.s3,
     signer: c.var.signer,
     baseKey: a.storageKey,
     path,
-    allowedPrefix: `hls/${t.id}/`,
     segmentTtl: c.var.config.HLS_SEGMENT_TTL_SECONDS,
+    onRefused: (why) => c.var.logger.warn("playlist refused", { asset_id, why }),
     subPlaylistUrl: (subPath) => playbackUrl(origin, secret, asset_id, subPath, now + c.var.config.HLS_PLAYLIST_TTL_SECONDS),
   });
   return c.body(body, 200, { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store" });
