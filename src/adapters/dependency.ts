@@ -7,10 +7,16 @@ export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5000;
 
 type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
-export const dependencyError = (name: string, cause: unknown): AppError =>
-  cause instanceof AppError
-    ? cause
-    : new AppError("DEPENDENCY_UNAVAILABLE", `${name} is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { dependency: name });
+/**
+ * The answer names the dependency only; what went wrong (hosts, ports, driver messages) stays on
+ * the error as its `cause`, which the log line of the request carries.
+ */
+export const dependencyError = (name: string, cause: unknown): AppError => {
+  if (cause instanceof AppError) return cause;
+  const e = new AppError("DEPENDENCY_UNAVAILABLE", `${name} is unavailable; retry shortly.`, { dependency: name });
+  e.cause = cause;
+  return e;
+};
 
 /**
  * fetch for a dependency's HTTP API: response headers within `timeoutMs` (a slow body is the

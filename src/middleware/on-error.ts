@@ -28,7 +28,10 @@ export function onError(thrown: Error, c: Context<AppEnv>): Response {
   const instance = new URL(c.req.url).pathname;
   if (err instanceof AppError) {
     const { headers, ...extra } = err.extra;
-    if (err.status >= 500) logger?.error("request failed", { code: err.code, error: err.message });
+    if (err.status >= 500) {
+      const cause = err.cause instanceof Error ? err.cause.message : err.cause === undefined ? undefined : String(err.cause);
+      logger?.error("request failed", { code: err.code, error: err.message, ...(cause === undefined ? {} : { cause }) });
+    }
     return problemResponse(problemBody(err.code, err.message, requestId, { instance, ...extra }), headers);
   }
   if (err instanceof ConfigError) {

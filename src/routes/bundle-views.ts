@@ -58,11 +58,22 @@ export const buildStatusSchema = z
   })
   .meta({ id: "BundleBuildStatus" });
 
-export const buildStatusJson = (s: SeasonBundleStatus): z.infer<typeof buildStatusSchema> => ({
+/**
+ * A season's build status. The job's own error text (S3 keys, hosts, driver messages) is for
+ * admins; the public answer says only that the last build failed.
+ */
+export const buildStatusJson = (s: SeasonBundleStatus, audience: "admin" | "public"): z.infer<typeof buildStatusSchema> => ({
   state: s.state,
   attempt: s.attempt,
   progress: s.progress,
-  error: s.error,
+  error:
+    s.error === null
+      ? null
+      : audience === "admin"
+        ? s.error
+        : s.state === "failed"
+          ? "The last build failed."
+          : "A build attempt failed; it is being retried.",
   last_built_at: s.lastBuiltAt,
   cooldown_until: s.cooldownUntil,
 });

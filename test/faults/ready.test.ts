@@ -1,5 +1,6 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
 import { control } from "../support/control";
 import { expectProblem } from "../support/problem";
 
@@ -20,8 +21,32 @@ describe("/ready follows the real dependencies", () => {
     expect(p.detail).toContain("redis");
     expect(p.checks).toMatchObject({ postgres: { ok: true }, redis: { ok: false }, s3: { ok: true } });
 
+    // In production the details are for admins only: anyone else learns that it is not ready.
+    const adminKey = `ready-${crypto.randomUUID()}`;
+    const prod = { ...env, ENVIRONMENT: "production", ADMIN_API_KEY: adminKey };
+    const app = createApp({ logSink: () => {} });
+    const anon = await app.request("/api/v1/ready", {}, prod);
+    const text = await anon.clone().text();
+    const q = await expectProblem(anon, 503, "DEPENDENCY_UNAVAILABLE");
+    expect(q.failed).toBeUndefined();
+    expect(q.checks).toBeUndefined();
+    expect(text).not.toMatch(/redis|127\.0\.0\.1|ECONNREFUSED|latency/i);
+    const forged = await expectProblem(
+      await app.request("/api/v1/ready", { headers: { "x-admin-key": `${adminKey}x` } }, prod),
+      503,
+      "DEPENDENCY_UNAVAILABLE",
+    );
+    expect(forged.checks).toBeUndefined();
+    const admin = await expectProblem(
+      await app.request("/api/v1/ready", { headers: { "x-admin-key": adminKey } }, prod),
+      503,
+      "DEPENDENCY_UNAVAILABLE",
+    );
+    expect(admin.failed).toEqual(["redis"]);
+
     expect((await control("redis/start")).status).toBe(204);
     const back = await SELF.fetch("http://api.test/api/v1/ready");
     expect(back.status).toBe(200);
+    expect(await (await app.request("/api/v1/ready", {}, prod)).json()).toEqual({ status: "ready" });
   });
 });

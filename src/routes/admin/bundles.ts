@@ -183,5 +183,5 @@ export const adminBundleRoutes = createRouter()
       { force: true, requestedBy: c.var.actor?.label ?? "admin" },
     );
     const location = statusUrl(id, season);
-    return c.json({ status: buildStatusJson(outcome.status), status_url: location, started: outcome.started }, 202, { location });
+    return c.json({ status: buildStatusJson(outcome.status, "admin"), status_url: location, started: outcome.started }, 202, { location });
   });

@@ -23,7 +23,6 @@ const signedBundle = z.object({
   size_bytes: z.number().int().nullable(),
   sha256: z.string().nullable(),
   item_count: z.number().int().nullable(),
-  manifest_key: z.string().nullable(),
 });
 const accepted = json(
   z.object({ status: buildStatusSchema, status_url: z.string() }),
@@ -40,7 +39,11 @@ async function startBuild(c: Context<AppEnv>, titleId: string, season: number) {
     { force: false, requestedBy: c.var.clientIp ? `public:${c.var.clientIp}` : "public" },
   );
   const location = statusUrl(titleId, season);
-  return c.json({ status: buildStatusJson(outcome.status), status_url: location }, 202, { ...NO_STORE, location, "retry-after": "5" });
+  return c.json({ status: buildStatusJson(outcome.status, "public"), status_url: location }, 202, {
+    ...NO_STORE,
+    location,
+    "retry-after": "5",
+  });
 }
 
 const bundleUrl = createRoute({
@@ -76,7 +79,10 @@ const requestBundle = createRoute({
   summary: "Ask for a season's ZIP without knowing its key: ready (200) or being built (202)",
   request: { body: { required: true, content: { "application/json": { schema: z.object(seasonBody).meta({ id: "RequestBundle" }) } } } },
   responses: {
-    200: json(z.object({ status: buildStatusSchema, bundle: bundleSchema.omit({ storage_key: true, created_by: true }) }), "Ready"),
+    200: json(
+      z.object({ status: buildStatusSchema, bundle: bundleSchema.omit({ storage_key: true, manifest_key: true, created_by: true }) }),
+      "Ready",
+    ),
     202: accepted,
     404: problemResponse("No such published title or season"),
     429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
@@ -100,7 +106,7 @@ const bundleStatus = createRoute({
     200: json(
       z.object({
         status: buildStatusSchema,
-        bundle: bundleSchema.omit({ storage_key: true, created_by: true }).nullable(),
+        bundle: bundleSchema.omit({ storage_key: true, manifest_key: true, created_by: true }).nullable(),
         download: signedBundle.nullable(),
       }),
       "Status (no-store)",
@@ -128,12 +134,12 @@ async function signBundle(
     size_bytes: bundle.sizeBytes,
     sha256: bundle.sha256,
     item_count: bundle.itemCount,
-    manifest_key: bundle.manifestKey,
   };
 }
 
+/** What the public sees of a bundle: no storage keys (the manifest is GET /titles/{id}/bundles/{season}/manifest). */
 const publicBundle = (b: ReturnType<typeof bundleJson>) => {
-  const { storage_key: _k, created_by: _c, ...rest } = b;
+  const { storage_key: _k, manifest_key: _m, created_by: _c, ...rest } = b;
   return rest;
 };
 
@@ -157,7 +163,7 @@ export const bundleDeliveryRoutes = createRouter()
     if (active) {
       const status = await seasonStatus(c.env.SEASON_BUNDLE, { titleId: t.id, seasonNumber: b.season_number });
       return c.json(
-        { status: { ...buildStatusJson(status), state: "ready" as const }, bundle: publicBundle(bundleJson(active)) },
+        { status: { ...buildStatusJson(status, "public"), state: "ready" as const }, bundle: publicBundle(bundleJson(active)) },
         200,
         NO_STORE,
       );
@@ -173,5 +179,9 @@ export const bundleDeliveryRoutes = createRouter()
       activeBundle(c.var.db, t.id, q.season_number, c.var.clock.now()),
     ]);
     const download = active && q.presign === "true" ? await signBundle(c, t, active, c.var.config.PRESIGN_TTL_DEFAULT_SECONDS) : null;
-    return c.json({ status: buildStatusJson(status), bundle: active ? publicBundle(bundleJson(active)) : null, download }, 200, NO_STORE);
+    return c.json(
+      { status: buildStatusJson(status, "public"), bundle: active ? publicBundle(bundleJson(active)) : null, download },
+      200,
+      NO_STORE,
+    );
   });

@@ -53,7 +53,8 @@ describe("limits on season builds", () => {
   it("a failed build backs off longer than the cooldown, doubling with each failure in a row; the refusal tells no internals", async () => {
     const titleId = await seasonThatFailsToBuild();
     expect((await requestBundle(titleId, 1)).status).toBe(202);
-    await waitFailed(titleId);
+    // The public status says the build failed, not the job's own words.
+    expect((await waitFailed(titleId)).status.error).toBe("The last build failed.");
     const backoff = Math.max(config.BUNDLE_FAILURE_BACKOFF_SECONDS, 2 * config.BUNDLE_REBUILD_COOLDOWN_SECONDS);
     expect(backoff).toBeGreaterThan(config.BUNDLE_REBUILD_COOLDOWN_SECONDS);
 

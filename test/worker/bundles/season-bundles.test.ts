@@ -22,6 +22,9 @@ describe("season bundles", () => {
     expect(Number(first.headers.get("retry-after"))).toBeGreaterThan(0);
 
     const ready = await waitReady(title.id, season);
+    // Storage keys stay inside: the manifest has its own signed route.
+    expect(ready.bundle).not.toHaveProperty("manifest_key");
+    expect(ready.download).not.toHaveProperty("manifest_key");
     const zip = await get(ready.download?.url ?? "");
     const zipSha = await sha256Hex(zip);
     expect(zipSha).toBe(ready.bundle?.sha256);
