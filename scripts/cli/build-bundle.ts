@@ -19,6 +19,7 @@ import { basename } from "node:path";
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import * as zlib from "node:zlib";
 import { crc32Combine, crc32ShiftOperator } from "../../src/lib/crc32.ts";
+import { safeMemberName } from "../../src/lib/member-names.ts";
 import { localHeader, planZip, type ZipEntry, type ZipMember } from "../../src/lib/zip64.ts";
 
 // 256 KiB chunks run as fast as 1 MiB ones here and keep the peak RSS about 3 MiB lower.
@@ -175,7 +176,7 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
     const entries: ZipEntry[] = opened.map((st, i) => {
       if (!st.isFile()) throw new Error(`${input.files[i]} is not a file`);
       return {
-        name: input.names?.[i] ?? basename(input.files[i] as string),
+        name: safeMemberName(input.names?.[i] ?? basename(input.files[i] as string)),
         size: Number(st.size),
         crc32: 0, // known after the first pass; header lengths and offsets do not depend on it
         mtime: input.mtimes?.[i] ?? st.mtime,

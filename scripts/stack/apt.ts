@@ -11,9 +11,11 @@ const needs: { pkg: string; probe: string }[] = [
   { pkg: "swift-account", probe: "/usr/bin/swift-account-server" },
   { pkg: "swift-container", probe: "/usr/bin/swift-container-server" },
   { pkg: "swift-object", probe: "/usr/bin/swift-object-server" },
-  // For the tests' archive checks (unzip -t, Python's zipfile).
+  // For the tests' archive checks: the extractors people use (unzip, Python's zipfile, 7-Zip, bsdtar).
   { pkg: "unzip", probe: "/usr/bin/unzip" },
   { pkg: "python3", probe: "/usr/bin/python3" },
+  { pkg: "7zip", probe: "/usr/bin/7zz" },
+  { pkg: "libarchive-tools", probe: "/usr/bin/bsdtar" },
 ];
 
 export function ensurePackages(): void {

@@ -3,6 +3,7 @@
 // entries it produces the same bytes, and it knows the total length and every header's and
 // member's offset before a byte is written. CRC-32 and size of each member are known up front,
 // so there are no data descriptors. (fflate's Zip writer has no ZIP64: fflate issue #81.)
+import { isSafeMemberName, safeMemberName } from "./member-names";
 export interface ZipEntry {
   /** Path inside the archive, UTF-8. */
   name: string;
@@ -81,8 +82,9 @@ const enc = new TextEncoder();
 function validate(entries: ZipEntry[]): Uint8Array[] {
   const seen = new Set<string>();
   return entries.map((e) => {
-    if (!e.name || e.name.startsWith("/") || e.name.split("/").includes(".."))
-      throw new TypeError(`bad member name ${JSON.stringify(e.name)}`);
+    // Names are made safe where they are made (member-names.ts); an unsafe one here is a bug upstream.
+    if (!isSafeMemberName(e.name))
+      throw new TypeError(`unsafe member name ${JSON.stringify(e.name)} (safeMemberName gives ${JSON.stringify(safeMemberName(e.name))})`);
     if (seen.has(e.name)) throw new TypeError(`duplicate member name ${JSON.stringify(e.name)}`);
     seen.add(e.name);
     if (!Number.isSafeInteger(e.size) || e.size < 0) throw new TypeError(`bad size for ${e.name}`);

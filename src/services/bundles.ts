@@ -6,6 +6,7 @@ import type { Database } from "../adapters/db";
 import { bundles, episodes, mediaAssets, seasons } from "../db/schema";
 import type { JobItem } from "../durable/job-runner";
 import { AppError } from "../lib/errors";
+import { safeMemberName } from "../lib/member-names";
 import { isEmptyPatch } from "../lib/patch";
 import { keys } from "../lib/storage-keys";
 import { type AuditContext, auditInsert } from "./audit";
@@ -56,7 +57,7 @@ export async function planSeason(db: Database, titleId: string, season: number):
     const tag = `S${String(season).padStart(2, "0")}E${String(e.episodeNumber).padStart(2, "0")}`;
     items.push({
       source_key: best.storageKey,
-      name: `${tag} - ${best.filename}`,
+      name: safeMemberName(`${tag} - ${best.filename}`),
       size: best.sizeBytes ?? 0,
       crc32: best.crc32,
       // The asset's own time (creation: stable across metadata edits, so rebuilds match).
