@@ -85,7 +85,8 @@ export function createApp(opts: AppOptions = {}) {
   app.use("*", async (c, next) => (NO_INIT.has(c.req.path) ? next() : initDeps(c, next)));
 
   // Public side: optional X-API-Key, per-IP limits (probes and the API document are exempt).
-  app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, READY, OPENAPI_PATH], publicApiKey));
+  // A one-time token link is its own credential: it works without X-API-Key.
+  app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, READY, OPENAPI_PATH, `${API_PREFIX}/delivery/download/*`], publicApiKey));
   // Public catalog reads: ETag/304 and the edge cache keyed by the catalog version. In front of
   // the rate limiter: a hit touches neither Postgres nor S3, which is what the limits protect.
   app.use(`${API_PREFIX}/titles`, catalogCache);

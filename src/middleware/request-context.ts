@@ -8,6 +8,10 @@ import { createLogger, type LogSink } from "../lib/logger";
 import type { AppEnv } from "../types";
 
 /** Builds the metrics writer from the Worker's bindings (tests pass one that records). */
+/** Paths that carry a secret (a one-time token): logged with the secret replaced. */
+const SECRET_IN_PATH = /(\/delivery\/download\/)[^/]+/;
+export const redactPath = (path: string) => path.replace(SECRET_IN_PATH, "$1[token]");
+
 export type MetricsFactory = (bindings: object) => Metrics;
 export const defaultMetrics: MetricsFactory = (bindings) => createMetrics(analyticsSink(bindings));
 
@@ -34,7 +38,7 @@ export const requestContext = (sink?: LogSink, metricsOf: MetricsFactory = defau
       logger.info("request", {
         method: c.req.method,
         route,
-        path: new URL(c.req.url).pathname,
+        path: redactPath(new URL(c.req.url).pathname),
         status: c.res.status,
         duration_ms: durationMs,
       });

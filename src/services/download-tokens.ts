@@ -33,15 +33,49 @@ export async function mintTokens(
   return minted.map((m) => ({ ...m, expiresAt: new Date(expiresAt) }));
 }
 
-/** Spends a token: exactly one caller gets its record; the rest get 410 Gone. */
-export async function redeemToken(redis: RedisClient, token: string, now: Date): Promise<TokenRecord> {
-  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw new AppError("NOT_FOUND", "No such download token.");
-  const record = await redis.getdel<TokenRecord>(await tokenKey(token));
-  if (!record) {
-    const spent = await redis.exists(await spentKey(token));
-    throw new AppError("GONE", spent ? "This download token has already been used." : "This download token is unknown or has expired.");
-  }
-  await redis.set(await spentKey(token), 1, { ex: SPENT_MEMORY_SECONDS });
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]{20,100}$/;
+
+async function gone(redis: RedisClient, token: string): Promise<never> {
+  const spent = await redis.exists(await spentKey(token));
+  throw new AppError("GONE", spent ? "This download token has already been used." : "This download token is unknown or has expired.");
+}
+
+/** A token's record without spending it (HEAD: link checkers and unfurlers must not use it up). */
+export async function peekToken(redis: RedisClient, token: string, now: Date): Promise<TokenRecord> {
+  if (!TOKEN_FORMAT.test(token)) throw new AppError("NOT_FOUND", "No such download token.");
+  const record = await redis.get<TokenRecord>(await tokenKey(token));
+  if (!record) return gone(redis, token);
   if (record.expiresAt <= now.getTime()) throw new AppError("GONE", "This download token has expired.");
   return record;
+}
+
+/**
+ * Spends a token and hands its record to `use` (which signs the file's URL): exactly one caller
+ * gets it, the rest get 410 Gone. When `use` fails for a reason that is not the caller's (a
+ * dependency down), the token is put back as it was, unspent, so the link works once it is back.
+ */
+export async function redeemToken<T>(redis: RedisClient, token: string, now: Date, use: (r: TokenRecord) => Promise<T>): Promise<T> {
+  if (!TOKEN_FORMAT.test(token)) throw new AppError("NOT_FOUND", "No such download token.");
+  const key = await tokenKey(token);
+  const record = await redis.getdel<TokenRecord>(key);
+  if (!record) return gone(redis, token);
+  if (record.expiresAt <= now.getTime()) {
+    await redis.set(await spentKey(token), 1, { ex: SPENT_MEMORY_SECONDS });
+    throw new AppError("GONE", "This download token has expired.");
+  }
+  let result: T;
+  try {
+    result = await use(record);
+  } catch (e) {
+    const final = e instanceof AppError && e.status < 500;
+    if (final) await redis.set(await spentKey(token), 1, { ex: SPENT_MEMORY_SECONDS });
+    else {
+      const leftMs = record.expiresAt - now.getTime();
+      await redis.set(key, record, { px: Math.max(1, leftMs), nx: true }).catch(() => undefined);
+    }
+    throw e;
+  }
+  // The spend is done (GETDEL); the marker only improves a later answer, so its failure is not the caller's.
+  await redis.set(await spentKey(token), 1, { ex: SPENT_MEMORY_SECONDS }).catch(() => undefined);
+  return result;
 }

@@ -4,7 +4,9 @@ import { env } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { parseEnv } from "../../src/env";
+import { pseudoBytes } from "../support/admin-client";
 import { control } from "../support/control";
+import { publishedMovieWith } from "../support/delivery";
 import { expectProblem } from "../support/problem";
 
 describe("with Postgres stopped", () => {
@@ -52,5 +54,23 @@ describe("with Postgres stopped", () => {
     const list = await app.request(`/api/v1/admin/titles?q=${encodeURIComponent(name)}`, { headers: admin }, e);
     expect(list.status).toBe(200);
     expect(((await list.json()) as { items: unknown[] }).items).toEqual([]);
+  });
+
+  it("a one-time token redeemed while Postgres is down is not spent: the link works once it is back", async () => {
+    const { admin, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "pg-down.mkv", bytes: pseudoBytes(64, 6) }]);
+    const minted = await admin.ok(
+      201,
+      admin.post<{ items: { token: string }[] }>("/admin/delivery/download-tokens/batch", {
+        items: [{ asset_id: assets[0]?.id }],
+        ttl_seconds: 600,
+      }),
+    );
+    const app = createApp({ logSink: () => {} });
+    const redeem = () => app.request(`/api/v1/delivery/download/${minted.items[0]?.token}`, { redirect: "manual" }, env);
+    expect((await control("postgres/stop")).status).toBe(204);
+    await expectProblem(await redeem(), 503, "DEPENDENCY_UNAVAILABLE");
+    expect((await control("postgres/start")).status).toBe(204);
+    expect((await redeem()).status).toBe(302);
+    expect((await redeem()).status).toBe(410);
   });
 });

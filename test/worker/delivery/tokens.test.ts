@@ -104,4 +104,54 @@ describe("one-time download tokens", () => {
     expect(long.status).toBe(400);
     expect(long.body.errors[0]?.path).toBe("json.ttl_seconds");
   });
+
+  it("HEAD says whether a token is good without spending it", async () => {
+    const { admin, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "peek.mkv", bytes: pseudoBytes(10, 7) }]);
+    const minted = await admin.ok(
+      201,
+      admin.post<Minted>("/admin/delivery/download-tokens/batch", { items: [{ asset_id: assets[0]?.id }], ttl_seconds: 600 }),
+    );
+    const path = `/delivery/download/${minted.items[0]?.token}`;
+    for (let i = 0; i < 3; i++) {
+      const head = await api(path, { method: "HEAD", redirect: "manual" });
+      expect(head.status).toBe(200);
+      expect(head.headers.get("location")).toBeNull();
+    }
+    expect((await api(path, { redirect: "manual" })).status).toBe(302);
+    expect((await api(path, { method: "HEAD", redirect: "manual" })).status).toBe(410);
+  });
+
+  it("a token link works without X-API-Key when PUBLIC_API_KEY is set (the link is its own credential)", async () => {
+    const { admin, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "keyed.mkv", bytes: pseudoBytes(10, 8) }]);
+    const minted = await admin.ok(
+      201,
+      admin.post<Minted>("/admin/delivery/download-tokens/batch", { items: [{ asset_id: assets[0]?.id }], ttl_seconds: 600 }),
+    );
+    const app = createApp({ logSink: () => {} });
+    const keyed = { ...env, PUBLIC_API_KEY: `public-${crypto.randomUUID()}` };
+    const ip = { "cf-connecting-ip": freshIp() };
+    await expectProblem(await app.request("/api/v1/titles", { headers: ip }, keyed), 401, "UNAUTHORIZED");
+    const res = await app.request(`/api/v1/delivery/download/${minted.items[0]?.token}`, { redirect: "manual", headers: ip }, keyed);
+    expect(res.status).toBe(302);
+  });
+
+  it("the request log names the route, never the token", async () => {
+    const { admin, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "logged.mkv", bytes: pseudoBytes(10, 9) }]);
+    const minted = await admin.ok(
+      201,
+      admin.post<Minted>("/admin/delivery/download-tokens/batch", {
+        items: [{ asset_id: assets[0]?.id }, { asset_id: assets[0]?.id }],
+        ttl_seconds: 600,
+      }),
+    );
+    const lines: string[] = [];
+    const app = createApp({ logSink: (l) => lines.push(l) });
+    const [a, b] = minted.items.map((i) => i.token);
+    await app.request(`/api/v1/delivery/download/${a}`, { redirect: "manual" }, env);
+    await app.request(`/api/v1/admin/delivery/download/${b}`, { redirect: "manual" }, env);
+    await app.request(`/api/v1/delivery/download/${a}`, { redirect: "manual" }, env); // spent: an error line too
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const t of [a, b]) expect(lines.join("\n")).not.toContain(t);
+    expect(lines.join("\n")).toContain("/api/v1/delivery/download/[token]");
+  });
 });
