@@ -8,6 +8,7 @@
 //   (CON, PRN, AUX, NUL, COM1–9, LPT1–9, with any extension);
 // - each segment is at most 255 bytes of UTF-8 (shortened before its extension), NFC-normalised.
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
 const REPLACED = /[<>:"|?*\\\u0000-\u001f\u007f]/g;
 const RESERVED = /^(con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(\.|$)/i;
 const MAX_SEGMENT_BYTES = 255;
