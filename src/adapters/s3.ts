@@ -1,7 +1,9 @@
 // The private bucket through aws4fetch (SigV4). Object keys are built by the caller from ids;
 // this module only encodes them, once, for the URL (`+` must travel as %2B: S3 reads a raw `+`
 // in a path as a space).
+import { md5 } from "@noble/hashes/legacy.js";
 import { AwsClient } from "aws4fetch";
+import { toBase64 } from "../lib/crypto/encoding";
 import { createSigV4Presigner } from "../lib/sigv4";
 import { type Clock, systemClock } from "./clock";
 import { DEFAULT_DEPENDENCY_TIMEOUT_MS, dependencyFetch } from "./dependency";
@@ -72,6 +74,8 @@ export interface ObjectStore {
   head(key: string, signal?: AbortSignal): Promise<ObjectHead | null>;
   put(key: string, body: BodyInit, opts?: PutOptions): Promise<{ etag: string | null }>;
   delete(key: string): Promise<void>;
+  /** DeleteObjects, up to 1,000 keys a request; answers the keys S3 could not delete. */
+  deleteMany(keys: string[]): Promise<{ failed: string[] }>;
   list(prefix: string, opts?: { continuationToken?: string; maxKeys?: number; delimiter?: string }): Promise<ListResult>;
   copy(sourceKey: string, destKey: string): Promise<void>;
   createMultipart(key: string, opts?: { contentType?: string; metadata?: Record<string, string>; sse?: "AES256" }): Promise<string>;
@@ -247,6 +251,29 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
       const res = await send(url(key), { method: "DELETE" });
       if (!res.ok && res.status !== 404) return fail(res, `DELETE ${key}`);
       await res.body?.cancel();
+    },
+
+    async deleteMany(keys) {
+      const failed: string[] = [];
+      for (let i = 0; i < keys.length; i += 1000) {
+        const chunk = keys.slice(i, i + 1000);
+        const body = `<?xml version="1.0" encoding="UTF-8"?><Delete><Quiet>true</Quiet>${chunk
+          .map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`)
+          .join("")}</Delete>`;
+        const u = new URL(`${base}/`);
+        u.searchParams.set("delete", "");
+        // S3 (and Swift's s3api) require Content-MD5 on a multi-object delete; WebCrypto has no MD5
+        // (@noble/hashes, so it is the same in the Worker and in Node).
+        const contentMd5 = toBase64(md5(new TextEncoder().encode(body)));
+        const res = await send(u.toString(), {
+          method: "POST",
+          body,
+          headers: { "content-md5": contentMd5, "content-type": "application/xml" },
+        });
+        if (!res.ok) return fail(res, `DeleteObjects (${chunk.length} keys)`);
+        failed.push(...blocks(await res.text(), "Error").map((b) => tag(b, "Key") ?? ""));
+      }
+      return { failed };
     },
 
     async list(prefix, opts = {}) {

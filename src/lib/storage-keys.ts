@@ -41,6 +41,11 @@ export const keys = {
   artwork: (titleId: string, filename: string) => `artwork/title/${id(titleId, "titleId")}/${safeFilename(filename)}`,
   subtitle: (titleId: string, episodeId: string | null | undefined, filename: string) =>
     `subs/title/${scope(titleId, episodeId)}/${safeFilename(filename)}`,
+  /** Every prefix an episode's objects live under (for clean-up when it is deleted). */
+  episodePrefixes: (titleId: string, episodeId: string) => {
+    const s = scope(titleId, episodeId);
+    return [`originals/${s}/`, `downloads/${s}/`, `hls/${s}/`, `subs/title/${s}/`];
+  },
   /** Every prefix a title's objects live under (for clean-up when it is deleted). */
   titlePrefixes: (titleId: string) => {
     const t = id(titleId, "titleId");

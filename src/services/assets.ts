@@ -10,10 +10,12 @@ import type { AppConfig } from "../env";
 import { crc32Update } from "../lib/crc32";
 import { toHex } from "../lib/crypto/encoding";
 import { AppError } from "../lib/errors";
+import type { Logger } from "../lib/logger";
 import { isEmptyPatch } from "../lib/patch";
 import { keys, type StreamTier } from "../lib/storage-keys";
 import { type AuditContext, auditInsert } from "./audit";
 import { playlistChainProblems } from "./hls";
+import { deletePrefixes } from "./storage-cleanup";
 import { getEpisode, getTitle } from "./titles";
 
 export type Asset = typeof mediaAssets.$inferSelect;
@@ -207,7 +209,7 @@ export async function updateAsset(db: Database, id: string, patch: AssetMetadata
   return rows[0] as Asset;
 }
 
-export async function deleteAsset(deps: { db: Database; s3: ObjectStore }, id: string, audit: AuditContext): Promise<void> {
+export async function deleteAsset(deps: { db: Database; s3: ObjectStore; logger: Logger }, id: string, audit: AuditContext): Promise<void> {
   const a = await getAsset(deps.db, id);
   await deps.db.batch([
     deps.db.delete(mediaAssets).where(eq(mediaAssets.id, id)),
@@ -221,6 +223,11 @@ export async function deleteAsset(deps: { db: Database; s3: ObjectStore }, id: s
   // After the row is gone: best effort, the object is unreachable through the API either way.
   if (a.multipartUploadId) await deps.s3.abortMultipart(a.storageKey, a.multipartUploadId).catch(() => undefined);
   await deps.s3.delete(a.storageKey).catch(() => undefined);
+  // A stream tier owns its whole folder (sub-playlists, segments, keys): they go with it.
+  if (a.kind === "HLS" && a.streamTier !== null) {
+    const folder = keys.hlsPrefix(a.titleId, a.episodeId, a.streamTier as StreamTier);
+    if (a.storageKey.startsWith(folder)) await deletePrefixes(deps.s3, [folder], deps.logger);
+  }
 }
 
 // ---------------------------------------------------------------- multipart

@@ -1,16 +1,19 @@
 // What the public sees of a published title: detail, stream tiers, subtitle tracks, downloads.
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import type { Database } from "../adapters/db";
 import { mediaAssets } from "../db/schema";
 import { AppError } from "../lib/errors";
 import { type Asset, DOWNLOADABLE_KINDS } from "./assets";
 import { getSeasonsWithEpisodes, type Title } from "./titles";
 
+/** Only files that are in the bucket are offered: an asset still `pending` upload is not. */
+const uploaded = ne(mediaAssets.uploadState, "pending");
+
 export async function publicAssets(db: Database, titleId: string, kinds: Asset["kind"][]) {
   return db
     .select()
     .from(mediaAssets)
-    .where(and(eq(mediaAssets.titleId, titleId), inArray(mediaAssets.kind, kinds)))
+    .where(and(eq(mediaAssets.titleId, titleId), inArray(mediaAssets.kind, kinds), uploaded))
     .orderBy(asc(mediaAssets.kind), asc(mediaAssets.filename));
 }
 
@@ -56,7 +59,7 @@ export async function publicAsset(db: Database, t: Title, assetId: string, kinds
     ? await db
         .select()
         .from(mediaAssets)
-        .where(and(eq(mediaAssets.id, assetId), eq(mediaAssets.titleId, t.id)))
+        .where(and(eq(mediaAssets.id, assetId), eq(mediaAssets.titleId, t.id), uploaded))
         .limit(1)
     : [];
   if (!a || !kinds.includes(a.kind)) throw new AppError("NOT_FOUND", `No such ${kinds.join("/").toLowerCase()} for this title.`);

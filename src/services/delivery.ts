@@ -35,6 +35,7 @@ export async function authorizeKeys(db: Database, keys: string[]): Promise<Map<s
     select a.storage_key, a.filename, a.content_type, a.size_bytes::text as size_bytes, 'asset' as source
       from media_assets a join titles t on t.id = a.title_id
      where a.storage_key = any(${sql.param(unique)}::text[]) and a.kind in (${kinds}) and t.status = 'published'
+       and a.upload_state <> 'pending'
     union all
     select b.storage_key, t.slug || '-S' || lpad(b.season_number::text, 2, '0') || '.zip', 'application/zip', b.size_bytes::text, 'bundle'
       from bundles b join titles t on t.id = b.title_id

@@ -335,7 +335,12 @@ export async function updateEpisode(db: Database, id: string, patch: Partial<Omi
   }
 }
 
-export async function deleteEpisode(db: Database, id: string, force: boolean, audit: AuditContext): Promise<{ storageKeys: string[] }> {
+export async function deleteEpisode(
+  db: Database,
+  id: string,
+  force: boolean,
+  audit: AuditContext,
+): Promise<{ storageKeys: string[]; titleId: string }> {
   const ep = await getEpisode(db, id);
   const deps = await dependents(db, { titleId: ep.titleId, episodeIds: [id] });
   if (deps.assets > 0 && !force)
@@ -350,7 +355,7 @@ export async function deleteEpisode(db: Database, id: string, force: boolean, au
       details: { title_id: ep.titleId, forced: force },
     }),
   ]);
-  return { storageKeys: keys };
+  return { storageKeys: keys, titleId: ep.titleId };
 }
 
 // ---------------------------------------------------------------- public discovery

@@ -22,6 +22,8 @@ export async function publishedMovieWith(
     const put = await fetch(c.upload.url, { method: "PUT", body: f.bytes, headers: c.upload.headers });
     await put.body?.cancel(); // an unread body keeps one of the test's few connections open
     if (put.status !== 200) throw new Error(`upload failed ${put.status}`);
+    // As an operator does: the upload is confirmed (HEAD), so the file is offered.
+    await admin.ok(200, admin.get(`/admin/assets/${c.asset.id}/head`));
     assets.push(c.asset);
   }
   if (publish) await admin.ok(200, admin.post(`/admin/titles/${t.id}/publish?force=true`));

@@ -3,8 +3,9 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { ADMIN_SECURITY, mutationErrorResponses, problemResponse } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
+import { keys } from "../../lib/storage-keys";
 import { auditContextOf } from "../../services/audit";
-import { deleteObjects } from "../../services/storage-cleanup";
+import { deleteObjects, deletePrefixes } from "../../services/storage-cleanup";
 import { deleteEpisode, updateEpisode } from "../../services/titles";
 import { episodeJson, episodeSchema } from "../views";
 import { body, forceQuery, idempotencyHeaders, idParams, isForced, json } from "./schemas";
@@ -61,7 +62,10 @@ export const adminEpisodeRoutes = createRouter()
     return c.json(episodeJson(e), 200);
   })
   .openapi(del, async (c) => {
-    const { storageKeys } = await deleteEpisode(c.var.db, c.req.valid("param").id, isForced(c.req.valid("query")), auditContextOf(c.var));
+    const id = c.req.valid("param").id;
+    const { storageKeys, titleId } = await deleteEpisode(c.var.db, id, isForced(c.req.valid("query")), auditContextOf(c.var));
+    // Every object under the episode's folders (an HLS ladder's segments have no rows), then any stragglers.
+    await deletePrefixes(c.var.s3, keys.episodePrefixes(titleId, id), c.var.logger);
     await deleteObjects(c.var.s3, storageKeys, c.var.logger);
     return c.body(null, 204);
   });

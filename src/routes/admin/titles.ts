@@ -4,10 +4,11 @@ import * as z from "zod";
 import { AppError } from "../../lib/errors";
 import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
+import { keys } from "../../lib/storage-keys";
 import { listAssets } from "../../services/assets";
 import { auditContextOf } from "../../services/audit";
 import { validateMedia } from "../../services/media-validation";
-import { deleteObjects } from "../../services/storage-cleanup";
+import { deleteObjects, deletePrefixes } from "../../services/storage-cleanup";
 import {
   createEpisode,
   createSeason,
@@ -283,7 +284,10 @@ export const adminTitleRoutes = createRouter()
     return c.json(titleJson(t), 200);
   })
   .openapi(routes.delete, async (c) => {
-    const { storageKeys } = await deleteTitle(c.var.db, c.req.valid("param").id, isForced(c.req.valid("query")), auditContextOf(c.var));
+    const id = c.req.valid("param").id;
+    const { storageKeys } = await deleteTitle(c.var.db, id, isForced(c.req.valid("query")), auditContextOf(c.var));
+    // Every object under the title's folders (an HLS ladder's segments have no rows), then any stragglers.
+    await deletePrefixes(c.var.s3, keys.titlePrefixes(id), c.var.logger);
     await deleteObjects(c.var.s3, storageKeys, c.var.logger);
     return c.body(null, 204);
   })

@@ -45,7 +45,7 @@ export const hlsRoutes = createRouter().openapi(route, async (c) => {
     throw new AppError("FORBIDDEN", verdict === "expired" ? "This playback URL has expired." : "This playback URL is not validly signed.");
 
   const [a] = await c.var.db.select().from(mediaAssets).where(eq(mediaAssets.id, asset_id)).limit(1);
-  if (a?.kind !== "HLS" || !a.isStreamable) throw new AppError("NOT_FOUND", `No stream ${asset_id}.`);
+  if (a?.kind !== "HLS" || !a.isStreamable || a.uploadState === "pending") throw new AppError("NOT_FOUND", `No stream ${asset_id}.`);
   await getPublishedTitle(c.var.db, a.titleId);
   const origin = new URL(c.req.url).origin;
   const body = await rewritePlaylist({

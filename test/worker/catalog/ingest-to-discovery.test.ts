@@ -170,6 +170,8 @@ describe("ingest → validation → publish → discovery", () => {
         );
         if (h.upload.method !== "single") throw new Error("expected single");
         expect((await fetch(h.upload.url, { method: "PUT", body: playlist, headers: h.upload.headers })).status).toBe(200);
+        // Confirmed in the bucket: only then is the tier offered.
+        await admin.ok(200, admin.get(`/admin/assets/${h.asset.id}/head`));
       }
     }
     const after = await admin.ok(200, admin.get<Report>(`/admin/titles/${series.id}/validate-media`));
