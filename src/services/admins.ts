@@ -52,7 +52,7 @@ export async function createAdmin(
   const row = {
     id,
     email,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await hashPassword(input.password, encryptionKey),
     totpSecretEnc: await seal(totpSecret, encryptionKey, `admin:${id}`),
   };
   try {

@@ -1,6 +1,6 @@
 // Admin sign-in in two steps (password → MFA challenge → TOTP → session token), session checks
 // and revocation, and the automation key (docs/api.md: "Admin security").
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { sign, verify } from "hono/jwt";
 import type { Clock } from "../adapters/clock";
 import type { Database } from "../adapters/db";
@@ -9,7 +9,7 @@ import { adminUsers } from "../db/schema";
 import type { AppConfig } from "../env";
 import { clientNetwork } from "../lib/client-network";
 import { constantTimeEqual, randomBytes, sha256Hex, toBase64Url } from "../lib/crypto/encoding";
-import { DECOY_PASSWORD_HASH, verifyPassword } from "../lib/crypto/password";
+import { DECOY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/crypto/password";
 import { open } from "../lib/crypto/secret-box";
 import { matchTotp } from "../lib/crypto/totp";
 import { AppError } from "../lib/errors";
@@ -75,10 +75,19 @@ export async function login(
 
   const [user] = await deps.db.select().from(adminUsers).where(eq(adminUsers.email, email)).limit(1);
   // Unknown emails are checked against a decoy hash: same work, same answer, same time.
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? DECOY_PASSWORD_HASH);
-  if (!user || !ok) {
+  const check = await verifyPassword(input.password, user?.passwordHash ?? DECOY_PASSWORD_HASH, deps.config.TOTP_ENCRYPTION_KEY);
+  if (!user || !check.ok) {
     await auditInsert(deps.db, audit, { action: "auth.login_failed", resourceType: "admin_user", details: { email } });
     throw new AppError("UNAUTHORIZED", INVALID_LOGIN);
+  }
+  // A hash from before the pepper (or with fewer iterations) is replaced now that the password is
+  // known to be right; only if it is still the one that was checked (a concurrent change wins).
+  if (check.needsRehash) {
+    const fresh = await hashPassword(input.password, deps.config.TOTP_ENCRYPTION_KEY);
+    await deps.db
+      .update(adminUsers)
+      .set({ passwordHash: fresh })
+      .where(and(eq(adminUsers.id, user.id), eq(adminUsers.passwordHash, user.passwordHash)));
   }
   // The right password is not a guess: its counts go back.
   await Promise.all([

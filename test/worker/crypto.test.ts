@@ -3,6 +3,7 @@ import { fromBase32, toBase32, utf8 } from "../../src/lib/crypto/encoding";
 import { hashPassword, verifyPassword } from "../../src/lib/crypto/password";
 import { open, seal } from "../../src/lib/crypto/secret-box";
 import { matchTotp, otpauthUri, totpCode } from "../../src/lib/crypto/totp";
+import { legacyHash } from "../support/legacy-password";
 
 const RFC_SECRET = toBase32(utf8("12345678901234567890"));
 
@@ -47,15 +48,28 @@ describe("TOTP (RFC 6238, SHA-1, 6 digits)", () => {
   });
 });
 
-describe("passwords (PBKDF2-SHA256)", () => {
+describe("passwords (PBKDF2-SHA256 over a peppered HMAC)", () => {
+  const pepper = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
   it("verifies the right password only, with a per-hash salt and the iteration count stored", async () => {
-    const h1 = await hashPassword("correct horse battery staple");
-    const h2 = await hashPassword("correct horse battery staple");
+    const h1 = await hashPassword("correct horse battery staple", pepper);
+    const h2 = await hashPassword("correct horse battery staple", pepper);
     expect(h1).not.toBe(h2);
-    expect(h1).toMatch(/^pbkdf2-sha256\$100000\$/);
-    expect(await verifyPassword("correct horse battery staple", h1)).toBe(true);
-    expect(await verifyPassword("correct horse battery stapler", h1)).toBe(false);
-    expect(await verifyPassword("x", "garbage")).toBe(false);
+    expect(h1).toMatch(/^pbkdf2-sha256-pepper1\$100000\$/);
+    expect(await verifyPassword("correct horse battery staple", h1, pepper)).toEqual({ ok: true, needsRehash: false });
+    expect((await verifyPassword("correct horse battery stapler", h1, pepper)).ok).toBe(false);
+    expect((await verifyPassword("x", "garbage", pepper)).ok).toBe(false);
+  });
+
+  it("a stored hash is useless without the Worker's secret: under another pepper even the right password fails", async () => {
+    const other = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const h = await hashPassword("correct horse battery staple", pepper);
+    expect((await verifyPassword("correct horse battery staple", h, other)).ok).toBe(false);
+  });
+
+  it("a hash from before the pepper still verifies, and asks to be replaced", async () => {
+    const legacy = await legacyHash("correct horse battery staple");
+    expect(await verifyPassword("correct horse battery staple", legacy, pepper)).toEqual({ ok: true, needsRehash: true });
+    expect((await verifyPassword("wrong", legacy, pepper)).ok).toBe(false);
   });
 });
 

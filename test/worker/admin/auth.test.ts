@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { adminUsers, auditLogs } from "../../../src/db/schema";
 import { setAdminDisabled } from "../../../src/services/admins";
 import { api, bearer, currentCode, db, freshIp, loginChallenge, newAdmin, postJson, signIn } from "../../support/admin";
+import { legacyHash } from "../../support/legacy-password";
 import { expectProblem } from "../../support/problem";
 
 describe("admin sign-in: password, then TOTP", () => {
@@ -145,5 +146,21 @@ describe("signIn helper", () => {
   it("yields a token that works", async () => {
     const token = await signIn(await newAdmin());
     expect((await api("/admin/auth/me", { headers: bearer(token) })).status).toBe(200);
+  });
+
+  it("an admin whose hash predates the pepper signs in, and from then on their hash is peppered", async () => {
+    const a = await newAdmin();
+    await db
+      .update(adminUsers)
+      .set({ passwordHash: await legacyHash(a.password) })
+      .where(eq(adminUsers.id, a.id));
+    await expectProblem(await postJson("/admin/auth/login", { email: a.email, password: "not the password" }), 401, "UNAUTHORIZED");
+    const [before] = await db.select().from(adminUsers).where(eq(adminUsers.id, a.id));
+    expect(before?.passwordHash).toMatch(/^pbkdf2-sha256\$/);
+    expect(await signIn(a)).toBeTruthy();
+    const [after] = await db.select().from(adminUsers).where(eq(adminUsers.id, a.id));
+    expect(after?.passwordHash).toMatch(/^pbkdf2-sha256-pepper1\$100000\$/);
+    // The new hash takes the same password (the code step was spent above; the password step is the point).
+    expect(await loginChallenge(a)).toBeTruthy();
   });
 });
