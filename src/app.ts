@@ -1,7 +1,6 @@
 // The app factory: typed OpenAPIHono, middleware order, error handling, 404/405, the OpenAPI
 // document and the docs page. worker.ts and the tests both build the app here.
 
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { every, except } from "hono/combine";
@@ -30,6 +29,7 @@ import { hlsRoutes } from "./routes/delivery/hls";
 import { tokenRedemptionRoutes } from "./routes/delivery/tokens";
 import { publicBundleRoutes } from "./routes/public/bundles";
 import { publicTitleRoutes } from "./routes/public/titles";
+import { docsRoutes } from "./routes/system/docs";
 import { healthRoutes } from "./routes/system/health";
 import type { AppEnv, DepsFactory } from "./types";
 
@@ -66,13 +66,25 @@ export interface AppOptions {
 }
 
 /** Paths that must answer without configuration or clients (liveness, docs). */
-const NO_INIT = new Set([HEALTH, OPENAPI_PATH, "/docs"]);
+const NO_INIT = new Set([
+  HEALTH,
+  OPENAPI_PATH,
+  "/docs",
+  "/docs/assets/init.js",
+  "/docs/assets/swagger-ui.css",
+  "/docs/assets/swagger-ui-bundle.js",
+]);
 
 export function createApp(opts: AppOptions = {}) {
   const app = new OpenAPIHono<AppEnv>();
   const initDeps = init(opts.deps ?? defaultDeps);
 
   app.use("*", requestContext(opts.logSink, opts.metrics));
+  // Admin answers are per person and often secret (TOTP seeds, tokens): never stored by a cache.
+  app.use(`${ADMIN}/*`, async (c, next) => {
+    await next();
+    c.res.headers.set("cache-control", "no-store");
+  });
   app.use(
     `${API_PREFIX}/*`,
     bodyLimit({
@@ -155,7 +167,7 @@ export function createApp(opts: AppOptions = {}) {
     document ??= addStandardResponses(app.getOpenAPI31Document(docConfig), pathPolicy);
     return c.json(document);
   });
-  app.get("/docs", swaggerUI({ url: OPENAPI_PATH, title: "MoviesNow API" }));
+  app.route("/", docsRoutes(OPENAPI_PATH));
 
   app.notFound((c) => {
     const path = c.req.path;

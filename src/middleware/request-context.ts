@@ -32,6 +32,8 @@ export const requestContext = (sink?: LogSink, metricsOf: MetricsFactory = defau
       await next();
     } finally {
       c.res.headers.set("x-request-id", requestId);
+      // No answer may be sniffed into another type (a playlist or a problem rendered as HTML).
+      c.res.headers.set("x-content-type-options", "nosniff");
       // The route template (e.g. /api/v1/titles/:id), not the raw path: bounded cardinality.
       const route = [...matchedRoutes(c)].reverse().find((r) => r.method !== "ALL")?.path ?? null;
       const durationMs = Math.round((performance.now() - started) * 100) / 100;

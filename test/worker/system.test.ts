@@ -1,5 +1,8 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { api, newAdmin, signIn } from "../support/admin";
+import { adminClient } from "../support/admin-client";
+import { pseudoBytes, publishedMovieWith } from "../support/delivery";
 import { expectProblem } from "../support/problem";
 
 describe("health and request ids", () => {
@@ -55,10 +58,61 @@ describe("OpenAPI document and docs page", () => {
     expect(with503.filter(({ op }) => !op.responses["503"]?.headers?.["Retry-After"]).map(({ at }) => at)).toEqual([]);
   });
 
-  it("serves an interactive docs page pointing at the document", async () => {
+  it("serves an interactive docs page pointing at the document, with every script and style from this origin", async () => {
     const res = await SELF.fetch("http://api.test/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
-    expect(await res.text()).toContain("/api/v1/openapi.json");
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    const html = await res.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(refs.sort()).toEqual(["/docs/assets/init.js", "/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"]);
+    expect(html).not.toMatch(/<script>[^<]/); // no inline script: the policy would refuse it
+    for (const ref of refs) {
+      const asset = await SELF.fetch(`http://api.test${ref}`);
+      expect(asset.status, ref).toBe(200);
+      expect(asset.headers.get("content-type"), ref).toMatch(ref.endsWith(".css") ? /text\/css/ : /javascript/);
+      const body = await asset.text();
+      if (ref.endsWith("init.js")) expect(body).toContain("/api/v1/openapi.json");
+      else expect(body.length, ref).toBeGreaterThan(10_000);
+    }
+    // Only those files: the rest of the assets directory is not served.
+    expect((await SELF.fetch("http://api.test/docs/assets/index.html")).status).toBe(404);
+    expect((await SELF.fetch("http://api.test/index.html")).status).toBe(404);
+  });
+});
+
+describe("response headers", () => {
+  it("every answer says nosniff: success, problem, catalog, redirect, docs", async () => {
+    const { admin, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "hdr.mkv", bytes: pseudoBytes(10, 1) }]);
+    const minted = await admin.ok(
+      201,
+      admin.post<{ items: { token: string }[] }>("/admin/delivery/download-tokens/batch", {
+        items: [{ asset_id: assets[0]?.id }],
+        ttl_seconds: 600,
+      }),
+    );
+    const answers = [
+      await api("/health"),
+      await api("/titles"),
+      await api(`/titles/${crypto.randomUUID()}`),
+      await api(`/delivery/download/${minted.items[0]?.token}`, { redirect: "manual" }),
+      await admin.raw("GET", "/admin/titles"),
+      await SELF.fetch("http://api.test/docs"),
+      await SELF.fetch("http://api.test/nowhere"),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 404, 302, 200, 200, 404]);
+    for (const r of answers) expect(r.headers.get("x-content-type-options"), `${r.status} ${r.url}`).toBe("nosniff");
+  });
+
+  it("admin answers are never stored by a cache", async () => {
+    const admin = adminClient(await signIn(await newAdmin()));
+    for (const path of ["/admin/titles", "/admin/auth/me", "/admin/audit-logs?limit=1", `/admin/titles/${crypto.randomUUID()}`]) {
+      const r = await admin.raw("GET", path);
+      expect(r.headers.get("cache-control"), path).toBe("no-store");
+      await r.body?.cancel();
+    }
   });
 });
