@@ -54,7 +54,8 @@ function pathPolicy(path: string, method: string): PathPolicy {
   return {
     dependencies: !probe,
     rateLimited: !probe,
-    publicApiKey: !admin && !probe && path !== READY,
+    // A one-time token link is its own credential (the X-API-Key middleware skips it).
+    publicApiKey: !admin && !probe && path !== READY && !path.startsWith(`${API_PREFIX}/delivery/download/`),
     idempotent: admin && !adminPublic && method !== "GET",
   };
 }
@@ -160,7 +161,22 @@ export function createApp(opts: AppOptions = {}) {
       title: "MoviesNow API",
       version: "1.0.0",
       description: "Catalog, streaming and download delivery, season bundles and admin operations. Errors are RFC 9457 problem+json.",
+      license: { name: "Proprietary", url: "https://moviesnow.example/terms" },
     },
+    // Relative: the document describes whichever instance serves it.
+    servers: [{ url: "/", description: "This instance" }],
+    tags: [
+      { name: "system", description: "Liveness and readiness probes" },
+      { name: "public: catalog", description: "Published titles: browse, search, detail, streams, subtitles, downloads, bundles" },
+      { name: "public: delivery", description: "Signed URLs of files, playlists and season ZIPs; one-time token links" },
+      { name: "admin: auth", description: "Sign-in with password and TOTP, sessions" },
+      { name: "admin: accounts", description: "Admin accounts (a signed-in session only)" },
+      { name: "admin: audit", description: "The audit trail of every admin change" },
+      { name: "admin: catalog", description: "Titles, seasons and episodes; media validation and publishing" },
+      { name: "admin: assets", description: "Registering, uploading, verifying and finalizing media files" },
+      { name: "admin: bundles", description: "Season ZIPs: uploaded or rebuilt" },
+      { name: "admin: delivery", description: "One-time download tokens" },
+    ],
   };
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get(OPENAPI_PATH, (c) => {

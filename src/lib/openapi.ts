@@ -28,6 +28,7 @@ interface DocOperation {
   parameters?: { in: string }[];
   requestBody?: unknown;
   responses: Responses;
+  security?: Record<string, string[]>[];
 }
 interface Doc {
   paths?: Record<string, Record<string, DocOperation>>;
@@ -57,6 +58,8 @@ export function addStandardResponses<T extends object>(doc: T, policyOf: (path: 
         op.responses[status] ??= problemResponseRef(description);
       };
       const policy = policyOf(path, method.toUpperCase());
+      // Operations without credentials of their own: none, or X-API-Key when PUBLIC_API_KEY is set.
+      op.security ??= policy.publicApiKey ? [{}, { publicApiKey: [] }] : [];
       if ((op.parameters?.length ?? 0) > 0 || op.requestBody) add(400, "Invalid input: the problem's errors name each bad field");
       if (op.parameters?.some((p) => p.in === "path")) add(404, "Not found");
       if (op.requestBody) {

@@ -37,6 +37,7 @@ const idParam = z.object({ id: z.uuid().meta({ param: { name: "id", in: "path" }
 
 const list = createRoute({
   method: "get",
+  operationId: "listAdmins",
   path: "/admin/admins",
   tags: ["admin: accounts"],
   summary: "List admin accounts",
@@ -50,6 +51,7 @@ const list = createRoute({
 
 const create = createRoute({
   method: "post",
+  operationId: "createAdmin",
   path: "/admin/admins",
   tags: ["admin: accounts"],
   summary: "Create an admin; the response shows its TOTP enrolment URI once",
@@ -84,6 +86,7 @@ const create = createRoute({
 
 const patch = createRoute({
   method: "patch",
+  operationId: "updateAdmin",
   path: "/admin/admins/{id}",
   tags: ["admin: accounts"],
   summary: "Disable or re-enable an admin (a disabled admin's sessions stop working at once)",

@@ -106,6 +106,7 @@ const routes = {
   create: createRoute({
     ...common,
     method: "post",
+    operationId: "createAsset",
     path: "/admin/titles/{id}/assets",
     summary: "Register a media asset and get its upload (a presigned PUT up to 5 GiB, else multipart)",
     request: {
@@ -143,6 +144,7 @@ const routes = {
   list: createRoute({
     ...common,
     method: "get",
+    operationId: "listTitleAssets",
     path: "/admin/titles/{id}/assets",
     summary: "A title's assets",
     request: { params: idParams },
@@ -151,6 +153,7 @@ const routes = {
   get: createRoute({
     ...common,
     method: "get",
+    operationId: "getAsset",
     path: "/admin/assets/{id}",
     summary: "One asset",
     request: { params: idParams },
@@ -159,6 +162,7 @@ const routes = {
   patch: createRoute({
     ...common,
     method: "patch",
+    operationId: "updateAsset",
     path: "/admin/assets/{id}",
     summary: "Update an asset's metadata",
     request: { params: idParams, headers: idempotencyHeaders, ...body(z.object(metadataFields).strict()) },
@@ -172,6 +176,7 @@ const routes = {
   delete: createRoute({
     ...common,
     method: "delete",
+    operationId: "deleteAsset",
     path: "/admin/assets/{id}",
     summary: "Delete an asset and (best effort) its object",
     request: { params: idParams, headers: idempotencyHeaders },
@@ -180,6 +185,7 @@ const routes = {
   presignParts: createRoute({
     ...common,
     method: "post",
+    operationId: "presignUploadParts",
     path: "/admin/assets/{id}/upload/parts",
     summary: `Presigned URLs for up to ${PART_URL_BATCH_MAX} parts of a multipart upload`,
     request: {
@@ -199,6 +205,7 @@ const routes = {
   listParts: createRoute({
     ...common,
     method: "get",
+    operationId: "listUploadedParts",
     path: "/admin/assets/{id}/upload/parts",
     summary: "Parts already uploaded (to resume)",
     request: { params: idParams },
@@ -215,6 +222,7 @@ const routes = {
   complete: createRoute({
     ...common,
     method: "post",
+    operationId: "completeUpload",
     path: "/admin/assets/{id}/upload/complete",
     summary: "Complete a multipart upload with the parts' ETags",
     request: { params: idParams, headers: idempotencyHeaders, ...body(z.object({ parts: z.array(partSchema).min(1).max(10_000) })) },
@@ -223,6 +231,7 @@ const routes = {
   abort: createRoute({
     ...common,
     method: "delete",
+    operationId: "abortUpload",
     path: "/admin/assets/{id}/upload",
     summary: "Abort a multipart upload",
     request: { params: idParams, headers: idempotencyHeaders },
@@ -231,6 +240,7 @@ const routes = {
   head: createRoute({
     ...common,
     method: "get",
+    operationId: "headAsset",
     path: "/admin/assets/{id}/head",
     summary: "HEAD the object in S3 and store its size and content type",
     request: { params: idParams },
@@ -239,6 +249,7 @@ const routes = {
   checksum: createRoute({
     ...common,
     method: "post",
+    operationId: "checksumAsset",
     path: "/admin/assets/{id}/checksum",
     summary:
       "Compute and store SHA-256 and CRC-32: inline up to CHECKSUM_INLINE_MAX_BYTES; above it the job service hashes the object (202 until done: ask again to store the result), or give the sha256",
@@ -268,6 +279,7 @@ const routes = {
   finalize: createRoute({
     ...common,
     method: "post",
+    operationId: "finalizeAsset",
     path: "/admin/assets/{id}/finalize",
     summary: "Store {size_bytes, content_type, sha256} once they agree with S3 (idempotent)",
     request: {

@@ -21,6 +21,7 @@ const entry = z
 
 const route = createRoute({
   method: "get",
+  operationId: "listAuditLogs",
   path: "/admin/audit-logs",
   tags: ["admin: audit"],
   summary: "Audit trail with filters and keyset pagination",

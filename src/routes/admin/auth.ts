@@ -10,6 +10,7 @@ const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json
 
 const loginRoute = createRoute({
   method: "post",
+  operationId: "startSignIn",
   path: "/admin/auth/login",
   tags: ["admin: auth"],
   summary: "Step 1: email and password → a short-lived MFA challenge",
@@ -34,6 +35,7 @@ const loginRoute = createRoute({
 
 const mfaRoute = createRoute({
   method: "post",
+  operationId: "completeSignIn",
   path: "/admin/auth/mfa",
   tags: ["admin: auth"],
   summary: "Step 2: challenge and a 6-digit TOTP code → a 15-minute session token",
@@ -63,6 +65,7 @@ const mfaRoute = createRoute({
 
 const logoutRoute = createRoute({
   method: "post",
+  operationId: "signOut",
   path: "/admin/auth/logout",
   tags: ["admin: auth"],
   summary: "Revoke the current session token",
@@ -72,6 +75,7 @@ const logoutRoute = createRoute({
 
 const meRoute = createRoute({
   method: "get",
+  operationId: "getCurrentAdmin",
   path: "/admin/auth/me",
   tags: ["admin: auth"],
   summary: "Who the credentials belong to",

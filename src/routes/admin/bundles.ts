@@ -20,6 +20,7 @@ const routes = {
   create: createRoute({
     ...common,
     method: "post",
+    operationId: "createUploadedBundle",
     path: "/admin/titles/{id}/bundles",
     summary: "Start an uploaded season ZIP: a presigned PUT (then POST /admin/bundles/{id}/finalize)",
     request: {
@@ -51,6 +52,7 @@ const routes = {
   finalize: createRoute({
     ...common,
     method: "post",
+    operationId: "finalizeUploadedBundle",
     path: "/admin/bundles/{id}/finalize",
     summary: "Mark an uploaded ZIP ready once it is in S3",
     request: { params: idParams, headers: idempotencyHeaders },
@@ -59,6 +61,7 @@ const routes = {
   list: createRoute({
     ...common,
     method: "get",
+    operationId: "listTitleBundles",
     path: "/admin/titles/{id}/bundles",
     summary: "A title's bundles (building and active; include_expired=true for all)",
     request: { params: idParams, query: z.object({ include_expired: z.enum(["true", "false"]).optional() }) },
@@ -71,6 +74,7 @@ const routes = {
   get: createRoute({
     ...common,
     method: "get",
+    operationId: "getBundle",
     path: "/admin/bundles/{id}",
     summary: "One bundle",
     request: { params: idParams },
@@ -79,6 +83,7 @@ const routes = {
   patch: createRoute({
     ...common,
     method: "patch",
+    operationId: "updateBundle",
     path: "/admin/bundles/{id}",
     summary: "Change a bundle's label or expiry",
     request: {
@@ -95,6 +100,7 @@ const routes = {
   delete: createRoute({
     ...common,
     method: "delete",
+    operationId: "deleteBundle",
     path: "/admin/bundles/{id}",
     summary: "Delete a bundle row and (best effort) its objects, unless a live bundle of the season still uses them",
     request: { params: idParams, headers: idempotencyHeaders },
@@ -103,6 +109,7 @@ const routes = {
   rebuild: createRoute({
     ...common,
     method: "post",
+    operationId: "rebuildBundle",
     path: "/admin/titles/{id}/rebuild-bundle",
     summary: "Rebuild a season's bundle now (bypasses the cooldown; joins a running build)",
     request: {

@@ -15,6 +15,7 @@ export const TOKEN_BATCH_MAX = 500;
 
 const route = createRoute({
   method: "post",
+  operationId: "mintDownloadTokens",
   path: "/admin/delivery/download-tokens/batch",
   tags: ["admin: delivery"],
   summary: "Mint one-time download tokens (returned once; only their hashes are kept)",

@@ -15,6 +15,7 @@ const common = { security: ADMIN_SECURITY, tags: ["admin: catalog"] };
 const patch = createRoute({
   ...common,
   method: "patch",
+  operationId: "updateEpisode",
   path: "/admin/episodes/{id}",
   summary: "Update an episode",
   request: {
@@ -38,6 +39,7 @@ const patch = createRoute({
 const del = createRoute({
   ...common,
   method: "delete",
+  operationId: "deleteEpisode",
   path: "/admin/episodes/{id}",
   summary: "Delete an episode (refused while it has assets, unless forced)",
   request: { params: idParams, query: forceQuery, headers: idempotencyHeaders },

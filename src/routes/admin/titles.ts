@@ -102,6 +102,7 @@ const routes = {
   list: createRoute({
     ...common,
     method: "get",
+    operationId: "listAdminTitles",
     path: "/admin/titles",
     summary: "List titles in every state",
     request: {
@@ -122,6 +123,7 @@ const routes = {
   create: createRoute({
     ...common,
     method: "post",
+    operationId: "createTitle",
     path: "/admin/titles",
     summary: "Create a title (as a draft)",
     request: { headers: idempotencyHeaders, ...body(createTitleBody) },
@@ -130,6 +132,7 @@ const routes = {
   get: createRoute({
     ...common,
     method: "get",
+    operationId: "getAdminTitle",
     path: "/admin/titles/{id}",
     summary: "A title with its seasons, episodes and assets",
     request: { params: idParams },
@@ -138,6 +141,7 @@ const routes = {
   patch: createRoute({
     ...common,
     method: "patch",
+    operationId: "updateTitle",
     path: "/admin/titles/{id}",
     summary: "Update a title's metadata",
     request: { params: idParams, headers: idempotencyHeaders, ...body(patchTitleBody) },
@@ -151,6 +155,7 @@ const routes = {
   delete: createRoute({
     ...common,
     method: "delete",
+    operationId: "deleteTitle",
     path: "/admin/titles/{id}",
     summary: "Delete a title (refused while assets or bundles depend on it, unless forced)",
     request: { params: idParams, query: forceQuery, headers: idempotencyHeaders },
@@ -159,6 +164,7 @@ const routes = {
   publish: createRoute({
     ...common,
     method: "post",
+    operationId: "publishTitle",
     path: "/admin/titles/{id}/publish",
     summary: "Publish a title; refused when media validation fails, unless forced",
     request: { params: idParams, query: forceQuery, headers: idempotencyHeaders },
@@ -172,6 +178,7 @@ const routes = {
   unpublish: createRoute({
     ...common,
     method: "post",
+    operationId: "unpublishTitle",
     path: "/admin/titles/{id}/unpublish",
     summary: "Take a title back to draft",
     request: { params: idParams, headers: idempotencyHeaders },
@@ -180,6 +187,7 @@ const routes = {
   archive: createRoute({
     ...common,
     method: "post",
+    operationId: "archiveTitle",
     path: "/admin/titles/{id}/archive",
     summary: "Archive a title (hidden from the public, kept)",
     request: { params: idParams, headers: idempotencyHeaders },
@@ -188,6 +196,7 @@ const routes = {
   validate: createRoute({
     ...common,
     method: "get",
+    operationId: "validateTitleMedia",
     path: "/admin/titles/{id}/validate-media",
     summary: "Pre-publish media policy checks",
     request: { params: idParams },
@@ -200,6 +209,7 @@ const routes = {
   createSeason: createRoute({
     ...common,
     method: "post",
+    operationId: "createSeason",
     path: "/admin/titles/{id}/seasons",
     summary: "Add a season to a series",
     request: {
@@ -218,6 +228,7 @@ const routes = {
   patchSeason: createRoute({
     ...common,
     method: "patch",
+    operationId: "updateSeason",
     path: "/admin/titles/{id}/seasons/{number}",
     summary: "Update a season",
     request: {
@@ -232,6 +243,7 @@ const routes = {
   deleteSeason: createRoute({
     ...common,
     method: "delete",
+    operationId: "deleteSeason",
     path: "/admin/titles/{id}/seasons/{number}",
     summary: "Delete a season and its episodes (refused while they have assets or bundles, unless forced)",
     request: { params: seasonParams, query: forceQuery, headers: idempotencyHeaders },
@@ -240,6 +252,7 @@ const routes = {
   createEpisode: createRoute({
     ...common,
     method: "post",
+    operationId: "createEpisode",
     path: "/admin/titles/{id}/episodes",
     summary: "Add an episode (its season is created if missing)",
     request: {

@@ -48,6 +48,7 @@ async function startBuild(c: Context<AppEnv>, titleId: string, season: number) {
 
 const bundleUrl = createRoute({
   method: "post",
+  operationId: "presignBundle",
   path: "/delivery/bundle-url",
   tags,
   summary: "A signed URL of a season's ZIP; when it is missing or expired and rebuild_if_missing, 202 and a rebuild",
@@ -74,6 +75,7 @@ const bundleUrl = createRoute({
 
 const requestBundle = createRoute({
   method: "post",
+  operationId: "requestBundle",
   path: "/delivery/request-bundle",
   tags,
   summary: "Ask for a season's ZIP without knowing its key: ready (200) or being built (202)",
@@ -92,6 +94,7 @@ const requestBundle = createRoute({
 
 const bundleStatus = createRoute({
   method: "get",
+  operationId: "getBundleStatus",
   path: "/delivery/bundle-status",
   tags,
   summary: "A season's bundle build status; with presign=true and a ready bundle, its signed URL",

@@ -31,6 +31,7 @@ const NO_STORE = { "cache-control": "no-store" };
 
 const single = createRoute({
   method: "post",
+  operationId: "presignDownload",
   path: "/delivery/download-url",
   tags,
   summary: "A signed URL for one file, as an attachment",
@@ -56,6 +57,7 @@ const single = createRoute({
 
 const batch = createRoute({
   method: "post",
+  operationId: "presignDownloads",
   path: "/delivery/batch-download-urls",
   tags,
   summary: "Signed URLs for many files at once (at most BATCH_DOWNLOAD_MAX_ITEMS)",

@@ -16,6 +16,7 @@ import { getPublishedTitle } from "../../services/titles";
 
 const route = createRoute({
   method: "get",
+  operationId: "getSignedPlaylist",
   path: "/delivery/hls/{asset_id}/playlist.m3u8",
   tags: ["public: delivery"],
   summary: "A signed HLS playlist (the playback_url of /titles/{id}/streams)",

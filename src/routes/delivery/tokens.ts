@@ -24,12 +24,13 @@ const responses = {
   410: problemResponse("The token was already used or has expired"),
 };
 
-const make = (path: string, summary: string) =>
-  createRoute({ method: "get", path, tags: ["public: delivery"], summary, request: { params }, responses });
+const make = (path: string, operationId: string, summary: string) =>
+  createRoute({ method: "get", path, operationId, tags: ["public: delivery"], summary, request: { params }, responses });
 
-const redeem = make("/delivery/download/{token}", "Redeem a one-time download token");
+const redeem = make("/delivery/download/{token}", "redeemDownloadToken", "Redeem a one-time download token");
 const legacy = make(
   "/admin/delivery/download/{token}",
+  "redeemDownloadTokenLegacy",
   "Redeem a one-time download token (the older path, kept for existing links; no admin credentials needed)",
 );
 

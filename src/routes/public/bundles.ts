@@ -28,6 +28,7 @@ const publicBundleSchema = z
 
 const list = createRoute({
   method: "get",
+  operationId: "listTitleBundlesPublic",
   path: "/titles/{id}/bundles",
   tags,
   summary: "Active (ready, unexpired) season bundles",
@@ -37,6 +38,7 @@ const list = createRoute({
 
 const manifest = createRoute({
   method: "get",
+  operationId: "getBundleManifest",
   path: "/titles/{id}/bundles/{season}/manifest",
   tags,
   summary: "A signed URL of a season bundle's manifest (JSON: items with sizes and SHA-256)",

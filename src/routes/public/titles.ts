@@ -57,6 +57,7 @@ const subtitleSchema = z
 const routes = {
   list: createRoute({
     method: "get",
+    operationId: "listTitles",
     path: "/titles",
     tags,
     summary: "Browse and search published titles",
@@ -87,6 +88,7 @@ const routes = {
   }),
   get: createRoute({
     method: "get",
+    operationId: "getTitle",
     path: "/titles/{id}",
     tags,
     summary: "A published title by id or slug, with seasons, episodes and artwork",
@@ -115,6 +117,7 @@ const routes = {
   }),
   streams: createRoute({
     method: "get",
+    operationId: "listStreams",
     path: "/titles/{id}/streams",
     tags,
     summary: "Stream variants: HLS in 480p, 720p and 1080p, each with a signed playback URL (no-store)",
@@ -123,6 +126,7 @@ const routes = {
   }),
   subtitles: createRoute({
     method: "get",
+    operationId: "listSubtitles",
     path: "/titles/{id}/subtitles",
     tags,
     summary: "Subtitle tracks",
@@ -131,6 +135,7 @@ const routes = {
   }),
   downloads: createRoute({
     method: "get",
+    operationId: "listDownloads",
     path: "/titles/{id}/downloads",
     tags,
     summary: "Every downloadable file: the movie's, or per season and episode",
@@ -157,6 +162,7 @@ const routes = {
   }),
   episodeDownloads: createRoute({
     method: "get",
+    operationId: "listEpisodeDownloads",
     path: "/titles/{id}/episodes/{episode_id}/downloads",
     tags,
     summary: "One episode's downloadable files",
@@ -168,6 +174,7 @@ const routes = {
   }),
   media: createRoute({
     method: "get",
+    operationId: "getMediaFile",
     path: "/titles/{id}/media/{asset_id}",
     tags,
     summary: "Redirect to a short-lived signed URL of artwork or a subtitle file",

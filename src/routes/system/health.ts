@@ -16,6 +16,7 @@ const checksSchema = z.object(
 
 const health = createRoute({
   method: "get",
+  operationId: "getHealth",
   path: "/health",
   tags: ["system"],
   summary: "Liveness: the process is up",
@@ -29,6 +30,7 @@ const health = createRoute({
 
 const ready = createRoute({
   method: "get",
+  operationId: "getReadiness",
   path: "/ready",
   tags: ["system"],
   summary: "Readiness: Postgres, Redis and S3 answer",
