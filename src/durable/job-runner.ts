@@ -63,7 +63,6 @@ export interface JobRunner {
   start(job: JobRequest): Promise<JobStatus>;
   /** null when the runner does not know the job (lost with its container). */
   status(id: string): Promise<JobStatus | null>;
-  cancel(id: string): Promise<void>;
 }
 
 export class RunnerUnavailable extends Error {}
@@ -83,7 +82,7 @@ export function createJobRunner(
     const fail = async (): Promise<never> => {
       throw new RunnerUnavailable(why);
     };
-    return { start: fail, status: fail, cancel: fail };
+    return { start: fail, status: fail };
   };
   if (!config.JOB_RUNNER_URL && !ns) return none("no job runner: set JOB_RUNNER_URL or bind BUNDLE_JOBS (a Cloudflare Container)");
   const secret = config.JOB_SERVICE_SECRET;
@@ -128,9 +127,6 @@ export function createHttpJobRunner(
       if (r.status === 404) return null;
       if (!r.ok) throw new RunnerUnavailable(`job service answered ${r.status}`);
       return (await r.json()) as JobStatus;
-    },
-    async cancel(id) {
-      await call("DELETE", `/jobs/${encodeURIComponent(id)}`).catch(() => undefined);
     },
   };
 }

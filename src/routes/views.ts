@@ -5,8 +5,6 @@ import type { Asset } from "../services/assets";
 import type { Finding, ValidationReport } from "../services/media-validation";
 import type { Episode, Season, Title } from "../services/titles";
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
 export const titleSchema = z
   .object({
     id: z.uuid(),
@@ -201,5 +199,3 @@ export const downloadJson = (a: Asset): z.infer<typeof downloadSchema> => ({
   language: a.language,
   label: a.label,
 });
-
-export { iso };
