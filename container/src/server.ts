@@ -5,78 +5,15 @@
 // Worker (src/lib/job-auth.ts); a job reads only downloadable sources and writes only its
 // season's bundle keys, whatever the caller asks.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import * as z from "zod";
+import { type JobRequest, type JobStatus, jobRequestSchema } from "../../src/features/bundles/contract.ts";
 import { NonceCache, verifyJobRequest } from "../../src/lib/job-auth.ts";
-import { keys } from "../../src/lib/storage-keys.ts";
 import { type JobServiceConfig, loadConfig } from "./config.ts";
-import { type BundleResult, type Progress, runBundle } from "./jobs/bundle.ts";
-import { type ChecksumResult, runChecksum } from "./jobs/checksum.ts";
+import { runBundle } from "./jobs/bundle.ts";
+import { runChecksum } from "./jobs/checksum.ts";
 import { peakRssBytes } from "./proc-stats.ts";
 
-/** A key made by storage-keys.ts: no empty, dot or backslash segments, nothing absolute. */
-const plainKey = (k: string) =>
-  !k.startsWith("/") && !k.includes("\\") && k.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
-/** Bundle members come from uploaded originals and downloads only. */
-const SOURCE_PREFIXES = ["originals/", "downloads/"];
-/** A checksum may be asked of any asset's object, never of a bundle. */
-const ASSET_PREFIXES = ["originals/", "downloads/", "hls/", "artwork/title/", "subs/title/"];
-const keyUnder = (prefixes: string[]) =>
-  z
-    .string()
-    .min(1)
-    .max(1024)
-    .refine((k) => plainKey(k) && prefixes.some((p) => k.startsWith(p)), `must be a key under ${prefixes.join(", ")}`);
-
-/** The key a season's output must have; null when the title or season is malformed (refused elsewhere). */
-const seasonKey = (make: (t: string, s: number) => string, titleId: string, season: number): string | null => {
-  try {
-    return make(titleId, season);
-  } catch {
-    return null;
-  }
-};
-
-const itemSchema = z.object({
-  source_key: keyUnder(SOURCE_PREFIXES),
-  name: z.string().min(1).max(500),
-  size: z.number().int().min(0),
-  crc32: z.number().int().min(0).max(0xffffffff).nullable(),
-  mtime: z.iso.datetime({ offset: true }),
-});
-const jobSchema = z.discriminatedUnion("type", [
-  z
-    .object({
-      id: z.string().regex(/^[\w.:-]{1,200}$/),
-      type: z.literal("bundle"),
-      zip_key: z.string().min(1),
-      manifest_key: z.string().min(1),
-      title_id: z.uuid(),
-      season_number: z.number().int().min(0).max(9999),
-      items: z.array(itemSchema).min(1).max(10_000),
-    })
-    // The outputs are the season's own keys: a job can't be pointed at any other object.
-    .refine((j) => j.zip_key === seasonKey(keys.bundle, j.title_id, j.season_number), {
-      path: ["zip_key"],
-      message: "must be the season's bundle key",
-    })
-    .refine((j) => j.manifest_key === seasonKey(keys.bundleManifest, j.title_id, j.season_number), {
-      path: ["manifest_key"],
-      message: "must be the season's manifest key",
-    }),
-  z.object({ id: z.string().regex(/^[\w.:-]{1,200}$/), type: z.literal("checksum"), key: keyUnder(ASSET_PREFIXES) }),
-]);
-type JobRequest = z.infer<typeof jobSchema>;
-
-export interface Job {
-  id: string;
-  type: JobRequest["type"];
-  state: "running" | "succeeded" | "failed" | "cancelled";
-  progress: Progress | { bytes_done: number; bytes_total: number } | null;
-  result: BundleResult | ChecksumResult | null;
-  error: string | null;
-  started_at: string;
-  finished_at: string | null;
-}
+/** A job as the service answers it: the protocol's job status. */
+export type Job = JobStatus;
 
 export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Record<string, unknown>) => void = () => {}) {
   const jobs = new Map<string, Job>();
@@ -199,7 +136,7 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
       } catch {
         return send(400, { error: "body is not JSON" });
       }
-      const r = jobSchema.safeParse(parsed);
+      const r = jobRequestSchema.safeParse(parsed);
       if (!r.success)
         return send(400, { error: "invalid job", issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
       const { job, created } = start(r.data);

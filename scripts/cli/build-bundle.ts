@@ -18,6 +18,7 @@ import { type BigIntStats, closeSync, fstatSync, openSync, readSync, renameSync,
 import { basename } from "node:path";
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import * as zlib from "node:zlib";
+import type { BundleManifest } from "../../src/features/bundles/contract.ts";
 import { crc32Combine, crc32ShiftOperator } from "../../src/lib/crc32.ts";
 import { safeMemberName } from "../../src/lib/member-names.ts";
 import { localHeader, planZip, type ZipEntry, type ZipMember } from "../../src/lib/zip64.ts";
@@ -337,8 +338,8 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
   }
 }
 
-/** The manifest written beside the archive: the container job's shape. */
-export function bundleManifest(b: BuiltBundle) {
+/** The manifest written beside the archive: the container job's shape (one declaration, in the contract). */
+export function bundleManifest(b: BuiltBundle): BundleManifest {
   return {
     archive: { key: basename(b.path), size: b.size, sha256: b.sha256, format: b.zip64 ? "zip64" : "zip", method: "store" },
     items: b.items.map((i) => ({ name: i.name, size: i.size, sha256: i.sha256, crc32: i.crc32, source_key: i.source })),

@@ -2,61 +2,8 @@
 // server.ts) either at JOB_RUNNER_URL (the Node process locally and in tests) or inside a
 // Cloudflare Container (production, the BUNDLE_JOBS binding). Every call is signed with
 // JOB_SERVICE_SECRET (src/lib/job-auth.ts): the service answers nobody else.
+import { type JobRequest, type JobStatus, jobStatusSchema } from "../features/bundles/contract";
 import { signJobRequest } from "../lib/job-auth";
-
-export interface JobItem {
-  source_key: string;
-  name: string;
-  size: number;
-  crc32: number | null;
-  mtime: string;
-}
-
-export interface BundleJobRequest {
-  id: string;
-  type: "bundle";
-  zip_key: string;
-  manifest_key: string;
-  title_id: string;
-  season_number: number;
-  items: JobItem[];
-}
-
-/** SHA-256 and CRC-32 of one object too large to hash inside the Worker. */
-export interface ChecksumJobRequest {
-  id: string;
-  type: "checksum";
-  key: string;
-}
-
-export type JobRequest = BundleJobRequest | ChecksumJobRequest;
-
-export interface BundleJobResult {
-  size: number;
-  sha256: string;
-  item_count: number;
-  zip_key: string;
-  manifest_key: string;
-}
-
-export interface ChecksumJobResult {
-  key: string;
-  size: number;
-  sha256: string;
-  crc32: number;
-}
-
-export interface JobStatus {
-  id: string;
-  type?: JobRequest["type"];
-  state: "running" | "succeeded" | "failed" | "cancelled";
-  progress: { bytes_done: number; bytes_total: number; items_done?: number; items_total?: number; phase?: string } | null;
-  result: BundleJobResult | ChecksumJobResult | null;
-  error: string | null;
-}
-
-export const isBundleResult = (r: JobStatus["result"]): r is BundleJobResult => r !== null && "zip_key" in r;
-export const isChecksumResult = (r: JobStatus["result"]): r is ChecksumJobResult => r !== null && "crc32" in r;
 
 export interface JobRunner {
   /** Starts the job, or answers it as it stands when that id is already known (one run per id). */
@@ -120,13 +67,13 @@ export function createHttpJobRunner(
       const r = await call("POST", "/jobs", job);
       if (r.status >= 500) throw new RunnerUnavailable(`job service answered ${r.status}`);
       if (!r.ok) throw new Error(`job refused: ${r.status} ${await r.text()}`);
-      return (await r.json()) as JobStatus;
+      return jobStatusSchema.parse(await r.json());
     },
     async status(id) {
       const r = await call("GET", `/jobs/${encodeURIComponent(id)}`);
       if (r.status === 404) return null;
       if (!r.ok) throw new RunnerUnavailable(`job service answered ${r.status}`);
-      return (await r.json()) as JobStatus;
+      return jobStatusSchema.parse(await r.json());
     },
   };
 }

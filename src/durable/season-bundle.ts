@@ -14,11 +14,12 @@ import { analyticsSink, type BuildPoint, createMetrics, type Metrics } from "../
 import { createRedis } from "../adapters/redis";
 import { createS3 } from "../adapters/s3";
 import { parseEnv } from "../env";
+import { isBundleResult, type JobStatus } from "../features/bundles/contract";
 import { keys } from "../lib/storage-keys";
 import { acquireBuildSlot, type GateLimits, releaseBuildSlot, renewBuildSlot } from "../services/build-gate";
 import { activeBundle, planSeason, recordBuiltBundle } from "../services/bundles";
 import { bumpCatalogVersion } from "../services/catalog-version";
-import { createJobRunner, isBundleResult, type JobRunner, type JobStatus } from "./job-runner";
+import { createJobRunner, type JobRunner } from "./job-runner";
 
 export const bundleStates = ["idle", "queued", "building", "ready", "failed"] as const;
 export type BundleState = (typeof bundleStates)[number];

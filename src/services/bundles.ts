@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "../adapters/db";
 import { bundles, episodes, mediaAssets, seasons } from "../db/schema";
-import type { JobItem } from "../durable/job-runner";
+import type { JobItem } from "../features/bundles/contract";
 import { AppError } from "../lib/errors";
 import { safeMemberName } from "../lib/member-names";
 import { isEmptyPatch } from "../lib/patch";

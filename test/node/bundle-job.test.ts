@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../container/src/config.ts";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
 import { jobService } from "../../scripts/stack/config.ts";
+import { bundleManifestSchema } from "../../src/features/bundles/contract.ts";
 import { JOB_AUTH_HEADERS, signJobRequest } from "../../src/lib/job-auth.ts";
 import { pseudoBytes } from "../support/bytes.ts";
 import { jobClient, jobKeys } from "../support/job-service.ts";
@@ -67,6 +68,7 @@ describe("bundle job", () => {
     expect(a.zip.length).toBe(a.job.result?.size);
     expect(sha(a.zip)).toBe(a.job.result?.sha256);
     expect(a.manifest.archive).toMatchObject({ size: a.zip.length, sha256: sha(a.zip) });
+    expect(bundleManifestSchema.safeParse(a.manifest).error).toBeUndefined();
     expect(a.manifest.items.map((i: { sha256: string }) => i.sha256)).toEqual(sources.map(sha));
     expect(a.manifest.items.map((i: { source_key: string }) => i.source_key)).toEqual(items.map((i) => i.source_key));
     const f = join(dir, "season.zip");

@@ -23,6 +23,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildBundle } from "../../scripts/cli/build-bundle.ts";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
 import { jobService } from "../../scripts/stack/config.ts";
+import { bundleManifestSchema } from "../../src/features/bundles/contract.ts";
 import { pseudoBytes } from "../support/bytes.ts";
 import { jobClient, jobKeys } from "../support/job-service.ts";
 import { stackS3 } from "../support/node-stack.ts";
@@ -65,7 +66,10 @@ describe("moviesnow build-bundle", () => {
     const zip = readFileSync(join(dir, "S01.zip"));
     expect(out.archive).toMatchObject({ sha256: sha(zip), size: zip.length });
     expect(out.items.map((i) => [i.name, i.sha256, i.crc32])).toEqual(files.map((f) => [f.name, sha(f.bytes), zlib.crc32(f.bytes)]));
-    expect(JSON.parse(readFileSync(join(dir, "S01.manifest.json"), "utf8"))).toMatchObject({ archive: out.archive });
+    const manifest = JSON.parse(readFileSync(join(dir, "S01.manifest.json"), "utf8"));
+    expect(manifest).toMatchObject({ archive: out.archive });
+    // The job's manifest shape, declared once in the bundles contract.
+    expect(bundleManifestSchema.safeParse(manifest).error).toBeUndefined();
     const check = checkArchiveFile(join(dir, "S01.zip"));
     expect(check.unzip, check.unzip.output).toMatchObject({ ok: true });
     expect(check.python, check.python.output).toMatchObject({ ok: true });

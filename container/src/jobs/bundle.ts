@@ -1,45 +1,17 @@
 // The bundle job: each source object, in order, streamed through the ZIP layout into one S3
 // multipart upload (never to disk, a few parts in memory at most), then the manifest beside it.
 // Any failure, or SIGTERM, aborts the multipart upload.
+import type { BundleJobRequest, BundleJobResult, BundleManifest, BundleProgress, JobItem } from "../../../src/features/bundles/contract.ts";
 import { planZip, type ZipEntry } from "../../../src/lib/zip64.ts";
 import type { JobServiceConfig } from "../config.ts";
 import { crc32, sha256 } from "../hashing.ts";
 import { MultipartWriter } from "../multipart-writer.ts";
 import { withRetry } from "../retry.ts";
 
-export interface BundleItem {
-  source_key: string;
-  name: string;
-  size: number;
-  /** Known CRC-32 of the source; when null the job measures it first. */
-  crc32: number | null;
-  mtime: string;
-}
-
-export interface BundleParams {
-  zip_key: string;
-  manifest_key: string;
-  title_id: string;
-  season_number: number;
-  items: BundleItem[];
-}
-
-export interface BundleResult {
-  zip_key: string;
-  manifest_key: string;
-  size: number;
-  sha256: string;
-  item_count: number;
-  items: { name: string; size: number; sha256: string; crc32: number; source_key: string }[];
-}
-
-export interface Progress {
-  bytes_done: number;
-  bytes_total: number;
-  items_done: number;
-  items_total: number;
-  phase: "measuring" | "writing" | "finishing";
-}
+export type BundleItem = JobItem;
+export type BundleParams = Omit<BundleJobRequest, "id" | "type">;
+export type BundleResult = BundleJobResult;
+export type Progress = BundleProgress;
 
 const MiB = 1024 * 1024;
 const MAX_PARTS = 10_000;
@@ -157,7 +129,7 @@ export async function runBundle(
     item_count: items.length,
     items,
   };
-  const manifest = {
+  const manifest: BundleManifest = {
     title_id: p.title_id,
     season_number: p.season_number,
     archive: { key: p.zip_key, size: result.size, sha256: result.sha256, format: layout.zip64 ? "zip64" : "zip", method: "store" },

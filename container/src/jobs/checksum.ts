@@ -1,13 +1,9 @@
 // The checksum job: SHA-256 and CRC-32 of one object in one streaming pass.
+import type { ChecksumJobResult } from "../../../src/features/bundles/contract.ts";
 import type { JobServiceConfig } from "../config.ts";
 import { crc32, sha256 } from "../hashing.ts";
 
-export interface ChecksumResult {
-  key: string;
-  size: number;
-  sha256: string;
-  crc32: number;
-}
+export type ChecksumResult = ChecksumJobResult;
 
 export async function runChecksum(
   cfg: JobServiceConfig,
