@@ -6,7 +6,7 @@ import type { UrlSigner } from "./adapters/url-signer";
 import type { JobRunner } from "./durable/job-runner";
 import type { AppConfig } from "./env";
 import type { Logger } from "./lib/logger";
-import type { Actor } from "./services/auth";
+import type { Actor } from "./services/actor";
 import type { RateLimiter } from "./services/rate-limit";
 
 /** The clients a request works with, built once per request by the init middleware. */

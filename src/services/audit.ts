@@ -4,7 +4,7 @@ import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Database } from "../adapters/db";
 import { auditLogs } from "../db/schema";
 import { AppError } from "../lib/errors";
-import type { Actor } from "./auth";
+import type { Actor } from "./actor";
 
 export interface AuditContext {
   actor: Actor | null;

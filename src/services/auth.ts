@@ -23,9 +23,7 @@ export const CHALLENGE_TTL_SECONDS = 5 * 60;
 export const JWT_ISSUER = "moviesnow";
 export const JWT_AUDIENCE = "moviesnow-admin";
 
-export type Actor =
-  | { kind: "admin"; id: string; email: string; label: string; sessionId: string; expiresAt: number }
-  | { kind: "api_key"; id: "api-key"; label: "api-key" };
+import type { Actor } from "./actor";
 
 export interface AuthDeps {
   db: Database;
