@@ -23,14 +23,6 @@ export async function playbackSignature(secret: string, assetId: string, path: s
   return toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", await playbackKey(secret), message(assetId, path, exp))));
 }
 
-export async function playbackUrl(origin: string, secret: string, assetId: string, path: string, exp: number): Promise<string> {
-  const u = new URL(`${origin}/api/v1/delivery/hls/${assetId}/playlist.m3u8`);
-  if (path) u.searchParams.set("path", path);
-  u.searchParams.set("exp", String(exp));
-  u.searchParams.set("sig", await playbackSignature(secret, assetId, path, exp));
-  return u.toString();
-}
-
 export async function verifyPlayback(
   secret: string,
   assetId: string,

@@ -45,5 +45,3 @@ export async function requestBuild(
 export function seasonStatus(ns: DurableObjectNamespace<SeasonBundle>, ref: { titleId: string; seasonNumber: number }) {
   return seasonBundleStub(ns, ref).status(ref);
 }
-
-export const statusUrl = (titleId: string, season: number) => `/api/v1/delivery/bundle-status?title_id=${titleId}&season_number=${season}`;

@@ -1,6 +1,7 @@
 // The shape of the code, checked: no import cycles among src/ files, and dependencies point one
 // way (routes → services and Durable Objects → adapters, lib and the contracts; nothing below
 // reaches back up to routes, middleware or the app).
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import madge from "madge";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -45,5 +46,10 @@ describe("the source tree", () => {
         .map((d) => `${file} → ${d}`),
     );
     expect(wrong).toEqual([]);
+  });
+
+  it("leaves URLs of routes to the routes: no service or Durable Object writes one", () => {
+    const files = Object.keys(graph).filter((f) => f.startsWith("services/") || f.startsWith("durable/"));
+    expect(files.filter((f) => readFileSync(resolve(root, "src", f), "utf8").includes("/api/v1"))).toEqual([]);
   });
 });

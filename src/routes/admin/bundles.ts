@@ -7,10 +7,11 @@ import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemRes
 import { createRouter } from "../../lib/router";
 import { auditContextOf } from "../../services/audit";
 import { createUploadedBundle, deleteBundle, finalizeUploadedBundle, getBundle, listBundles, patchBundle } from "../../services/bundles";
-import { requestBuild, requireSeason, statusUrl } from "../../services/season-bundles";
+import { requestBuild, requireSeason } from "../../services/season-bundles";
 import { deleteObjects } from "../../services/storage-cleanup";
 import { getTitle } from "../../services/titles";
 import { buildStatusJson, buildStatusSchema, bundleJson, bundleSchema } from "../bundle-views";
+import { statusUrl } from "../delivery/bundles";
 import { body, idempotencyHeaders, idParams, json } from "./schemas";
 
 const common = { security: ADMIN_SECURITY, tags: ["admin: bundles"] };

@@ -9,7 +9,7 @@ import { problemResponse } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { activeBundle, type Bundle } from "../../services/bundles";
 import { checkTtl } from "../../services/delivery";
-import { requestBuild, requireSeason, seasonStatus, statusUrl } from "../../services/season-bundles";
+import { requestBuild, requireSeason, seasonStatus } from "../../services/season-bundles";
 import { getPublishedTitle } from "../../services/titles";
 import type { AppEnv } from "../../types";
 import { json } from "../admin/schemas";
@@ -117,6 +117,10 @@ const bundleStatus = createRoute({
     404: problemResponse("No such published title or season"),
   },
 });
+
+/** Where a season's build status is polled: this file's bundle-status route (services build no URLs). */
+export const statusUrl = (titleId: string, season: number) =>
+  `/api/v1${bundleStatus.path}?title_id=${encodeURIComponent(titleId)}&season_number=${season}`;
 
 /** A signed download of a season's active bundle, saved as `{slug}-S01.zip`. */
 async function signBundle(

@@ -11,7 +11,7 @@ import { AppError } from "../../lib/errors";
 import { problemResponse } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { rewritePlaylist } from "../../services/hls";
-import { playbackUrl, verifyPlayback } from "../../services/playback-urls";
+import { playbackSignature, verifyPlayback } from "../../services/playback-urls";
 import { getPublishedTitle } from "../../services/titles";
 
 const route = createRoute({
@@ -34,6 +34,15 @@ const route = createRoute({
     404: problemResponse("No streamable asset of a published title with that id"),
   },
 });
+
+/** A signed, expiring URL of this route: a tier's playlist, or a sub-playlist `path` inside its folder. */
+export async function playbackUrl(origin: string, secret: string, assetId: string, path: string, exp: number): Promise<string> {
+  const u = new URL(`${origin}/api/v1${route.path.replace("{asset_id}", encodeURIComponent(assetId))}`);
+  if (path) u.searchParams.set("path", path);
+  u.searchParams.set("exp", String(exp));
+  u.searchParams.set("sig", await playbackSignature(secret, assetId, path, exp));
+  return u.toString();
+}
 
 export const hlsRoutes = createRouter().openapi(route, async (c) => {
   const { asset_id } = c.req.valid("param");

@@ -5,9 +5,9 @@ import * as z from "zod";
 import { problemResponse } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { downloadsOf, episodeDownloads, publicAsset, publicAssets, streamsOf, subtitlesOf } from "../../services/catalog-views";
-import { playbackUrl } from "../../services/playback-urls";
 import { getPublishedTitle, getSeasonsWithEpisodes, PUBLIC_SORTS, searchTitles } from "../../services/titles";
 import { json } from "../admin/schemas";
+import { playbackUrl } from "../delivery/hls";
 import { downloadJson, downloadSchema, episodeJson, episodeSchema, seasonJson, seasonSchema, titleJson, titleSchema } from "../views";
 
 const tags = ["public: catalog"];

@@ -3,7 +3,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createS3 } from "../../../src/adapters/s3";
-import { playbackUrl } from "../../../src/services/playback-urls";
+import { playbackUrl } from "../../../src/routes/delivery/hls";
 import { api, config } from "../../support/admin";
 import { sha256Hex } from "../../support/admin-client";
 import { publishedMovieWith } from "../../support/delivery";
