@@ -57,6 +57,10 @@ function pathPolicy(path: string, method: string): PathPolicy {
     // A one-time token link is its own credential (the X-API-Key middleware skips it).
     publicApiKey: !admin && !probe && path !== READY && !path.startsWith(`${API_PREFIX}/delivery/download/`),
     idempotent: admin && !adminPublic && method !== "GET",
+    // As the catalog cache middleware is mounted below: /titles and /titles/*, not the signed ones.
+    cached:
+      (path === `${API_PREFIX}/titles` || path.startsWith(`${API_PREFIX}/titles/`)) &&
+      !/\/(media\/|streams$|bundles\/[^/]+\/manifest$)/.test(path),
   };
 }
 

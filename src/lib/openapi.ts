@@ -1,5 +1,12 @@
 // Shared OpenAPI fragments: error responses and the admin security requirement.
+import * as z from "zod";
 import { PROBLEM_CONTENT_TYPE, problemSchema } from "./problem";
+
+/** A response that says where the created resource is (201) or where to poll (202). */
+export const withLocation = <T extends object>(response: T) => ({
+  ...response,
+  headers: z.object({ Location: z.string().describe("URL of the created resource, or where to poll") }),
+});
 
 export const problemResponse = (description: string) => ({
   description,
@@ -44,6 +51,8 @@ export interface PathPolicy {
   publicApiKey: boolean;
   /** Admin writes go through Idempotency-Key handling: 409 (in flight) and 422 (reused). */
   idempotent: boolean;
+  /** Public catalog reads: ETag, If-None-Match → 304, the edge cache. */
+  cached: boolean;
 }
 
 /**
@@ -74,8 +83,16 @@ export function addStandardResponses<T extends object>(doc: T, policyOf: (path: 
       }
       if (policy.dependencies) {
         add(503, "A dependency (Postgres, Redis or S3) is unavailable or the request was shed; nothing changed, retry after Retry-After");
-        const shed = op.responses[503] as { headers?: Record<string, unknown> };
-        shed.headers ??= { "Retry-After": RETRY_AFTER_HEADER };
+        header(op.responses[503], "Retry-After", RETRY_AFTER_HEADER);
+      }
+      if (policy.cached && method === "get") {
+        op.responses[304] ??= { description: "Not modified: the If-None-Match ETag is current" };
+        for (const [status, r] of Object.entries(op.responses)) if (status === "200" || status === "304") header(r, "ETag", ETAG_HEADER);
+      }
+      for (const [status, r] of Object.entries(op.responses)) {
+        header(r, "X-Request-Id", REQUEST_ID_HEADER);
+        if (policy.rateLimited && (status.startsWith("2") || status === "429")) for (const [n, h] of RATE_LIMIT_HEADERS) header(r, n, h);
+        if (status === "429") header(r, "Retry-After", RETRY_AFTER_HEADER);
       }
     }
   }
@@ -86,6 +103,23 @@ const RETRY_AFTER_HEADER = {
   description: "Seconds to wait before sending the same request again",
   schema: { type: "integer", minimum: 1 },
 };
+const REQUEST_ID_HEADER = {
+  description: "The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it",
+  schema: { type: "string" },
+};
+const ETAG_HEADER = { description: "Strong validator of the representation; send it back as If-None-Match", schema: { type: "string" } };
+const RATE_LIMIT_HEADERS: [string, { description: string; schema: { type: string } }][] = [
+  ["RateLimit-Limit", { description: "Requests allowed in the window", schema: { type: "integer" } }],
+  ["RateLimit-Remaining", { description: "Requests left in the window", schema: { type: "integer" } }],
+  ["RateLimit-Reset", { description: "Seconds until the window frees up", schema: { type: "integer" } }],
+];
+/** Documents a response header once (a route may have documented it already). */
+function header(response: unknown, name: string, spec: unknown): void {
+  const r = response as { headers?: Record<string, unknown>; $ref?: string };
+  if (r.$ref) return;
+  r.headers ??= {};
+  r.headers[name] ??= spec;
+}
 
 const problemResponseRef = (description: string) => ({
   description,

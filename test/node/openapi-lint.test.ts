@@ -10,7 +10,11 @@ import { type HttpWorker, startHttpWorker } from "../support/http-worker.ts";
 import { testWorkerVars } from "../support/stack-env.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-type Doc = { servers?: unknown[]; paths: Record<string, Record<string, { operationId?: string; security?: unknown[] }>> };
+type Response = { headers?: Record<string, unknown>; $ref?: string };
+type Doc = {
+  servers?: unknown[];
+  paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, Response> }>>;
+};
 
 describe("the OpenAPI document", () => {
   let worker: HttpWorker;
@@ -33,6 +37,33 @@ describe("the OpenAPI document", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ops.filter(({ op }) => !Array.isArray(op.security)).map(({ at }) => at)).toEqual([]);
     expect(doc.servers).toHaveLength(1);
+  });
+
+  it("documents the headers clients read: X-Request-Id everywhere, RateLimit-* and Retry-After, ETag with 304, Location", () => {
+    const ops = Object.entries(doc.paths).flatMap(([path, byMethod]) =>
+      Object.entries(byMethod).map(([m, op]) => ({ at: `${m} ${path}`, path, m, op })),
+    );
+    const missing: string[] = [];
+    const need = (at: string, status: string, r: Response | undefined, name: string) => {
+      if (!r) missing.push(`${at} ${status}: no such response`);
+      else if (!r.$ref && !r.headers?.[name]) missing.push(`${at} ${status}: ${name}`);
+    };
+    for (const { at, path, m, op } of ops) {
+      for (const [status, r] of Object.entries(op.responses)) need(at, status, r, "X-Request-Id");
+      if (op.responses["429"]) need(at, "429", op.responses["429"], "Retry-After");
+      if (op.responses["503"]) need(at, "503", op.responses["503"], "Retry-After");
+      if (op.responses["429"] && op.responses["200"]) need(at, "200", op.responses["200"], "RateLimit-Remaining");
+      if (m === "get" && path === "/api/v1/titles") {
+        need(at, "200", op.responses["200"], "ETag");
+        need(at, "304", op.responses["304"], "ETag");
+      }
+    }
+    for (const at of ["post /api/v1/admin/titles", "post /api/v1/admin/titles/{id}/assets", "post /api/v1/admin/admins"]) {
+      const [m, path] = at.split(" ") as [string, string];
+      need(at, "201", doc.paths[path]?.[m]?.responses["201"], "Location");
+    }
+    need("post /api/v1/delivery/request-bundle", "202", doc.paths["/api/v1/delivery/request-bundle"]?.post?.responses["202"], "Location");
+    expect(missing).toEqual([]);
   });
 
   it("passes Redocly's recommended rules with no error and no warning", () => {

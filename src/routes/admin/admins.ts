@@ -2,7 +2,7 @@
 // signed-in session only: X-Admin-Key is refused here (403).
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { adminErrorResponses, mutationErrorResponses, problemResponse, SESSION_SECURITY } from "../../lib/openapi";
+import { adminErrorResponses, mutationErrorResponses, problemResponse, SESSION_SECURITY, withLocation } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { type AdminView, createAdmin, listAdmins, MIN_PASSWORD_LENGTH, setAdminDisabled } from "../../services/admins";
 import { auditContextOf } from "../../services/audit";
@@ -70,14 +70,14 @@ const create = createRoute({
     },
   },
   responses: {
-    201: {
+    201: withLocation({
       description: "Created",
       content: {
         "application/json": {
           schema: z.object({ admin: adminSchema, otpauth_uri: z.string().describe("Scan into an authenticator app; not shown again") }),
         },
       },
-    },
+    }),
     400: problemResponse("Invalid body"),
     ...mutationErrorResponses,
     403: problemResponse("The admin account is disabled, or the caller used X-Admin-Key (a signed-in session is needed)"),

@@ -2,7 +2,7 @@
 // (single presigned PUT or multipart), HEAD, checksum and finalize.
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse } from "../../lib/openapi";
+import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse, withLocation } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import {
   ASSET_KINDS,
@@ -135,7 +135,7 @@ const routes = {
       ),
     },
     responses: {
-      201: json(z.object({ asset: assetSchema, upload: uploadSchema }), "Registered; upload to the given URL(s)"),
+      201: withLocation(json(z.object({ asset: assetSchema, upload: uploadSchema }), "Registered; upload to the given URL(s)")),
       400: problemResponse("Invalid body"),
       404: problemResponse("No such title or episode"),
       ...mutationErrorResponses,

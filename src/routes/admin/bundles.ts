@@ -3,7 +3,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { AppError } from "../../lib/errors";
-import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse } from "../../lib/openapi";
+import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse, withLocation } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { auditContextOf } from "../../services/audit";
 import { createUploadedBundle, deleteBundle, finalizeUploadedBundle, getBundle, listBundles, patchBundle } from "../../services/bundles";
@@ -119,7 +119,7 @@ const routes = {
       headers: idempotencyHeaders,
     },
     responses: {
-      202: json(z.object({ status: buildStatusSchema, status_url: z.string(), started: z.boolean() }), "Building"),
+      202: withLocation(json(z.object({ status: buildStatusSchema, status_url: z.string(), started: z.boolean() }), "Building")),
       404: problemResponse("No such title or season"),
       ...mutationErrorResponses,
     },

@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { AppError } from "../../lib/errors";
-import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse } from "../../lib/openapi";
+import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse, withLocation } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { keys } from "../../lib/storage-keys";
 import { listAssets } from "../../services/assets";
@@ -127,7 +127,7 @@ const routes = {
     path: "/admin/titles",
     summary: "Create a title (as a draft)",
     request: { headers: idempotencyHeaders, ...body(createTitleBody) },
-    responses: { 201: json(titleSchema, "Created"), 400: problemResponse("Invalid body"), ...mutationErrorResponses },
+    responses: { 201: withLocation(json(titleSchema, "Created")), 400: problemResponse("Invalid body"), ...mutationErrorResponses },
   }),
   get: createRoute({
     ...common,
@@ -271,7 +271,7 @@ const routes = {
           .meta({ id: "CreateEpisode" }),
       ),
     },
-    responses: { 201: json(episodeSchema, "Created"), 404: problemResponse("No such title"), ...mutationErrorResponses },
+    responses: { 201: withLocation(json(episodeSchema, "Created")), 404: problemResponse("No such title"), ...mutationErrorResponses },
   }),
 };
 

@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import * as z from "zod";
 import { attachmentDisposition } from "../../lib/content-disposition";
 import { AppError } from "../../lib/errors";
-import { problemResponse } from "../../lib/openapi";
+import { problemResponse, withLocation } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { activeBundle, type Bundle } from "../../services/bundles";
 import { checkTtl } from "../../services/delivery";
@@ -24,9 +24,8 @@ const signedBundle = z.object({
   sha256: z.string().nullable(),
   item_count: z.number().int().nullable(),
 });
-const accepted = json(
-  z.object({ status: buildStatusSchema, status_url: z.string() }),
-  "Being built: poll status_url (Location), after Retry-After",
+const accepted = withLocation(
+  json(z.object({ status: buildStatusSchema, status_url: z.string() }), "Being built: poll status_url (Location), after Retry-After"),
 );
 const NO_STORE = { "cache-control": "no-store" };
 
