@@ -17,7 +17,21 @@ export const problemSchema = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .passthrough()
-  .meta({ id: "Problem" });
+  .meta({
+    id: "Problem",
+    examples: [
+      {
+        type: "https://moviesnow.example/problems/validation-failed",
+        title: "Request validation failed",
+        status: 400,
+        detail: "json.ttl_seconds: Too small: expected number to be >=60",
+        code: "VALIDATION_FAILED",
+        request_id: "5f7c1a2e-8b3d-4e6f-9a0b-1c2d3e4f5a6b",
+        instance: "/api/v1/admin/delivery/download-tokens/batch",
+        errors: [{ path: "json.ttl_seconds", message: "Too small: expected number to be >=60" }],
+      },
+    ],
+  });
 
 export type Problem = z.infer<typeof problemSchema>;
 

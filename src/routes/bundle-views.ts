@@ -56,7 +56,19 @@ export const buildStatusSchema = z
     last_built_at: z.string().nullable(),
     cooldown_until: z.string().nullable(),
   })
-  .meta({ id: "BundleBuildStatus" });
+  .meta({
+    id: "BundleBuildStatus",
+    examples: [
+      {
+        state: "building",
+        attempt: 1,
+        progress: { bytes_done: 1288490188, bytes_total: 4294967296, items_done: 3, items_total: 10, phase: "writing" },
+        error: null,
+        last_built_at: null,
+        cooldown_until: null,
+      },
+    ],
+  });
 
 /**
  * A season's build status. The job's own error text (S3 keys, hosts, driver messages) is for

@@ -24,7 +24,29 @@ export const titleSchema = z
     created_at: z.string(),
     updated_at: z.string(),
   })
-  .meta({ id: "Title" });
+  .meta({
+    id: "Title",
+    examples: [
+      {
+        id: "6b0c1f7e-2a4d-4c8e-9f3b-1d2e3f4a5b6c",
+        kind: "series",
+        slug: "the-long-night",
+        name: "The Long Night",
+        original_name: null,
+        overview: "A lighthouse keeper and the storm that would not end.",
+        year: 2024,
+        release_date: "2024-10-03",
+        genres: ["drama", "thriller"],
+        languages: ["en", "fr"],
+        age_rating: "12",
+        runtime_minutes: null,
+        status: "published",
+        popularity: 87.5,
+        created_at: "2026-11-02T09:15:00.000Z",
+        updated_at: "2026-11-20T17:42:10.000Z",
+      },
+    ],
+  });
 export type TitleJson = z.infer<typeof titleSchema>;
 
 export const titleJson = (t: Title): TitleJson => ({
@@ -179,7 +201,30 @@ export const downloadSchema = z
     language: z.string().nullable(),
     label: z.string().nullable(),
   })
-  .meta({ id: "Download" });
+  .meta({
+    id: "Download",
+    examples: [
+      {
+        asset_id: "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        episode_id: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        kind: "ORIGINAL",
+        storage_key: "originals/6b0c1f7e-2a4d-4c8e-9f3b-1d2e3f4a5b6c/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d/The Long Night S01E01.mkv",
+        filename: "The Long Night S01E01.mkv",
+        content_type: "video/x-matroska",
+        size_bytes: 2147483648,
+        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        container: "mkv",
+        video_codec: "hevc",
+        audio_codec: "eac3",
+        width: 3840,
+        height: 2160,
+        hdr: "hdr10",
+        channels: 6,
+        language: "en",
+        label: null,
+      },
+    ],
+  });
 export const downloadJson = (a: Asset): z.infer<typeof downloadSchema> => ({
   asset_id: a.id,
   episode_id: a.episodeId,

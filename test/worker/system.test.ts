@@ -116,3 +116,21 @@ describe("response headers", () => {
     }
   });
 });
+
+describe("schema examples in the OpenAPI document", () => {
+  it("every example is valid for its own schema", async () => {
+    const { titleSchema, downloadSchema } = await import("../../src/routes/views");
+    const { problemSchema } = await import("../../src/lib/problem");
+    const { buildStatusSchema } = await import("../../src/routes/bundle-views");
+    for (const schema of [titleSchema, downloadSchema, problemSchema, buildStatusSchema]) {
+      const examples = (schema.meta() as { examples?: unknown[] } | undefined)?.examples ?? [];
+      expect(examples.length).toBeGreaterThan(0);
+      for (const e of examples) expect(schema.safeParse(e).error).toBeUndefined();
+    }
+    const doc = (await (await SELF.fetch("http://api.test/api/v1/openapi.json")).json()) as {
+      components: { schemas: Record<string, { examples?: unknown[] }> };
+    };
+    for (const id of ["Title", "Download", "Problem", "BundleBuildStatus"])
+      expect(doc.components.schemas[id]?.examples, id).toHaveLength(1);
+  });
+});
