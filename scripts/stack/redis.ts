@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { host, ports, stateDir } from "./config.ts";
 import { alive, portOpen, readPid, startDaemon, stopDaemon, waitFor } from "./proc.ts";
+import { RespConnection } from "./resp.ts";
 
 export async function upRedis(): Promise<void> {
   if (!alive(readPid("redis"))) {
@@ -26,7 +27,18 @@ export async function upRedis(): Promise<void> {
       "no",
     ]);
   }
-  await waitFor("redis", () => portOpen(ports.redis));
+  // An open port is not enough: after a restart Redis answers LOADING until its append-only file
+  // is read back, which grows with every run on a warm machine.
+  await waitFor("redis", async () => {
+    if (!(await portOpen(ports.redis))) return false;
+    const conn = await RespConnection.open(ports.redis, host);
+    try {
+      const [reply] = await conn.send([["PING"]]);
+      return reply === "PONG";
+    } finally {
+      conn.close();
+    }
+  });
 }
 
 export const downRedis = () => stopDaemon("redis");
