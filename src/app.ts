@@ -70,15 +70,9 @@ export interface AppOptions {
   metrics?: MetricsFactory;
 }
 
-/** Paths that must answer without configuration or clients (liveness, docs). */
-const NO_INIT = new Set([
-  HEALTH,
-  OPENAPI_PATH,
-  "/docs",
-  "/docs/assets/init.js",
-  "/docs/assets/swagger-ui.css",
-  "/docs/assets/swagger-ui-bundle.js",
-]);
+/** Paths that must answer without configuration or clients (liveness, the document, the docs page and its assets). */
+const NO_INIT = new Set([HEALTH, OPENAPI_PATH, "/docs"]);
+const skipsInit = (path: string) => NO_INIT.has(path) || path.startsWith("/docs/");
 
 export function createApp(opts: AppOptions = {}) {
   const app = new OpenAPIHono<AppEnv>();
@@ -99,7 +93,7 @@ export function createApp(opts: AppOptions = {}) {
       },
     }),
   );
-  app.use("*", async (c, next) => (NO_INIT.has(c.req.path) ? next() : initDeps(c, next)));
+  app.use("*", async (c, next) => (skipsInit(c.req.path) ? next() : initDeps(c, next)));
 
   // Public side: optional X-API-Key, per-IP limits (probes and the API document are exempt).
   // A one-time token link is its own credential: it works without X-API-Key.

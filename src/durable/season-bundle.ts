@@ -11,7 +11,7 @@ import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { createDb } from "../adapters/db";
 import { analyticsSink, type BuildPoint, createMetrics, type Metrics } from "../adapters/metrics";
-import { createRedis } from "../adapters/redis";
+import { createRedis, type RedisClient } from "../adapters/redis";
 import { createS3 } from "../adapters/s3";
 import { parseEnv } from "../env";
 import { isBundleResult, type JobStatus } from "../features/bundles/contract";
@@ -122,6 +122,14 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
     );
   }
 
+  private redisClient: RedisClient | null = null;
+
+  /** One Redis client for the object's life: the gate is renewed at every poll, every few seconds. */
+  private get redis(): RedisClient {
+    this.redisClient ??= createRedis(this.config);
+    return this.redisClient;
+  }
+
   private runner(): JobRunner {
     return createJobRunner(this.config, this.env);
   }
@@ -216,7 +224,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
     };
     let decision: Awaited<ReturnType<typeof acquireBuildSlot>>;
     try {
-      decision = await acquireBuildSlot(createRedis(cfg), this.slotName(titleId, seasonNumber), limits, SLOT_LEASE_MARGIN_MS, new Date());
+      decision = await acquireBuildSlot(this.redis, this.slotName(titleId, seasonNumber), limits, SLOT_LEASE_MARGIN_MS, new Date());
     } catch (e) {
       console.warn("build gate unreachable", e);
       return { status: this.view(), started: false, refused: "unavailable", retryAfter: 5 };
@@ -250,7 +258,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
   private async wakeIn(r: Row, delayMs: number): Promise<void> {
     await this.ctx.storage.setAlarm(Date.now() + delayMs);
     await renewBuildSlot(
-      createRedis(this.config),
+      this.redis,
       this.slotName(r.title_id ?? "", r.season_number ?? 0),
       delayMs + SLOT_LEASE_MARGIN_MS,
       new Date(),
@@ -259,7 +267,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
 
   /** The build is over, whichever way: its slot goes back to the gate (or expires with its lease). */
   private async freeSlot(r: Row): Promise<void> {
-    await releaseBuildSlot(createRedis(this.config), this.slotName(r.title_id ?? "", r.season_number ?? 0)).catch((e: unknown) =>
+    await releaseBuildSlot(this.redis, this.slotName(r.title_id ?? "", r.season_number ?? 0)).catch((e: unknown) =>
       console.warn("releasing the build slot failed", e),
     );
   }
@@ -349,7 +357,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       });
       this.record(r, "ready", job.result.size, null);
       await this.freeSlot(r);
-      await bumpCatalogVersion(createRedis(cfg)).catch(() => undefined);
+      await bumpCatalogVersion(this.redis).catch(() => undefined);
     } catch (e) {
       // The archive is there; recording it failed (database down): try the recording again.
       this.save({ error: `recording the bundle failed: ${(e as Error).message}` });

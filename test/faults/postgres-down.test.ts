@@ -4,9 +4,8 @@ import { env } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { parseEnv } from "../../src/env";
-import { pseudoBytes } from "../support/admin-client";
 import { control } from "../support/control";
-import { publishedMovieWith } from "../support/delivery";
+import { movieWithToken } from "../support/delivery";
 import { expectProblem } from "../support/problem";
 
 describe("with Postgres stopped", () => {
@@ -57,16 +56,9 @@ describe("with Postgres stopped", () => {
   });
 
   it("a one-time token redeemed while Postgres is down is not spent: the link works once it is back", async () => {
-    const { admin, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "pg-down.mkv", bytes: pseudoBytes(64, 6) }]);
-    const minted = await admin.ok(
-      201,
-      admin.post<{ items: { token: string }[] }>("/admin/delivery/download-tokens/batch", {
-        items: [{ asset_id: assets[0]?.id }],
-        ttl_seconds: 600,
-      }),
-    );
+    const { token } = await movieWithToken("pg-down.mkv", 6);
     const app = createApp({ logSink: () => {} });
-    const redeem = () => app.request(`/api/v1/delivery/download/${minted.items[0]?.token}`, { redirect: "manual" }, env);
+    const redeem = () => app.request(`/api/v1/delivery/download/${token}`, { redirect: "manual" }, env);
     expect((await control("postgres/stop")).status).toBe(204);
     await expectProblem(await redeem(), 503, "DEPENDENCY_UNAVAILABLE");
     expect((await control("postgres/start")).status).toBe(204);

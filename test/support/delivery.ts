@@ -30,4 +30,17 @@ export async function publishedMovieWith(
   return { admin, title: t, assets };
 }
 
+/** A published movie with one uploaded ORIGINAL and a one-time download token for it (600 s). */
+export async function movieWithToken(filename: string, seed: number) {
+  const made = await publishedMovieWith([{ kind: "ORIGINAL", filename, bytes: pseudoBytes(64, seed) }]);
+  const minted = await made.admin.ok(
+    201,
+    made.admin.post<{ items: { token: string }[] }>("/admin/delivery/download-tokens/batch", {
+      items: [{ asset_id: made.assets[0]?.id }],
+      ttl_seconds: 600,
+    }),
+  );
+  return { ...made, token: minted.items[0]?.token ?? "" };
+}
+
 export { pseudoBytes };

@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, newAdmin, signIn } from "../support/admin";
 import { adminClient } from "../support/admin-client";
-import { pseudoBytes, publishedMovieWith } from "../support/delivery";
+import { movieWithToken } from "../support/delivery";
 import { expectProblem } from "../support/problem";
 
 describe("health and request ids", () => {
@@ -86,19 +86,12 @@ describe("OpenAPI document and docs page", () => {
 
 describe("response headers", () => {
   it("every answer says nosniff: success, problem, catalog, redirect, docs", async () => {
-    const { admin, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "hdr.mkv", bytes: pseudoBytes(10, 1) }]);
-    const minted = await admin.ok(
-      201,
-      admin.post<{ items: { token: string }[] }>("/admin/delivery/download-tokens/batch", {
-        items: [{ asset_id: assets[0]?.id }],
-        ttl_seconds: 600,
-      }),
-    );
+    const { admin, token } = await movieWithToken("hdr.mkv", 1);
     const answers = [
       await api("/health"),
       await api("/titles"),
       await api(`/titles/${crypto.randomUUID()}`),
-      await api(`/delivery/download/${minted.items[0]?.token}`, { redirect: "manual" }),
+      await api(`/delivery/download/${token}`, { redirect: "manual" }),
       await admin.raw("GET", "/admin/titles"),
       await SELF.fetch("http://api.test/docs"),
       await SELF.fetch("http://api.test/nowhere"),
