@@ -20,7 +20,8 @@ export default defineConfig({
         plugins: [workerPool()],
         test: {
           name: "worker",
-          include: ["test/worker/**/*.test.ts"],
+          include: ["test/{features,http,platform,lib}/**/*.test.ts"],
+          exclude: ["**/*.node.test.ts", "**/node_modules/**"],
           sequence: { groupOrder: 0 },
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -29,7 +30,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["test/node/**/*.test.ts"],
+          include: ["test/**/*.node.test.ts"],
           environment: "node",
           sequence: { groupOrder: 0 },
           testTimeout: 30_000,

@@ -15,9 +15,9 @@ import { buildNodeEntry, JOB_NODE_FLAGS } from "../scripts/build-container.ts";
 import { host, jobService, s3Env } from "../scripts/stack/config.ts";
 import { stackUp } from "../scripts/stack/index.ts";
 import { freePort } from "../scripts/stack/proc.ts";
-import { createS3 } from "../src/adapters/s3.ts";
 import { signJobRequest } from "../src/lib/job-auth.ts";
 import { keys } from "../src/lib/storage-keys.ts";
+import { createS3 } from "../src/platform/s3.ts";
 import { arg, pseudoRandomBlock } from "./lib.ts";
 
 const MiB = 1024 * 1024;

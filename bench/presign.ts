@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { AwsClient } from "aws4fetch";
-import { createS3 } from "../src/adapters/s3.ts";
+import { createS3 } from "../src/platform/s3.ts";
 
 const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1]) || 2;
 const creds = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", region: "us-east-1" };

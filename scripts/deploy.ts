@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs, parseEnv } from "node:util";
 import { unstable_readConfig } from "wrangler";
-import { REQUIRED_SECRETS, SECRET_VARS, type SecretVar } from "../src/env.ts";
+import { REQUIRED_SECRETS, SECRET_VARS, type SecretVar } from "../src/platform/env.ts";
 import { migrateDatabase } from "./db-migrate.ts";
 
 const root = resolve(import.meta.dirname, "..");

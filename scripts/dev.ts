@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { envSchema } from "../src/env.ts";
+import { envSchema } from "../src/platform/env.ts";
 import { migrateDatabase } from "./db-migrate.ts";
 import { mergeDevVars, parseVars, renderDevVars } from "./dev-vars.ts";
 import { seedDemo } from "./seed.ts";

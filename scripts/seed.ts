@@ -3,9 +3,9 @@
 import { createHash } from "node:crypto";
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-http";
-import { createS3 } from "../src/adapters/s3.ts";
 import * as schema from "../src/db/schema/index.ts";
 import { keys, STREAM_TIERS } from "../src/lib/storage-keys.ts";
+import { createS3 } from "../src/platform/s3.ts";
 
 type Env = Record<string, string>;
 type AssetInsert = typeof schema.mediaAssets.$inferInsert;

@@ -1,8 +1,8 @@
 // Worker entry: the Hono app for fetch, and the Durable Object classes.
-import { createApp } from "./app";
+import { createApp } from "./http/app";
 
-export { BundleJobContainer } from "./durable/bundle-job-container";
-export { SeasonBundle } from "./durable/season-bundle";
+export { BundleJobContainer } from "./features/bundles/bundle-job-container";
+export { SeasonBundle } from "./features/bundles/season-bundle";
 
 const app = createApp();
 

@@ -1,7 +1,8 @@
 // The job service's configuration, from its environment. It holds S3 credentials only: no
 // database access; the SeasonBundle Durable Object writes the bundles row.
-import { createS3, type ObjectStore } from "../../src/adapters/s3.ts";
+
 import { JOB_SERVICE_SECRET_MIN_LENGTH } from "../../src/lib/job-auth.ts";
+import { createS3, type ObjectStore } from "../../src/platform/s3.ts";
 import { createNodeFetch } from "./node-fetch.ts";
 
 export interface JobServiceConfig {

@@ -2,7 +2,7 @@
 // up to `concurrency` others upload; each part is retried on its own. abort() removes the upload.
 // Part buffers are reused (at most concurrency + 1 exist), so memory stays flat however long the
 // bundle is, instead of waiting on the GC to free a new 8+ MiB buffer per part.
-import type { ObjectStore, UploadedPart } from "../../src/adapters/s3.ts";
+import type { ObjectStore, UploadedPart } from "../../src/platform/s3.ts";
 import { withRetry } from "./retry.ts";
 
 export class MultipartWriter {

@@ -3,7 +3,7 @@
 // is made once and cloned per message, so its pad states are computed once per key: each
 // signature costs a few block compressions. `npm run bench:presign` with this and with the
 // hand-written SHA-256 it replaced, interleaved: 38,900–39,100 vs 35,200–38,500 URLs/s, about
-// 22× the AWS SDK either way (docs/benchmarks.md). Checked against WebCrypto in test/worker/sha256.test.ts.
+// 22× the AWS SDK either way (docs/benchmarks.md). Checked against WebCrypto in test/lib/sha256.test.ts.
 import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 

@@ -5,9 +5,9 @@
 // the requests are being decided. In the faults project: no other test's builds run beside these.
 import { env } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRedis } from "../../src/adapters/redis";
-import { createApp } from "../../src/app";
-import { buildsRunning, buildsStartedToday } from "../../src/services/build-gate";
+import { buildsRunning, buildsStartedToday } from "../../src/features/bundles/build-gate";
+import { createApp } from "../../src/http/app";
+import { createRedis } from "../../src/platform/redis";
 import { bearer, config, freshIp, newAdmin, signIn } from "../support/admin";
 import { adminClient, pseudoBytes } from "../support/admin-client";
 import { waitReady } from "../support/bundles";

@@ -2,8 +2,8 @@
 // names Postgres, a write attempted meanwhile leaves nothing behind, and all recover after.
 import { env } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
-import { parseEnv } from "../../src/env";
+import { createApp } from "../../src/http/app";
+import { parseEnv } from "../../src/platform/env";
 import { control } from "../support/control";
 import { movieWithToken } from "../support/delivery";
 import { expectProblem } from "../support/problem";

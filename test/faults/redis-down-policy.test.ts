@@ -2,7 +2,7 @@
 // sign-in and admin calls fail closed (503), and everything recovers when Redis is back.
 import { env } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
+import { createApp } from "../../src/http/app";
 import { control } from "../support/control";
 import { pseudoBytes, publishedMovieWith } from "../support/delivery";
 import { expectProblem } from "../support/problem";

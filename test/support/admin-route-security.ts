@@ -3,9 +3,9 @@
 import { env } from "cloudflare:test";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
-import { setAdminDisabled } from "../../src/services/admins";
-import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/services/auth";
+import { setAdminDisabled } from "../../src/features/auth/admins-service";
+import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/features/auth/service";
+import { createApp } from "../../src/http/app";
 import { api, bearer, config, db, freshIp, newAdmin, signIn } from "./admin";
 import { expectProblem } from "./problem";
 

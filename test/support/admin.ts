@@ -1,10 +1,10 @@
 // Admin fixtures for Worker tests: a fresh admin per call (unique email, so TOTP steps never
 // collide between tests), sign-in through the real endpoints, and authenticated requests.
 import { env, SELF } from "cloudflare:test";
-import { createDb } from "../../src/adapters/db";
-import { parseEnv } from "../../src/env";
+import { createAdmin } from "../../src/features/auth/admins-service";
 import { totpCode, totpStep } from "../../src/lib/crypto/totp";
-import { createAdmin } from "../../src/services/admins";
+import { createDb } from "../../src/platform/db";
+import { parseEnv } from "../../src/platform/env";
 
 export const config = parseEnv(env);
 export const { db } = createDb(config);

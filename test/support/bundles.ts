@@ -1,8 +1,8 @@
 // Fixtures for bundle tests: a published series whose episodes have real files in S3.
 import { expect, inject } from "vitest";
 import type { ArchiveCheck } from "../../scripts/stack/archive-report";
-import { createS3, type ObjectStore } from "../../src/adapters/s3";
 import { keys } from "../../src/lib/storage-keys";
+import { createS3, type ObjectStore } from "../../src/platform/s3";
 import { api, config, newAdmin, signIn } from "./admin";
 import { adminClient, pseudoBytes, sha256Hex } from "./admin-client";
 

@@ -1,0 +1,193 @@
+// /api/v1/delivery/bundle-url, /request-bundle and /bundle-status: a season's ZIP, rebuilt on
+// demand when missing or expired (seed: "On-Demand Bundle Rebuild").
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import * as z from "zod";
+import type { AppEnv } from "../../http/context";
+import { problemResponse, withLocation } from "../../http/openapi";
+import { createRouter } from "../../http/router";
+import { json } from "../../http/schemas";
+import { attachmentDisposition } from "../../lib/content-disposition";
+import { AppError } from "../../lib/errors";
+import { getPublishedTitle } from "../catalog/service";
+import { checkTtl } from "../delivery/service";
+import { requestBuild, requireSeason, seasonStatus } from "./season-service";
+import { activeBundle, type Bundle } from "./service";
+import { buildStatusJson, buildStatusSchema, bundleJson, bundleSchema } from "./views";
+
+const tags = ["public: delivery"];
+const seasonBody = { title_id: z.uuid(), season_number: z.number().int().min(0).max(9999) };
+const signedBundle = z.object({
+  url: z.string(),
+  expires_at: z.string(),
+  size_bytes: z.number().int().nullable(),
+  sha256: z.string().nullable(),
+  item_count: z.number().int().nullable(),
+});
+const accepted = withLocation(
+  json(z.object({ status: buildStatusSchema, status_url: z.string() }), "Being built: poll status_url (Location), after Retry-After"),
+);
+const NO_STORE = { "cache-control": "no-store" };
+
+/** Starts (or joins) a build and answers 202; refusals (cooldown, backoff, budget, capacity) throw. */
+async function startBuild(c: Context<AppEnv>, titleId: string, season: number) {
+  const outcome = await requestBuild(
+    c.env.SEASON_BUNDLE,
+    c.var.config,
+    { titleId, seasonNumber: season },
+    { force: false, requestedBy: c.var.clientIp ? `public:${c.var.clientIp}` : "public" },
+  );
+  const location = statusUrl(titleId, season);
+  return c.json({ status: buildStatusJson(outcome.status, "public"), status_url: location }, 202, {
+    ...NO_STORE,
+    location,
+    "retry-after": "5",
+  });
+}
+
+const bundleUrl = createRoute({
+  method: "post",
+  operationId: "presignBundle",
+  path: "/delivery/bundle-url",
+  tags,
+  summary: "A signed URL of a season's ZIP; when it is missing or expired and rebuild_if_missing, 202 and a rebuild",
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .object({ ...seasonBody, ttl_seconds: z.number().int().optional(), rebuild_if_missing: z.boolean().default(false) })
+            .meta({ id: "BundleUrlRequest" }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(signedBundle, "Signed (no-store)"),
+    202: accepted,
+    404: problemResponse("No such published title or season, or no bundle and no rebuild asked for"),
+    429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
+    503: problemResponse("Every build slot is taken (AT_CAPACITY); see Retry-After"),
+  },
+});
+
+const requestBundle = createRoute({
+  method: "post",
+  operationId: "requestBundle",
+  path: "/delivery/request-bundle",
+  tags,
+  summary: "Ask for a season's ZIP without knowing its key: ready (200) or being built (202)",
+  request: { body: { required: true, content: { "application/json": { schema: z.object(seasonBody).meta({ id: "RequestBundle" }) } } } },
+  responses: {
+    200: json(
+      z.object({ status: buildStatusSchema, bundle: bundleSchema.omit({ storage_key: true, manifest_key: true, created_by: true }) }),
+      "Ready",
+    ),
+    202: accepted,
+    404: problemResponse("No such published title or season"),
+    429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
+    503: problemResponse("Every build slot is taken (AT_CAPACITY); see Retry-After"),
+  },
+});
+
+const bundleStatus = createRoute({
+  method: "get",
+  operationId: "getBundleStatus",
+  path: "/delivery/bundle-status",
+  tags,
+  summary: "A season's bundle build status; with presign=true and a ready bundle, its signed URL",
+  request: {
+    query: z.object({
+      title_id: z.uuid(),
+      season_number: z.coerce.number().int().min(0).max(9999),
+      presign: z.enum(["true", "false"]).optional(),
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({
+        status: buildStatusSchema,
+        bundle: bundleSchema.omit({ storage_key: true, manifest_key: true, created_by: true }).nullable(),
+        download: signedBundle.nullable(),
+      }),
+      "Status (no-store)",
+    ),
+    404: problemResponse("No such published title or season"),
+  },
+});
+
+/** Where a season's build status is polled: this file's bundle-status route (services build no URLs). */
+export const statusUrl = (titleId: string, season: number) =>
+  `/api/v1${bundleStatus.path}?title_id=${encodeURIComponent(titleId)}&season_number=${season}`;
+
+/** A signed download of a season's active bundle, saved as `{slug}-S01.zip`. */
+async function signBundle(
+  c: Context<AppEnv>,
+  title: { slug: string },
+  bundle: Bundle,
+  expiresIn: number,
+): Promise<z.infer<typeof signedBundle>> {
+  const filename = `${title.slug}-S${String(bundle.seasonNumber).padStart(2, "0")}.zip`;
+  const s = await c.var.signer.signGet(bundle.storageKey, {
+    expiresIn,
+    disposition: attachmentDisposition(filename),
+    contentType: "application/zip",
+  });
+  return {
+    url: s.url,
+    expires_at: s.expiresAt.toISOString(),
+    size_bytes: bundle.sizeBytes,
+    sha256: bundle.sha256,
+    item_count: bundle.itemCount,
+  };
+}
+
+/** What the public sees of a bundle: no storage keys (the manifest is GET /titles/{id}/bundles/{season}/manifest). */
+const publicBundle = (b: ReturnType<typeof bundleJson>) => {
+  const { storage_key: _k, manifest_key: _m, created_by: _c, ...rest } = b;
+  return rest;
+};
+
+export const bundleDeliveryRoutes = createRouter()
+  .openapi(bundleUrl, async (c) => {
+    const b = c.req.valid("json");
+    const t = await getPublishedTitle(c.var.db, b.title_id);
+    await requireSeason(c.var.db, t.id, b.season_number);
+    const ttl = checkTtl(c.var.config, b.ttl_seconds, "json.ttl_seconds");
+    const active = await activeBundle(c.var.db, t.id, b.season_number, c.var.clock.now());
+    if (active) return c.json(await signBundle(c, t, active, ttl), 200, NO_STORE);
+    if (!b.rebuild_if_missing)
+      throw new AppError("NOT_FOUND", "This season has no current bundle; ask with rebuild_if_missing=true to build one.");
+    return startBuild(c, t.id, b.season_number);
+  })
+  .openapi(requestBundle, async (c) => {
+    const b = c.req.valid("json");
+    const t = await getPublishedTitle(c.var.db, b.title_id);
+    await requireSeason(c.var.db, t.id, b.season_number);
+    const active = await activeBundle(c.var.db, t.id, b.season_number, c.var.clock.now());
+    if (active) {
+      const status = await seasonStatus(c.env.SEASON_BUNDLE, { titleId: t.id, seasonNumber: b.season_number });
+      return c.json(
+        { status: { ...buildStatusJson(status, "public"), state: "ready" as const }, bundle: publicBundle(bundleJson(active)) },
+        200,
+        NO_STORE,
+      );
+    }
+    return startBuild(c, t.id, b.season_number);
+  })
+  .openapi(bundleStatus, async (c) => {
+    const q = c.req.valid("query");
+    const t = await getPublishedTitle(c.var.db, q.title_id);
+    await requireSeason(c.var.db, t.id, q.season_number);
+    const [status, active] = await Promise.all([
+      seasonStatus(c.env.SEASON_BUNDLE, { titleId: t.id, seasonNumber: q.season_number }),
+      activeBundle(c.var.db, t.id, q.season_number, c.var.clock.now()),
+    ]);
+    const download = active && q.presign === "true" ? await signBundle(c, t, active, c.var.config.PRESIGN_TTL_DEFAULT_SECONDS) : null;
+    return c.json(
+      { status: buildStatusJson(status, "public"), bundle: active ? publicBundle(bundleJson(active)) : null, download },
+      200,
+      NO_STORE,
+    );
+  });

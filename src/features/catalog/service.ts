@@ -1,0 +1,458 @@
+// Titles, seasons and episodes: the admin side (every state, every write audited in the same
+// batch) and the public side (published only, searchable, keyset-paginated).
+import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { bundles, episodes, mediaAssets, seasons, titles } from "../../db/schema";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { AppError } from "../../lib/errors";
+import { isEmptyPatch } from "../../lib/patch";
+import type { Database } from "../../platform/db";
+import { type AuditContext, auditInsert } from "../audit/service";
+
+export type Title = typeof titles.$inferSelect;
+export type TitleInsert = typeof titles.$inferInsert;
+export type Season = typeof seasons.$inferSelect;
+export type Episode = typeof episodes.$inferSelect;
+export type TitleStatus = Title["status"];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function slugify(name: string, year?: number | null): string {
+  const base = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 80);
+  return [base || "title", year ?? null].filter(Boolean).join("-");
+}
+
+const pgCode = (e: unknown) => {
+  const x = e as { code?: string; cause?: { code?: string; constraint?: string }; constraint?: string };
+  return { code: x?.cause?.code ?? x?.code, constraint: x?.cause?.constraint ?? x?.constraint };
+};
+
+// ---------------------------------------------------------------- admin: titles
+
+export type TitleFields = Omit<TitleInsert, "id" | "status" | "search" | "createdAt" | "updatedAt">;
+
+export async function createTitle(
+  db: Database,
+  input: Omit<TitleFields, "slug"> & { slug?: string | undefined },
+  audit: AuditContext,
+): Promise<Title> {
+  const id = crypto.randomUUID();
+  const slug = input.slug ?? slugify(input.name, input.year);
+  try {
+    const [rows] = await db.batch([
+      db
+        .insert(titles)
+        .values({ ...input, id, slug, status: "draft" })
+        .returning(),
+      auditInsert(db, audit, { action: "title.create", resourceType: "title", resourceId: id, details: { slug, kind: input.kind } }),
+    ]);
+    return rows[0] as Title;
+  } catch (e) {
+    if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `A title with slug "${slug}" already exists.`);
+    throw e;
+  }
+}
+
+export async function getTitle(db: Database, id: string): Promise<Title> {
+  const [t] = UUID.test(id) ? await db.select().from(titles).where(eq(titles.id, id)).limit(1) : [];
+  if (!t) throw new AppError("NOT_FOUND", `No title with id ${id}.`);
+  return t;
+}
+
+export async function updateTitle(db: Database, id: string, patch: Partial<TitleFields>, audit: AuditContext): Promise<Title> {
+  const current = await getTitle(db, id);
+  if (isEmptyPatch(patch)) return current;
+  try {
+    const [rows] = await db.batch([
+      db.update(titles).set(patch).where(eq(titles.id, id)).returning(),
+      auditInsert(db, audit, { action: "title.update", resourceType: "title", resourceId: id, details: { fields: Object.keys(patch) } }),
+    ]);
+    return rows[0] as Title;
+  } catch (e) {
+    if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `A title with slug "${patch.slug}" already exists.`);
+    throw e;
+  }
+}
+
+export async function setTitleStatus(
+  db: Database,
+  id: string,
+  status: TitleStatus,
+  audit: AuditContext,
+  details: Record<string, unknown> = {},
+) {
+  await getTitle(db, id);
+  const [rows] = await db.batch([
+    db.update(titles).set({ status }).where(eq(titles.id, id)).returning(),
+    auditInsert(db, audit, {
+      action: `title.${status === "published" ? "publish" : status === "draft" ? "unpublish" : "archive"}`,
+      resourceType: "title",
+      resourceId: id,
+      details,
+    }),
+  ]);
+  return rows[0] as Title;
+}
+
+/** What depends on a title (or on one of its seasons/episodes): deletion is refused while any does, unless forced. */
+async function dependents(db: Database, where: { titleId: string; episodeIds?: string[] }) {
+  const assetWhere = where.episodeIds
+    ? where.episodeIds.length
+      ? inArray(mediaAssets.episodeId, where.episodeIds)
+      : sql`false`
+    : eq(mediaAssets.titleId, where.titleId);
+  const [[a], [b]] = await Promise.all([
+    db.select({ n: count() }).from(mediaAssets).where(assetWhere),
+    where.episodeIds ? Promise.resolve([{ n: 0 }]) : db.select({ n: count() }).from(bundles).where(eq(bundles.titleId, where.titleId)),
+  ]);
+  return { assets: a?.n ?? 0, bundles: b?.n ?? 0 };
+}
+
+export async function deleteTitle(db: Database, id: string, force: boolean, audit: AuditContext): Promise<{ storageKeys: string[] }> {
+  const t = await getTitle(db, id);
+  const deps = await dependents(db, { titleId: id });
+  if ((deps.assets > 0 || deps.bundles > 0) && !force) {
+    throw new AppError(
+      "CONFLICT",
+      `Title has ${deps.assets} media asset(s) and ${deps.bundles} bundle(s); delete them first or pass force=true.`,
+      {
+        dependents: deps,
+      },
+    );
+  }
+  const keys = [
+    ...(await db.select({ k: mediaAssets.storageKey }).from(mediaAssets).where(eq(mediaAssets.titleId, id))).map((r) => r.k),
+    ...(await db.select({ k: bundles.storageKey, m: bundles.manifestKey }).from(bundles).where(eq(bundles.titleId, id))).flatMap((r) =>
+      r.m ? [r.k, r.m] : [r.k],
+    ),
+  ];
+  await db.batch([
+    db.delete(titles).where(eq(titles.id, id)),
+    auditInsert(db, audit, {
+      action: "title.delete",
+      resourceType: "title",
+      resourceId: id,
+      details: { slug: t.slug, forced: force, ...deps },
+    }),
+  ]);
+  return { storageKeys: keys };
+}
+
+export interface AdminTitleQuery {
+  status?: TitleStatus | undefined;
+  kind?: Title["kind"] | undefined;
+  q?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export async function listTitlesAdmin(db: Database, q: AdminTitleQuery) {
+  const where: SQL[] = [];
+  if (q.status) where.push(eq(titles.status, q.status));
+  if (q.kind) where.push(eq(titles.kind, q.kind));
+  if (q.q) where.push(sql`(${titles.name} ilike ${`%${q.q}%`} or ${titles.slug} ilike ${`%${q.q}%`})`);
+  if (q.cursor) {
+    const [createdAt, id] = decodeCursor(q.cursor, "admin-newest", 2);
+    where.push(sql`(${titles.createdAt}, ${titles.id}) < (${createdAt}::timestamptz, ${id}::uuid)`);
+  }
+  const rows = await db
+    .select({ t: titles, createdAtText: sql<string>`${titles.createdAt}::text` })
+    .from(titles)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(sql`${titles.createdAt} desc, ${titles.id} desc`)
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => r.t),
+    nextCursor: rows.length > q.limit && last ? encodeCursor("admin-newest", [last.createdAtText, last.t.id]) : null,
+  };
+}
+
+// ---------------------------------------------------------------- admin: seasons and episodes
+
+export async function getSeasonsWithEpisodes(db: Database, titleId: string) {
+  const [ss, es] = await Promise.all([
+    db.select().from(seasons).where(eq(seasons.titleId, titleId)).orderBy(asc(seasons.number)),
+    db.select().from(episodes).where(eq(episodes.titleId, titleId)).orderBy(asc(episodes.seasonNumber), asc(episodes.episodeNumber)),
+  ]);
+  return ss.map((s) => ({ ...s, episodes: es.filter((e) => e.seasonNumber === s.number) }));
+}
+
+async function requireSeries(db: Database, titleId: string): Promise<Title> {
+  const t = await getTitle(db, titleId);
+  if (t.kind !== "series") throw new AppError("UNPROCESSABLE", "Only a series has seasons and episodes.");
+  return t;
+}
+
+export async function createSeason(
+  db: Database,
+  titleId: string,
+  input: { number: number; name?: string | null; overview?: string | null },
+  audit: AuditContext,
+) {
+  await requireSeries(db, titleId);
+  try {
+    const [rows] = await db.batch([
+      db
+        .insert(seasons)
+        .values({ titleId, ...input })
+        .returning(),
+      auditInsert(db, audit, { action: "season.create", resourceType: "title", resourceId: titleId, details: { season: input.number } }),
+    ]);
+    return rows[0] as Season;
+  } catch (e) {
+    if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `Season ${input.number} already exists.`);
+    throw e;
+  }
+}
+
+export async function updateSeason(
+  db: Database,
+  titleId: string,
+  number: number,
+  patch: { name?: string | null; overview?: string | null },
+  audit: AuditContext,
+) {
+  const [existing] = await db
+    .select()
+    .from(seasons)
+    .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
+    .limit(1);
+  if (!existing) throw new AppError("NOT_FOUND", `No season ${number} for title ${titleId}.`);
+  if (isEmptyPatch(patch)) return existing;
+  const [rows] = await db.batch([
+    db
+      .update(seasons)
+      .set(patch)
+      .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
+      .returning(),
+    auditInsert(db, audit, {
+      action: "season.update",
+      resourceType: "title",
+      resourceId: titleId,
+      details: { season: number, fields: Object.keys(patch) },
+    }),
+  ]);
+  return rows[0] as Season;
+}
+
+export async function deleteSeason(db: Database, titleId: string, number: number, force: boolean, audit: AuditContext) {
+  const [existing] = await db
+    .select()
+    .from(seasons)
+    .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
+    .limit(1);
+  if (!existing) throw new AppError("NOT_FOUND", `No season ${number} for title ${titleId}.`);
+  const eps = await db
+    .select({ id: episodes.id })
+    .from(episodes)
+    .where(and(eq(episodes.titleId, titleId), eq(episodes.seasonNumber, number)));
+  const deps = await dependents(db, { titleId, episodeIds: eps.map((e) => e.id) });
+  const bundleCount =
+    (
+      await db
+        .select({ n: count() })
+        .from(bundles)
+        .where(and(eq(bundles.titleId, titleId), eq(bundles.seasonNumber, number)))
+    )[0]?.n ?? 0;
+  if ((deps.assets > 0 || bundleCount > 0) && !force) {
+    throw new AppError(
+      "CONFLICT",
+      `Season ${number} has ${deps.assets} media asset(s) and ${bundleCount} bundle(s); pass force=true to delete anyway.`,
+    );
+  }
+  await db.batch([
+    db.delete(bundles).where(and(eq(bundles.titleId, titleId), eq(bundles.seasonNumber, number))),
+    db.delete(seasons).where(and(eq(seasons.titleId, titleId), eq(seasons.number, number))),
+    auditInsert(db, audit, {
+      action: "season.delete",
+      resourceType: "title",
+      resourceId: titleId,
+      details: { season: number, forced: force },
+    }),
+  ]);
+}
+
+export type EpisodeFields = Pick<
+  typeof episodes.$inferInsert,
+  "seasonNumber" | "episodeNumber" | "name" | "overview" | "runtimeMinutes" | "airDate"
+>;
+
+export async function createEpisode(db: Database, titleId: string, input: EpisodeFields, audit: AuditContext): Promise<Episode> {
+  await requireSeries(db, titleId);
+  const id = crypto.randomUUID();
+  try {
+    const [, rows] = await db.batch([
+      // The season is made on first use, so an operator can add episodes straight away.
+      db.insert(seasons).values({ titleId, number: input.seasonNumber }).onConflictDoNothing(),
+      db
+        .insert(episodes)
+        .values({ ...input, id, titleId })
+        .returning(),
+      auditInsert(db, audit, {
+        action: "episode.create",
+        resourceType: "episode",
+        resourceId: id,
+        details: { title_id: titleId, season: input.seasonNumber, episode: input.episodeNumber },
+      }),
+    ]);
+    return rows[0] as Episode;
+  } catch (e) {
+    if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `Episode S${input.seasonNumber}E${input.episodeNumber} already exists.`);
+    throw e;
+  }
+}
+
+export async function getEpisode(db: Database, id: string): Promise<Episode> {
+  const [e] = UUID.test(id) ? await db.select().from(episodes).where(eq(episodes.id, id)).limit(1) : [];
+  if (!e) throw new AppError("NOT_FOUND", `No episode with id ${id}.`);
+  return e;
+}
+
+export async function updateEpisode(db: Database, id: string, patch: Partial<Omit<EpisodeFields, "seasonNumber">>, audit: AuditContext) {
+  const ep = await getEpisode(db, id);
+  if (isEmptyPatch(patch)) return ep;
+  try {
+    const [rows] = await db.batch([
+      db.update(episodes).set(patch).where(eq(episodes.id, id)).returning(),
+      auditInsert(db, audit, {
+        action: "episode.update",
+        resourceType: "episode",
+        resourceId: id,
+        details: { title_id: ep.titleId, fields: Object.keys(patch) },
+      }),
+    ]);
+    return rows[0] as Episode;
+  } catch (e) {
+    if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `Episode S${ep.seasonNumber}E${patch.episodeNumber} already exists.`);
+    throw e;
+  }
+}
+
+export async function deleteEpisode(
+  db: Database,
+  id: string,
+  force: boolean,
+  audit: AuditContext,
+): Promise<{ storageKeys: string[]; titleId: string }> {
+  const ep = await getEpisode(db, id);
+  const deps = await dependents(db, { titleId: ep.titleId, episodeIds: [id] });
+  if (deps.assets > 0 && !force)
+    throw new AppError("CONFLICT", `Episode has ${deps.assets} media asset(s); pass force=true to delete anyway.`);
+  const keys = (await db.select({ k: mediaAssets.storageKey }).from(mediaAssets).where(eq(mediaAssets.episodeId, id))).map((r) => r.k);
+  await db.batch([
+    db.delete(episodes).where(eq(episodes.id, id)),
+    auditInsert(db, audit, {
+      action: "episode.delete",
+      resourceType: "episode",
+      resourceId: id,
+      details: { title_id: ep.titleId, forced: force },
+    }),
+  ]);
+  return { storageKeys: keys, titleId: ep.titleId };
+}
+
+// ---------------------------------------------------------------- public discovery
+
+export const PUBLIC_SORTS = ["relevance", "popularity", "name", "year", "newest"] as const;
+export type PublicSort = (typeof PUBLIC_SORTS)[number];
+
+export interface PublicTitleQuery {
+  q?: string | undefined;
+  kind?: Title["kind"] | undefined;
+  genre?: string | undefined;
+  language?: string | undefined;
+  yearFrom?: number | undefined;
+  yearTo?: number | undefined;
+  sort?: PublicSort | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Trigram similarity above which a name counts as a (typo-tolerant) match. */
+const TRIGRAM_THRESHOLD = 0.3;
+
+export async function searchTitles(db: Database, q: PublicTitleQuery) {
+  const text = q.q?.trim() || undefined;
+  const sort: PublicSort = q.sort ?? (text ? "relevance" : "popularity");
+  if (sort === "relevance" && !text) {
+    throw new AppError("VALIDATION_FAILED", "query.sort: relevance needs a search query (q)", {
+      errors: [{ path: "query.sort", message: "relevance needs a search query (q)" }],
+    });
+  }
+  const tsq = text ? sql`websearch_to_tsquery('simple', ${text})` : null;
+  const tsqEn = text ? sql`websearch_to_tsquery('english', ${text})` : null;
+  const rank = text
+    ? sql<number>`round((ts_rank(${titles.search}, ${tsq}) + ts_rank(${titles.search}, ${tsqEn}) + similarity(${titles.name}, ${text}))::numeric, 6)::float8`
+    : sql<number>`0`;
+
+  const where: SQL[] = [eq(titles.status, "published")];
+  if (text) {
+    where.push(
+      sql`(${titles.search} @@ ${tsq} or ${titles.search} @@ ${tsqEn} or similarity(${titles.name}, ${text}) > ${TRIGRAM_THRESHOLD} or ${titles.name} ilike ${`%${text}%`})`,
+    );
+  }
+  if (q.kind) where.push(eq(titles.kind, q.kind));
+  if (q.genre) where.push(sql`${titles.genres} @> array[${q.genre.toLowerCase()}]::text[]`);
+  if (q.language) where.push(sql`${titles.languages} @> array[${q.language.toLowerCase()}]::text[]`);
+  if (q.yearFrom !== undefined) where.push(sql`${titles.year} >= ${q.yearFrom}`);
+  if (q.yearTo !== undefined) where.push(sql`${titles.year} <= ${q.yearTo}`);
+
+  // Each sort is a total order ending in the id, so the keyset never skips or repeats a row,
+  // however many titles are added meanwhile. Nullable keys are coalesced to a sentinel.
+  const orders: Record<PublicSort, { key: SQL[]; dir: "asc" | "desc" }> = {
+    relevance: { key: [rank], dir: "desc" },
+    popularity: { key: [sql`${titles.popularity}::float8`], dir: "desc" },
+    name: { key: [sql`lower(${titles.name})`], dir: "asc" },
+    year: { key: [sql`coalesce(${titles.year}, 0)::int`], dir: "desc" },
+    newest: { key: [sql`${titles.createdAt}::text`], dir: "desc" },
+  };
+  const order = orders[sort];
+  const keyExprs = [...order.key, sql`${titles.id}::text`];
+  if (q.cursor) {
+    const values = decodeCursor(q.cursor, sort, keyExprs.length);
+    const cmp = order.dir === "desc" ? sql`<` : sql`>`;
+    where.push(
+      sql`(${sql.join(keyExprs, sql`, `)}) ${cmp} (${sql.join(
+        values.map((v) => sql`${v}`),
+        sql`, `,
+      )})`,
+    );
+  }
+  const rows = await db
+    .select({ t: titles, k0: sql<string | number>`${order.key[0]}`, rank })
+    .from(titles)
+    .where(and(...where))
+    .orderBy(
+      sql`${sql.join(
+        keyExprs.map((k) => sql`${k} ${sql.raw(order.dir)}`),
+        sql`, `,
+      )}`,
+    )
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    sort,
+    items: page.map((r) => ({ title: r.t, score: text ? r.rank : null })),
+    nextCursor: rows.length > q.limit && last ? encodeCursor(sort, [last.k0, last.t.id]) : null,
+  };
+}
+
+/** A published title by id or slug; drafts and archived titles are not found. */
+export async function getPublishedTitle(db: Database, idOrSlug: string): Promise<Title> {
+  const cond = UUID.test(idOrSlug) ? eq(titles.id, idOrSlug) : eq(titles.slug, idOrSlug.toLowerCase());
+  const [t] = await db
+    .select()
+    .from(titles)
+    .where(and(cond, eq(titles.status, "published")))
+    .limit(1);
+  if (!t) throw new AppError("NOT_FOUND", `No published title "${idOrSlug}".`);
+  return t;
+}

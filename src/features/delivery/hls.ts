@@ -1,0 +1,172 @@
+// Signed HLS playback from a private bucket. A playlist is read from S3 and every URI in it is
+// rewritten: media (segments, init maps, keys) into signed URLs of the delivery signer,
+// sub-playlists into signed URLs of the Worker's playlist route. Every URI must be relative and
+// stay inside the tier asset's own folder (hls/{title}/[{episode}/]{tier}p/): a playlist that
+// points elsewhere or to an absolute URL is refused, at finalize and when it is served.
+
+import { AppError } from "../../lib/errors";
+import type { ObjectStore } from "../../platform/s3";
+import type { UrlSigner } from "../../platform/url-signer";
+
+const MAX_PLAYLIST_BYTES = 1024 * 1024;
+/** A master → media chain is two deep; anything deeper is not a playlist players follow. */
+const MAX_CHAIN_PLAYLISTS = 50;
+
+/** The folder a key is in, with its trailing slash. */
+export const folderOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
+
+/**
+ * Resolves `uri` relative to the folder of `fromKey`, as a key; null if it climbs out of the
+ * bucket. A URI from a playlist is percent-decoded (once); a path that was already decoded (a
+ * query parameter) is passed with `decoded: true` and taken literally, so "%2E%2E%2F" stays a name.
+ */
+export function resolveKey(fromKey: string, uri: string, opts: { decoded?: boolean } = {}): string | null {
+  const path = uri.split(/[?#]/)[0] ?? "";
+  let decoded = path;
+  if (!opts.decoded) {
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      return null;
+    }
+  }
+  const parts: string[] = [];
+  for (const seg of `${folderOf(fromKey)}${decoded}`.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (parts.length === 0) return null;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  return parts.join("/");
+}
+
+/** Why a playlist URI can't be served from `folder`, or null when it can. */
+function uriProblem(uri: string, fromKey: string, folder: string): string | null {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(uri) || uri.startsWith("//")) return `${uri} is an absolute URL`;
+  if (uri.startsWith("/")) return `${uri} is relative to the server's root, not the playlist`;
+  const target = resolveKey(fromKey, uri);
+  if (!target?.startsWith(folder)) return `${uri} is outside the tier's folder`;
+  return null;
+}
+
+/** The URIs of a playlist: its URI lines and every URI="…" attribute, in order. */
+function* playlistUris(text: string): Generator<string> {
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith("#")) for (const m of line.matchAll(/URI="([^"]*)"/g)) yield m[1] ?? "";
+    else if (line.trim() !== "") yield line.trim();
+  }
+}
+
+/** Reads a playlist, refusing one over 1 MiB before more than that is read. */
+async function readPlaylist(s3: ObjectStore, key: string): Promise<string | null> {
+  const res = await s3.get(key);
+  if (!res) return null;
+  const tooLarge = () => new AppError("UNPROCESSABLE", "The playlist is larger than 1 MiB.");
+  if (Number(res.headers.get("content-length") ?? 0) > MAX_PLAYLIST_BYTES) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > MAX_PLAYLIST_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * Everything wrong with a tier's playlist chain (the playlist and the sub-playlists it names):
+ * URIs that are absolute or leave the tier's folder, and sub-playlists that are missing or are not
+ * HLS. Empty when the chain can be served.
+ */
+export async function playlistChainProblems(s3: ObjectStore, baseKey: string): Promise<string[]> {
+  const folder = folderOf(baseKey);
+  const problems: string[] = [];
+  const queue = [baseKey];
+  const seen = new Set(queue);
+  while (queue.length > 0) {
+    const key = queue.shift() as string;
+    const name = key.slice(folder.length);
+    const text = await readPlaylist(s3, key);
+    if (text === null || !text.startsWith("#EXTM3U")) {
+      problems.push(`${name}: ${text === null ? "not uploaded" : "not an HLS playlist"}`);
+      continue;
+    }
+    for (const uri of playlistUris(text)) {
+      const problem = uriProblem(uri, key, folder);
+      if (problem) {
+        problems.push(`${name}: ${problem}`);
+        continue;
+      }
+      const target = resolveKey(key, uri) as string;
+      if (target.endsWith(".m3u8") && !seen.has(target) && seen.size < MAX_CHAIN_PLAYLISTS) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  return problems;
+}
+
+export interface RewriteInput {
+  s3: ObjectStore;
+  signer: UrlSigner;
+  /** The tier asset's playlist key; its folder is all the playlist may reach. */
+  baseKey: string;
+  /** "" for the asset's own playlist, else a sub-playlist's path relative to baseKey's folder (already decoded). */
+  path: string;
+  segmentTtl: number;
+  subPlaylistUrl: (pathFromBase: string) => Promise<string>;
+  /** Told why a playlist is refused (for the log). */
+  onRefused?: (why: string) => void;
+}
+
+export async function rewritePlaylist(i: RewriteInput): Promise<string> {
+  const folder = folderOf(i.baseKey);
+  const key = i.path ? resolveKey(i.baseKey, i.path, { decoded: true }) : i.baseKey;
+  if (!key?.startsWith(folder) || !key.endsWith(".m3u8")) throw new AppError("NOT_FOUND", "No such playlist.");
+  const text = await readPlaylist(i.s3, key);
+  if (text === null) throw new AppError("NOT_FOUND", "The playlist has not been uploaded.");
+  if (!text.startsWith("#EXTM3U")) throw new AppError("UNPROCESSABLE", "The stored playlist is not an HLS playlist.");
+
+  const sign = async (uri: string): Promise<string> => {
+    const problem = uriProblem(uri, key, folder);
+    if (problem) {
+      // The player can't act on the playlist's insides: they go to the log, under the request id.
+      i.onRefused?.(`${key}: ${problem}`);
+      throw new AppError("UNPROCESSABLE", "This stream can't be played: its playlist points outside the stream's own files.");
+    }
+    const target = resolveKey(key, uri) as string;
+    if (target.endsWith(".m3u8")) return i.subPlaylistUrl(target.slice(folder.length));
+    return (await i.signer.signGet(target, { expiresIn: i.segmentTtl })).url;
+  };
+
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith("#")) {
+      let rewritten = line;
+      for (const m of line.matchAll(/URI="([^"]*)"/g)) rewritten = rewritten.replace(m[0], `URI="${await sign(m[1] ?? "")}"`);
+      out.push(rewritten);
+    } else if (line.trim() === "") {
+      out.push(line);
+    } else {
+      out.push(await sign(line.trim()));
+    }
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,69 @@
+// Public catalog GETs: ETag + 304, shared-cache headers, and the edge Cache API keyed by the
+// catalog version (see services/catalog-version.ts). A body with a signed URL never comes here.
+import { createMiddleware } from "hono/factory";
+import { bumpCatalogVersion, catalogVersion } from "../../features/catalog/catalog-version";
+import { sha256Hex } from "../../lib/crypto/encoding";
+import type { AppEnv } from "../context";
+
+export const CATALOG_CACHE_CONTROL = "public, max-age=0, s-maxage=60, stale-while-revalidate=300";
+const CACHE_HOST = "https://catalog-cache.moviesnow.internal";
+
+const etagMatches = (header: string | undefined, etag: string) => !!header?.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
+
+function notModified(res: Response): Response {
+  const headers = new Headers();
+  for (const h of ["etag", "cache-control", "x-request-id", "x-cache", "vary"]) {
+    const v = res.headers.get(h);
+    if (v !== null) headers.set(h, v);
+  }
+  return new Response(null, { status: 304, headers });
+}
+
+export const catalogCache = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.method !== "GET") return next();
+  const url = new URL(c.req.url);
+  url.searchParams.sort();
+  const version = await catalogVersion(c.var.redis);
+  const key = version === null ? null : new Request(`${CACHE_HOST}/v${version}${url.pathname}?${url.searchParams}`);
+  const ifNoneMatch = c.req.header("if-none-match");
+
+  if (key) {
+    const hit = await c.var.edgeCache.match(key);
+    if (hit) {
+      const etag = hit.headers.get("etag") ?? "";
+      const res = new Response(hit.body, hit);
+      res.headers.set("x-cache", "HIT");
+      c.res = etagMatches(ifNoneMatch, etag) ? notModified(res) : res;
+      return;
+    }
+  }
+
+  await next();
+  if (c.res.status !== 200) return;
+  const body = await c.res.clone().arrayBuffer();
+  const etag = `"${(await sha256Hex(new Uint8Array(body))).slice(0, 32)}"`;
+  const res = new Response(body, c.res);
+  res.headers.set("etag", etag);
+  res.headers.set("cache-control", CATALOG_CACHE_CONTROL);
+  res.headers.set("x-cache", key ? "MISS" : "BYPASS");
+  if (key) {
+    const stored = new Response(body, res);
+    stored.headers.delete("x-request-id");
+    await c.var.edgeCache.put(key, stored);
+  }
+  c.res = etagMatches(ifNoneMatch, etag) ? notModified(res) : res;
+});
+
+/** After an admin write that succeeded (and was not a replay), move the catalog version on. */
+export const bumpCatalogOnWrite = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (
+    ["POST", "PATCH", "PUT", "DELETE"].includes(c.req.method) &&
+    c.res.status < 400 &&
+    c.res.headers.get("idempotent-replayed") === null
+  ) {
+    await bumpCatalogVersion(c.var.redis).catch((e: unknown) =>
+      c.var.logger.error("catalog version bump failed", { error: (e as Error).message }),
+    );
+  }
+});

@@ -1,0 +1,29 @@
+// Per-client rate limits. Policy when Redis can't answer: public reads (and presigning, whose
+// URLs are short-lived anyway) fail open and are logged; admin calls and sign-in fail closed.
+import { createMiddleware } from "hono/factory";
+import { clientNetwork } from "../../lib/client-network";
+import type { RateLimitClass } from "../../platform/rate-limit";
+import { assertAllowed, rateLimitHeaders } from "../../platform/rate-limit-policy";
+import type { AppEnv } from "../context";
+
+export const FAIL_OPEN: Record<RateLimitClass, boolean> = {
+  public: true,
+  presign: true,
+  admin: false,
+  login_ip: false,
+  login_account: false,
+  login_account_all: false,
+};
+
+export const rateLimit = (cls: RateLimitClass) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const id = clientNetwork(c.var.clientIp);
+    const d = await c.var.limiter.hit(cls, id);
+    if (d.unavailable && FAIL_OPEN[cls]) {
+      c.var.logger.warn("rate limiter unavailable; allowing", { class: cls });
+      return next();
+    }
+    assertAllowed(d, c.var.clock);
+    await next();
+    for (const [k, v] of Object.entries(rateLimitHeaders(d, c.var.clock))) c.res.headers.set(k, v);
+  });

@@ -1,0 +1,77 @@
+// Delivery URLs from one interface, two signers chosen by configuration: S3 presigned GETs, or
+// CloudFront signed URLs when the bucket sits behind an OAC distribution (S3 presigned URLs
+// can't pass through OAC).
+
+import { type CloudFrontHash, signCloudFrontUrl } from "../lib/cloudfront";
+import type { Clock } from "./clock";
+import type { AppConfig } from "./env";
+import { encodeKey, type ObjectStore } from "./s3";
+
+export interface SignGetOptions {
+  expiresIn: number;
+  /** Content-Disposition the response should carry (S3 honours it; CloudFront forwards it). */
+  disposition?: string;
+  contentType?: string;
+}
+
+export interface UrlSigner {
+  readonly kind: "s3" | "cloudfront";
+  signGet(key: string, opts: SignGetOptions): Promise<{ url: string; expiresAt: Date }>;
+}
+
+export function createS3Signer(s3: ObjectStore, clock: Clock): UrlSigner {
+  return {
+    kind: "s3",
+    async signGet(key, opts) {
+      const url = await s3.presignGet(key, {
+        expiresIn: opts.expiresIn,
+        ...(opts.disposition ? { responseContentDisposition: opts.disposition } : {}),
+        ...(opts.contentType ? { responseContentType: opts.contentType } : {}),
+      });
+      return { url, expiresAt: new Date(clock.now().getTime() + opts.expiresIn * 1000) };
+    },
+  };
+}
+
+export interface CloudFrontSignerConfig {
+  domain: string;
+  keyPairId: string;
+  privateKeyPem: string;
+  hash: CloudFrontHash;
+}
+
+export function createCloudFrontSigner(cf: CloudFrontSignerConfig, clock: Clock): UrlSigner {
+  const origin = cf.domain.startsWith("http") ? cf.domain.replace(/\/$/, "") : `https://${cf.domain.replace(/\/$/, "")}`;
+  return {
+    kind: "cloudfront",
+    async signGet(key, opts) {
+      const u = new URL(`${origin}/${encodeKey(key)}`);
+      if (opts.disposition) u.searchParams.set("response-content-disposition", opts.disposition);
+      if (opts.contentType) u.searchParams.set("response-content-type", opts.contentType);
+      const expiresEpoch = Math.floor(clock.now().getTime() / 1000) + Math.floor(opts.expiresIn);
+      const url = await signCloudFrontUrl({
+        url: u.toString(),
+        expiresEpoch,
+        keyPairId: cf.keyPairId,
+        privateKeyPem: cf.privateKeyPem,
+        hash: cf.hash,
+      });
+      return { url, expiresAt: new Date(expiresEpoch * 1000) };
+    },
+  };
+}
+
+export function createUrlSigner(config: AppConfig, s3: ObjectStore, clock: Clock): UrlSigner {
+  if (config.CLOUDFRONT_DOMAIN && config.CLOUDFRONT_KEY_PAIR_ID && config.CLOUDFRONT_PRIVATE_KEY) {
+    return createCloudFrontSigner(
+      {
+        domain: config.CLOUDFRONT_DOMAIN,
+        keyPairId: config.CLOUDFRONT_KEY_PAIR_ID,
+        privateKeyPem: config.CLOUDFRONT_PRIVATE_KEY,
+        hash: config.CLOUDFRONT_SIGNATURE_HASH,
+      },
+      clock,
+    );
+  }
+  return createS3Signer(s3, clock);
+}

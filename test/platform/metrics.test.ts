@@ -1,0 +1,69 @@
+// Metrics: one Analytics Engine data point per request (route template, status, cache state,
+// duration, colo) and per finished bundle build, in the column layout docs/operations.md queries.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/http/app";
+import { buildDataPoint, createMetrics, type DataPoint } from "../../src/platform/metrics";
+
+function recordingApp() {
+  const points: DataPoint[] = [];
+  const app = createApp({ metrics: () => createMetrics({ writeDataPoint: (p) => points.push(p) }) });
+  return { app, points };
+}
+
+describe("metrics", () => {
+  it("the Worker has its Analytics Engine binding and the runtime accepts data points", () => {
+    const ds = (env as { ANALYTICS?: AnalyticsEngineDataset }).ANALYTICS;
+    expect(ds).toBeDefined();
+    expect(() => ds?.writeDataPoint({ indexes: ["probe"], blobs: ["request"], doubles: [1] })).not.toThrow();
+  });
+
+  it("writes one point per request with the route template, status, cache state, duration and colo", async () => {
+    const { app, points } = recordingApp();
+    const q = `metrics-${crypto.randomUUID()}`;
+    const get = (path: string) => app.request(path, { headers: { "cf-connecting-ip": "198.51.100.7" } }, env);
+    expect((await get("/api/v1/health")).status).toBe(200);
+    expect((await get(`/api/v1/titles?q=${q}`)).headers.get("x-cache")).toBe("MISS");
+    expect((await get(`/api/v1/titles?q=${q}`)).headers.get("x-cache")).toBe("HIT");
+    expect((await get(`/api/v1/titles/${crypto.randomUUID()}`)).status).toBe(404);
+    expect((await get("/nowhere")).status).toBe(404);
+
+    expect(points.map((p) => ({ index: p.indexes, blobs: p.blobs.slice(0, 5), status: p.doubles[1] }))).toEqual([
+      { index: ["/api/v1/health"], blobs: ["request", "GET", "/api/v1/health", "200", "NONE"], status: 200 },
+      { index: ["/api/v1/titles"], blobs: ["request", "GET", "/api/v1/titles", "200", "MISS"], status: 200 },
+      { index: ["/api/v1/titles"], blobs: ["request", "GET", "/api/v1/titles", "200", "HIT"], status: 200 },
+      { index: ["/api/v1/titles/:id"], blobs: ["request", "GET", "/api/v1/titles/:id", "404", "NONE"], status: 404 },
+      { index: ["(unmatched)"], blobs: ["request", "GET", "(unmatched)", "404", "NONE"], status: 404 },
+    ]);
+    for (const p of points) {
+      expect(p.doubles[0]).toBeGreaterThanOrEqual(0);
+      expect(p.blobs).toHaveLength(6);
+    }
+  });
+
+  it("a sink that throws never fails the request", async () => {
+    const errors: unknown[] = [];
+    const app = createApp({
+      metrics: () =>
+        createMetrics(
+          {
+            writeDataPoint: () => {
+              throw new Error("dataset unavailable");
+            },
+          },
+          (e) => errors.push(e),
+        ),
+    });
+    expect((await app.request("/api/v1/health", {}, env)).status).toBe(200);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("lays out a build's point: outcome, title, season, reason; bytes, seconds, attempt", () => {
+    const titleId = crypto.randomUUID();
+    expect(buildDataPoint({ titleId, season: 2, outcome: "ready", bytes: 4096, seconds: 12.5, attempt: 1, reason: null })).toEqual({
+      indexes: [`${titleId}:2`],
+      blobs: ["build", "ready", titleId, "2", ""],
+      doubles: [4096, 12.5, 1],
+    });
+  });
+});
