@@ -7,10 +7,9 @@ import { createRouter } from "../../http/router";
 import { body, idempotencyHeaders, idParams, json } from "../../http/schemas";
 import { auditContextOf } from "../audit/service";
 import { bumpCatalogVersion } from "../catalog/catalog-version";
-import { assetJson, assetSchema } from "../catalog/contract";
+import { assetJson, assetSchema, contentType, metadataFields, metadataFromBody, sha256 } from "./contract";
 import {
   ASSET_KINDS,
-  type AssetMetadata,
   abortMultipart,
   checksumAsset,
   completeMultipart,
@@ -27,61 +26,6 @@ import {
 } from "./service";
 
 const common = { security: ADMIN_SECURITY, tags: ["admin: assets"] };
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits");
-const contentType = z
-  .string()
-  .regex(/^[\w.+-]+\/[\w.+-]+(;\s*[\w-]+=[\w."-]+)*$/, "a MIME type such as video/mp4")
-  .max(200);
-
-const metadataFields = {
-  content_type: contentType.optional(),
-  container: z.string().max(40).nullable().optional(),
-  video_codec: z.string().max(40).nullable().optional(),
-  audio_codec: z.string().max(40).nullable().optional(),
-  width: z.number().int().min(1).max(32_768).nullable().optional(),
-  height: z.number().int().min(1).max(32_768).nullable().optional(),
-  hdr: z.enum(["none", "hdr10", "hdr10plus", "dolby_vision", "hlg"]).optional(),
-  stereoscopic: z.boolean().optional(),
-  channels: z.number().int().min(1).max(64).nullable().optional(),
-  bitrate_kbps: z.number().int().min(1).max(1_000_000).nullable().optional(),
-  language: z
-    .string()
-    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag such as en or pt-BR")
-    .nullable()
-    .optional(),
-  label: z.string().max(100).nullable().optional(),
-  stream_tier: z
-    .union([z.literal(480), z.literal(720), z.literal(1080)])
-    .nullable()
-    .optional(),
-  is_streamable: z.boolean().optional(),
-  is_default: z.boolean().optional(),
-  is_forced: z.boolean().optional(),
-  lifecycle: z.enum(["standard", "archive"]).optional(),
-};
-type MetadataBody = { [K in keyof typeof metadataFields]?: z.infer<(typeof metadataFields)[K]> };
-const metadataFromBody = (b: MetadataBody): AssetMetadata => {
-  const m: AssetMetadata = {};
-  if (b.content_type !== undefined) m.contentType = b.content_type;
-  if (b.container !== undefined) m.container = b.container;
-  if (b.video_codec !== undefined) m.videoCodec = b.video_codec;
-  if (b.audio_codec !== undefined) m.audioCodec = b.audio_codec;
-  if (b.width !== undefined) m.width = b.width;
-  if (b.height !== undefined) m.height = b.height;
-  if (b.hdr !== undefined) m.hdr = b.hdr;
-  if (b.stereoscopic !== undefined) m.stereoscopic = b.stereoscopic;
-  if (b.channels !== undefined) m.channels = b.channels;
-  if (b.bitrate_kbps !== undefined) m.bitrateKbps = b.bitrate_kbps;
-  if (b.language !== undefined) m.language = b.language;
-  if (b.label !== undefined) m.label = b.label;
-  if (b.stream_tier !== undefined) m.streamTier = b.stream_tier;
-  if (b.is_streamable !== undefined) m.isStreamable = b.is_streamable;
-  if (b.is_default !== undefined) m.isDefault = b.is_default;
-  if (b.is_forced !== undefined) m.isForced = b.is_forced;
-  if (b.lifecycle !== undefined) m.lifecycle = b.lifecycle;
-  return m;
-};
-
 const uploadSchema = z
   .discriminatedUnion("method", [
     z.object({

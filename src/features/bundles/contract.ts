@@ -1,12 +1,14 @@
-// The season-bundle job protocol and the manifest, declared once: the Worker (the SeasonBundle
-// object and checksums) sends and reads these, the job service (container/) validates them, and
-// the CLI writes the same manifest. Every type is inferred from its schema.
+// The season-bundle wire shapes, declared once: the job protocol and the manifest (the Worker's
+// SeasonBundle object and checksums send and read these, the job service in container/ validates
+// them, the CLI writes the same manifest), and the bundles and build status the API answers.
+// Every type is inferred from its schema.
 //
 // What a job may touch is part of the protocol: members only from uploaded originals and
 // downloads, outputs only the season's own bundle and manifest keys, checksums only of asset
 // objects, every key plain (no empty, "." or ".." segments, no backslash, nothing absolute).
 import * as z from "zod";
 import { keys } from "../../lib/storage-keys";
+import { type RowFor, toWire } from "../../lib/wire";
 
 const plainKey = (k: string) =>
   !k.startsWith("/") && !k.includes("\\") && k.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
@@ -132,3 +134,114 @@ export type BundleManifest = z.infer<typeof bundleManifestSchema>;
 
 export const isBundleResult = (r: JobStatus["result"]): r is BundleJobResult => r !== null && "zip_key" in r;
 export const isChecksumResult = (r: JobStatus["result"]): r is ChecksumJobResult => r !== null && "crc32" in r && !("zip_key" in r);
+
+// A season's build, as its SeasonBundle object reports it.
+
+export const bundleStates = ["idle", "queued", "building", "ready", "failed"] as const;
+export type BundleState = (typeof bundleStates)[number];
+/** What SeasonBundle.status() and request() answer (over RPC). */
+export interface SeasonBundleStatus {
+  state: BundleState;
+  titleId: string | null;
+  seasonNumber: number | null;
+  attempt: number;
+  progress: JobStatus["progress"];
+  error: string | null;
+  bundleId: string | null;
+  lastBuiltAt: string | null;
+  cooldownUntil: string | null;
+  updatedAt: string | null;
+}
+
+// The API's bundles and build status.
+
+export const bundleSchema = z
+  .object({
+    id: z.uuid(),
+    title_id: z.uuid(),
+    season_number: z.number().int(),
+    storage_key: z.string(),
+    manifest_key: z.string().nullable(),
+    size_bytes: z.number().int().nullable(),
+    sha256: z.string().nullable(),
+    item_count: z.number().int().nullable(),
+    label: z.string().nullable(),
+    status: z.enum(["building", "ready", "failed", "expired"]),
+    source: z.enum(["rebuild", "upload"]),
+    expires_at: z.string().nullable(),
+    created_by: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: "Bundle" });
+
+/** The columns a bundle row has (structural, so the job service and the CLI need no database types). */
+type BundleRow = RowFor<z.infer<typeof bundleSchema>>;
+export const bundleJson = (b: BundleRow): z.infer<typeof bundleSchema> => toWire(bundleSchema, b);
+
+/** A bundle as the delivery routes show it: no storage keys, no creator. */
+export const bundleSummarySchema = bundleSchema.omit({ storage_key: true, manifest_key: true, created_by: true });
+export const bundleSummaryJson = (b: BundleRow): z.infer<typeof bundleSummarySchema> => toWire(bundleSummarySchema, b);
+
+/** A season's active bundle in a title's public list. */
+export const publicBundleSchema = z
+  .object({
+    season_number: z.number().int(),
+    size_bytes: z.number().int().nullable(),
+    sha256: z.string().nullable(),
+    item_count: z.number().int().nullable(),
+    label: z.string().nullable(),
+    expires_at: z.string().nullable(),
+  })
+  .meta({ id: "PublicBundle" });
+export const publicBundleJson = (b: BundleRow): z.infer<typeof publicBundleSchema> => toWire(publicBundleSchema, b);
+
+export const buildStatusSchema = z
+  .object({
+    state: z.enum(["idle", "queued", "building", "ready", "failed"]),
+    attempt: z.number().int(),
+    progress: z
+      .object({
+        bytes_done: z.number(),
+        bytes_total: z.number(),
+        items_done: z.number().optional(),
+        items_total: z.number().optional(),
+        phase: z.string().optional(),
+      })
+      .nullable(),
+    error: z.string().nullable(),
+    last_built_at: z.string().nullable(),
+    cooldown_until: z.string().nullable(),
+  })
+  .meta({
+    id: "BundleBuildStatus",
+    examples: [
+      {
+        state: "building",
+        attempt: 1,
+        progress: { bytes_done: 1288490188, bytes_total: 4294967296, items_done: 3, items_total: 10, phase: "writing" },
+        error: null,
+        last_built_at: null,
+        cooldown_until: null,
+      },
+    ],
+  });
+
+/**
+ * A season's build status. The job's own error text (S3 keys, hosts, driver messages) is for
+ * admins; the public answer says only that the last build failed.
+ */
+export const buildStatusJson = (s: SeasonBundleStatus, audience: "admin" | "public"): z.infer<typeof buildStatusSchema> => ({
+  state: s.state,
+  attempt: s.attempt,
+  progress: s.progress,
+  error:
+    s.error === null
+      ? null
+      : audience === "admin"
+        ? s.error
+        : s.state === "failed"
+          ? "The last build failed."
+          : "A build attempt failed; it is being retried.",
+  last_built_at: s.lastBuiltAt,
+  cooldown_until: s.cooldownUntil,
+});

@@ -9,10 +9,10 @@ import { AppError } from "../../lib/errors";
 import { deleteObjects } from "../assets/storage-cleanup";
 import { auditContextOf } from "../audit/service";
 import { getTitle } from "../catalog/service";
+import { buildStatusJson, buildStatusSchema, bundleJson, bundleSchema } from "./contract";
 import { statusUrl } from "./routes-delivery";
 import { requestBuild, requireSeason } from "./season-service";
 import { createUploadedBundle, deleteBundle, finalizeUploadedBundle, getBundle, listBundles, patchBundle } from "./service";
-import { buildStatusJson, buildStatusSchema, bundleJson, bundleSchema } from "./views";
 
 const common = { security: ADMIN_SECURITY, tags: ["admin: bundles"] };
 const DAY = 24 * 3600;

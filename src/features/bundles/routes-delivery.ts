@@ -11,9 +11,9 @@ import { attachmentDisposition } from "../../lib/content-disposition";
 import { AppError } from "../../lib/errors";
 import { getPublishedTitle } from "../catalog/service";
 import { checkTtl } from "../delivery/service";
-import { requestBuild, requireSeason, seasonStatus } from "./season-service";
+import { buildStatusJson, buildStatusSchema, bundleSummaryJson, bundleSummarySchema } from "./contract";
+import { requestBuild, requireSeason, seasonBundleView } from "./season-service";
 import { activeBundle, type Bundle } from "./service";
-import { buildStatusJson, buildStatusSchema, bundleJson, bundleSchema } from "./views";
 
 const tags = ["public: delivery"];
 const seasonBody = { title_id: z.uuid(), season_number: z.number().int().min(0).max(9999) };
@@ -80,10 +80,7 @@ const requestBundle = createRoute({
   summary: "Ask for a season's ZIP without knowing its key: ready (200) or being built (202)",
   request: { body: { required: true, content: { "application/json": { schema: z.object(seasonBody).meta({ id: "RequestBundle" }) } } } },
   responses: {
-    200: json(
-      z.object({ status: buildStatusSchema, bundle: bundleSchema.omit({ storage_key: true, manifest_key: true, created_by: true }) }),
-      "Ready",
-    ),
+    200: json(z.object({ status: buildStatusSchema, bundle: bundleSummarySchema }), "Ready"),
     202: accepted,
     404: problemResponse("No such published title or season"),
     429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
@@ -108,7 +105,7 @@ const bundleStatus = createRoute({
     200: json(
       z.object({
         status: buildStatusSchema,
-        bundle: bundleSchema.omit({ storage_key: true, manifest_key: true, created_by: true }).nullable(),
+        bundle: bundleSummarySchema.nullable(),
         download: signedBundle.nullable(),
       }),
       "Status (no-store)",
@@ -143,12 +140,6 @@ async function signBundle(
   };
 }
 
-/** What the public sees of a bundle: no storage keys (the manifest is GET /titles/{id}/bundles/{season}/manifest). */
-const publicBundle = (b: ReturnType<typeof bundleJson>) => {
-  const { storage_key: _k, manifest_key: _m, created_by: _c, ...rest } = b;
-  return rest;
-};
-
 export const bundleDeliveryRoutes = createRouter()
   .openapi(bundleUrl, async (c) => {
     const b = c.req.valid("json");
@@ -165,28 +156,20 @@ export const bundleDeliveryRoutes = createRouter()
     const b = c.req.valid("json");
     const t = await getPublishedTitle(c.var.db, b.title_id);
     await requireSeason(c.var.db, t.id, b.season_number);
-    const active = await activeBundle(c.var.db, t.id, b.season_number, c.var.clock.now());
-    if (active) {
-      const status = await seasonStatus(c.env.SEASON_BUNDLE, { titleId: t.id, seasonNumber: b.season_number });
-      return c.json(
-        { status: { ...buildStatusJson(status, "public"), state: "ready" as const }, bundle: publicBundle(bundleJson(active)) },
-        200,
-        NO_STORE,
-      );
-    }
+    const ref = { titleId: t.id, seasonNumber: b.season_number };
+    const { status, bundle } = await seasonBundleView(c.var.db, c.env.SEASON_BUNDLE, ref, c.var.clock.now());
+    if (bundle) return c.json({ status: buildStatusJson(status, "public"), bundle: bundleSummaryJson(bundle) }, 200, NO_STORE);
     return startBuild(c, t.id, b.season_number);
   })
   .openapi(bundleStatus, async (c) => {
     const q = c.req.valid("query");
     const t = await getPublishedTitle(c.var.db, q.title_id);
     await requireSeason(c.var.db, t.id, q.season_number);
-    const [status, active] = await Promise.all([
-      seasonStatus(c.env.SEASON_BUNDLE, { titleId: t.id, seasonNumber: q.season_number }),
-      activeBundle(c.var.db, t.id, q.season_number, c.var.clock.now()),
-    ]);
-    const download = active && q.presign === "true" ? await signBundle(c, t, active, c.var.config.PRESIGN_TTL_DEFAULT_SECONDS) : null;
+    const ref = { titleId: t.id, seasonNumber: q.season_number };
+    const { status, bundle } = await seasonBundleView(c.var.db, c.env.SEASON_BUNDLE, ref, c.var.clock.now());
+    const download = bundle && q.presign === "true" ? await signBundle(c, t, bundle, c.var.config.PRESIGN_TTL_DEFAULT_SECONDS) : null;
     return c.json(
-      { status: buildStatusJson(status, "public"), bundle: active ? publicBundle(bundleJson(active)) : null, download },
+      { status: buildStatusJson(status, "public"), bundle: bundle ? bundleSummaryJson(bundle) : null, download },
       200,
       NO_STORE,
     );

@@ -7,6 +7,7 @@ import { createRouter } from "../../http/router";
 import { json } from "../../http/schemas";
 import { AppError } from "../../lib/errors";
 import { getPublishedTitle } from "../catalog/service";
+import { publicBundleJson, publicBundleSchema } from "./contract";
 import { activeBundle, activeBundles } from "./service";
 
 const tags = ["public: catalog"];
@@ -15,17 +16,6 @@ const idParam = z
   .min(1)
   .max(120)
   .meta({ param: { name: "id", in: "path", description: "Title id or slug" } });
-const publicBundleSchema = z
-  .object({
-    season_number: z.number().int(),
-    size_bytes: z.number().int().nullable(),
-    sha256: z.string().nullable(),
-    item_count: z.number().int().nullable(),
-    label: z.string().nullable(),
-    expires_at: z.string().nullable(),
-  })
-  .meta({ id: "PublicBundle" });
-
 const list = createRoute({
   method: "get",
   operationId: "listTitleBundlesPublic",
@@ -65,14 +55,7 @@ export const publicBundleRoutes = createRouter()
     const items = await activeBundles(c.var.db, t.id, c.var.clock.now());
     return c.json(
       {
-        items: items.map((b) => ({
-          season_number: b.seasonNumber,
-          size_bytes: b.sizeBytes,
-          sha256: b.sha256,
-          item_count: b.itemCount,
-          label: b.label,
-          expires_at: b.expiresAt?.toISOString() ?? null,
-        })),
+        items: items.map(publicBundleJson),
       },
       200,
     );

@@ -17,12 +17,9 @@ import { createRedis, type RedisClient } from "../../platform/redis";
 import { createS3 } from "../../platform/s3";
 import { bumpCatalogVersion } from "../catalog/catalog-version";
 import { acquireBuildSlot, type GateLimits, releaseBuildSlot, renewBuildSlot } from "./build-gate";
-import { isBundleResult, type JobStatus } from "./contract";
+import { type BundleState, bundleStates, isBundleResult, type JobStatus, type SeasonBundleStatus } from "./contract";
 import { createJobRunner, type JobRunner } from "./job-runner";
 import { activeBundle, planSeason, recordBuiltBundle } from "./service";
-
-export const bundleStates = ["idle", "queued", "building", "ready", "failed"] as const;
-export type BundleState = (typeof bundleStates)[number];
 
 export const seasonRefSchema = z.object({ titleId: z.uuid(), seasonNumber: z.number().int().min(0).max(9999) });
 export type SeasonRef = z.infer<typeof seasonRefSchema>;
@@ -35,19 +32,6 @@ const requestSchema = z.object({
 
 /** Why a request started nothing and must come back later. */
 export type Refusal = "cooldown" | "failed" | "busy" | "budget" | "unavailable";
-
-export interface SeasonBundleStatus {
-  state: BundleState;
-  titleId: string | null;
-  seasonNumber: number | null;
-  attempt: number;
-  progress: JobStatus["progress"];
-  error: string | null;
-  bundleId: string | null;
-  lastBuiltAt: string | null;
-  cooldownUntil: string | null;
-  updatedAt: string | null;
-}
 
 export interface RequestOutcome {
   status: SeasonBundleStatus;

@@ -3,8 +3,9 @@
 import { AppError } from "../../lib/errors";
 import type { Database } from "../../platform/db";
 import type { AppConfig } from "../../platform/env";
+import type { SeasonBundleStatus } from "./contract";
 import { type RequestOutcome, type SeasonBundle, seasonBundleStub } from "./season-bundle";
-import { seasonExists } from "./service";
+import { activeBundle, type Bundle, seasonExists } from "./service";
 
 export async function requireSeason(db: Database, titleId: string, season: number): Promise<void> {
   if (!(await seasonExists(db, titleId, season))) throw new AppError("NOT_FOUND", `No season ${season} for this title.`);
@@ -43,6 +44,20 @@ export async function requestBuild(
   }
 }
 
-export function seasonStatus(ns: DurableObjectNamespace<SeasonBundle>, ref: { titleId: string; seasonNumber: number }) {
-  return seasonBundleStub(ns, ref).status(ref);
+/**
+ * A season's bundle as the API reports it. Whether a bundle is ready is Postgres's answer alone
+ * (an active row: ready and unexpired); the SeasonBundle object contributes only how a build is
+ * going. So a bundle deleted or expired after its build reads "idle", and one uploaded by an admin
+ * reads "ready" though no build ever ran.
+ */
+export async function seasonBundleView(
+  db: Database,
+  ns: DurableObjectNamespace<SeasonBundle>,
+  ref: { titleId: string; seasonNumber: number },
+  now: Date,
+): Promise<{ status: SeasonBundleStatus; bundle: Bundle | null }> {
+  const [build, bundle] = await Promise.all([seasonBundleStub(ns, ref).status(ref), activeBundle(db, ref.titleId, ref.seasonNumber, now)]);
+  const running = build.state === "queued" || build.state === "building";
+  const state = running ? build.state : bundle ? "ready" : build.state === "ready" ? "idle" : build.state;
+  return { status: { ...build, state }, bundle };
 }

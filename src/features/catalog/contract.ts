@@ -1,9 +1,77 @@
-// JSON shapes of catalog resources (snake_case) and their OpenAPI schemas, shared by the admin
-// and public routes.
+// Wire shapes of the catalog: titles, seasons, episodes and the media validation report, as the
+// admin and public routes answer them, and the fields an admin may send to create or change them.
 import * as z from "zod";
-import type { Asset } from "../assets/service";
+import { toWire } from "../../lib/wire";
 import type { Finding, ValidationReport } from "./media-validation";
 import type { Episode, Season, Title } from "./service";
+
+const lowerList = (max: number) =>
+  z
+    .array(z.string().trim().min(1).max(40))
+    .max(max)
+    .transform((v) => [...new Set(v.map((x) => x.toLowerCase()))]);
+
+/** Title fields an admin may set, with their bounds. */
+export const titleFields = {
+  name: z.string().trim().min(1).max(300),
+  slug: z
+    .string()
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase letters, digits and single hyphens")
+    .max(100),
+  original_name: z.string().max(300).nullable(),
+  overview: z.string().max(10_000).nullable(),
+  year: z.number().int().min(1870).max(2100).nullable(),
+  release_date: z.iso.date().nullable(),
+  genres: lowerList(20),
+  languages: lowerList(20),
+  age_rating: z.string().max(20).nullable(),
+  runtime_minutes: z.number().int().min(1).max(2000).nullable(),
+  // Stored as a 4-byte real: a tiny positive value would underflow there.
+  popularity: z
+    .number()
+    .min(0)
+    .max(1e9)
+    .refine((v) => v === 0 || v >= 1e-6, "must be 0 or at least 0.000001"),
+};
+
+export const createTitleBody = z
+  .object({
+    kind: z.enum(["movie", "series"]),
+    ...titleFields,
+    slug: titleFields.slug.optional(),
+    original_name: titleFields.original_name.optional(),
+    overview: titleFields.overview.optional(),
+    year: titleFields.year.optional(),
+    release_date: titleFields.release_date.optional(),
+    genres: titleFields.genres.optional(),
+    languages: titleFields.languages.optional(),
+    age_rating: titleFields.age_rating.optional(),
+    runtime_minutes: titleFields.runtime_minutes.optional(),
+    popularity: titleFields.popularity.optional(),
+  })
+  .meta({ id: "CreateTitle" });
+export const patchTitleBody = z
+  .object(
+    Object.fromEntries(Object.entries(titleFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof titleFields]: z.ZodOptional<(typeof titleFields)[K]>;
+    },
+  )
+  .strict()
+  .refine((o) => Object.keys(o).length > 0, "send at least one field")
+  .meta({ id: "PatchTitle" });
+
+/** Episode fields an admin may set, with their bounds. */
+const episodeFields = {
+  episode_number: z.number().int().min(1).max(9999),
+  name: z.string().max(300).nullable().optional(),
+  overview: z.string().max(10_000).nullable().optional(),
+  runtime_minutes: z.number().int().min(1).max(2000).nullable().optional(),
+  air_date: z.iso.date().nullable().optional(),
+};
+export const createEpisodeBody = z
+  .object({ season_number: z.number().int().min(0).max(9999), ...episodeFields })
+  .meta({ id: "CreateEpisode" });
+export const patchEpisodeBody = z.object({ ...episodeFields, episode_number: episodeFields.episode_number.optional() }).strict();
 
 export const titleSchema = z
   .object({
@@ -49,24 +117,7 @@ export const titleSchema = z
   });
 export type TitleJson = z.infer<typeof titleSchema>;
 
-export const titleJson = (t: Title): TitleJson => ({
-  id: t.id,
-  kind: t.kind,
-  slug: t.slug,
-  name: t.name,
-  original_name: t.originalName,
-  overview: t.overview,
-  year: t.year,
-  release_date: t.releaseDate,
-  genres: t.genres,
-  languages: t.languages,
-  age_rating: t.ageRating,
-  runtime_minutes: t.runtimeMinutes,
-  status: t.status,
-  popularity: t.popularity,
-  created_at: t.createdAt.toISOString(),
-  updated_at: t.updatedAt.toISOString(),
-});
+export const titleJson = (t: Title): TitleJson => toWire(titleSchema, t);
 
 export const episodeSchema = z
   .object({
@@ -80,167 +131,18 @@ export const episodeSchema = z
     air_date: z.string().nullable(),
   })
   .meta({ id: "Episode" });
-export const episodeJson = (e: Episode): z.infer<typeof episodeSchema> => ({
-  id: e.id,
-  title_id: e.titleId,
-  season_number: e.seasonNumber,
-  episode_number: e.episodeNumber,
-  name: e.name,
-  overview: e.overview,
-  runtime_minutes: e.runtimeMinutes,
-  air_date: e.airDate,
-});
+export const episodeJson = (e: Episode): z.infer<typeof episodeSchema> => toWire(episodeSchema, e);
 
 export const seasonSchema = z
   .object({ number: z.number().int(), name: z.string().nullable(), overview: z.string().nullable(), episodes: z.array(episodeSchema) })
   .meta({ id: "Season" });
-export const seasonJson = (s: Season & { episodes?: Episode[] }): z.infer<typeof seasonSchema> => ({
-  number: s.number,
-  name: s.name,
-  overview: s.overview,
-  episodes: (s.episodes ?? []).map(episodeJson),
-});
-
-export const assetSchema = z
-  .object({
-    id: z.uuid(),
-    title_id: z.uuid(),
-    episode_id: z.uuid().nullable(),
-    kind: z.enum(["ORIGINAL", "DOWNLOAD", "VIDEO", "HLS", "AUDIO", "SUBTITLE", "ARTWORK"]),
-    storage_key: z.string(),
-    filename: z.string(),
-    content_type: z.string().nullable(),
-    size_bytes: z.number().int().nullable(),
-    sha256: z.string().nullable(),
-    crc32: z.number().int().nullable(),
-    container: z.string().nullable(),
-    video_codec: z.string().nullable(),
-    audio_codec: z.string().nullable(),
-    width: z.number().int().nullable(),
-    height: z.number().int().nullable(),
-    hdr: z.enum(["none", "hdr10", "hdr10plus", "dolby_vision", "hlg"]),
-    stereoscopic: z.boolean(),
-    channels: z.number().int().nullable(),
-    bitrate_kbps: z.number().int().nullable(),
-    language: z.string().nullable(),
-    label: z.string().nullable(),
-    stream_tier: z.number().int().nullable(),
-    is_streamable: z.boolean(),
-    is_default: z.boolean(),
-    is_forced: z.boolean(),
-    upload_state: z.enum(["pending", "uploaded", "finalized"]),
-    multipart_upload_id: z.string().nullable(),
-    lifecycle: z.enum(["standard", "archive"]),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .meta({ id: "MediaAsset" });
-export const assetJson = (a: Asset): z.infer<typeof assetSchema> => ({
-  id: a.id,
-  title_id: a.titleId,
-  episode_id: a.episodeId,
-  kind: a.kind,
-  storage_key: a.storageKey,
-  filename: a.filename,
-  content_type: a.contentType,
-  size_bytes: a.sizeBytes,
-  sha256: a.sha256,
-  crc32: a.crc32,
-  container: a.container,
-  video_codec: a.videoCodec,
-  audio_codec: a.audioCodec,
-  width: a.width,
-  height: a.height,
-  hdr: a.hdr,
-  stereoscopic: a.stereoscopic,
-  channels: a.channels,
-  bitrate_kbps: a.bitrateKbps,
-  language: a.language,
-  label: a.label,
-  stream_tier: a.streamTier,
-  is_streamable: a.isStreamable,
-  is_default: a.isDefault,
-  is_forced: a.isForced,
-  upload_state: a.uploadState,
-  multipart_upload_id: a.multipartUploadId,
-  lifecycle: a.lifecycle,
-  created_at: a.createdAt.toISOString(),
-  updated_at: a.updatedAt.toISOString(),
-});
+export const seasonJson = (s: Season & { episodes?: Episode[] }): z.infer<typeof seasonSchema> =>
+  toWire(seasonSchema, s, { episodes: (s.episodes ?? []).map(episodeJson) });
 
 const findingSchema = z.object({ code: z.string(), message: z.string(), asset_id: z.uuid().nullable(), episode_id: z.uuid().nullable() });
 export const validationSchema = z
   .object({ title_id: z.uuid(), ok: z.boolean(), errors: z.array(findingSchema), warnings: z.array(findingSchema) })
   .meta({ id: "MediaValidationReport" });
-const findingJson = (f: Finding) => ({ code: f.code, message: f.message, asset_id: f.assetId, episode_id: f.episodeId });
-export const validationJson = (r: ValidationReport): z.infer<typeof validationSchema> => ({
-  title_id: r.titleId,
-  ok: r.ok,
-  errors: r.errors.map(findingJson),
-  warnings: r.warnings.map(findingJson),
-});
-
-/** Public download entry: what a client needs to choose a file and ask for its URL. */
-export const downloadSchema = z
-  .object({
-    asset_id: z.uuid(),
-    episode_id: z.uuid().nullable(),
-    kind: z.enum(["ORIGINAL", "DOWNLOAD", "VIDEO"]),
-    storage_key: z.string(),
-    filename: z.string(),
-    content_type: z.string().nullable(),
-    size_bytes: z.number().int().nullable(),
-    sha256: z.string().nullable(),
-    container: z.string().nullable(),
-    video_codec: z.string().nullable(),
-    audio_codec: z.string().nullable(),
-    width: z.number().int().nullable(),
-    height: z.number().int().nullable(),
-    hdr: z.string(),
-    channels: z.number().int().nullable(),
-    language: z.string().nullable(),
-    label: z.string().nullable(),
-  })
-  .meta({
-    id: "Download",
-    examples: [
-      {
-        asset_id: "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-        episode_id: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-        kind: "ORIGINAL",
-        storage_key: "originals/6b0c1f7e-2a4d-4c8e-9f3b-1d2e3f4a5b6c/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d/The Long Night S01E01.mkv",
-        filename: "The Long Night S01E01.mkv",
-        content_type: "video/x-matroska",
-        size_bytes: 2147483648,
-        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-        container: "mkv",
-        video_codec: "hevc",
-        audio_codec: "eac3",
-        width: 3840,
-        height: 2160,
-        hdr: "hdr10",
-        channels: 6,
-        language: "en",
-        label: null,
-      },
-    ],
-  });
-export const downloadJson = (a: Asset): z.infer<typeof downloadSchema> => ({
-  asset_id: a.id,
-  episode_id: a.episodeId,
-  kind: a.kind as "ORIGINAL" | "DOWNLOAD" | "VIDEO",
-  storage_key: a.storageKey,
-  filename: a.filename,
-  content_type: a.contentType,
-  size_bytes: a.sizeBytes,
-  sha256: a.sha256,
-  container: a.container,
-  video_codec: a.videoCodec,
-  audio_codec: a.audioCodec,
-  width: a.width,
-  height: a.height,
-  hdr: a.hdr,
-  channels: a.channels,
-  language: a.language,
-  label: a.label,
-});
+const findingJson = (f: Finding) => toWire(findingSchema, f);
+export const validationJson = (r: ValidationReport): z.infer<typeof validationSchema> =>
+  toWire(validationSchema, r, { errors: r.errors.map(findingJson), warnings: r.warnings.map(findingJson) });

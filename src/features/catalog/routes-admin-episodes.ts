@@ -1,13 +1,13 @@
 // /api/v1/admin/episodes/{id}: update or delete one episode.
 import { createRoute } from "@hono/zod-openapi";
-import * as z from "zod";
 import { ADMIN_SECURITY, mutationErrorResponses, problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
 import { body, forceQuery, idempotencyHeaders, idParams, isForced, json } from "../../http/schemas";
 import { keys } from "../../lib/storage-keys";
+import { fromWire } from "../../lib/wire";
 import { deleteObjects, deletePrefixes } from "../assets/storage-cleanup";
 import { auditContextOf } from "../audit/service";
-import { episodeJson, episodeSchema } from "./contract";
+import { episodeJson, episodeSchema, patchEpisodeBody } from "./contract";
 import { deleteEpisode, updateEpisode } from "./service";
 
 const common = { security: ADMIN_SECURITY, tags: ["admin: catalog"] };
@@ -21,17 +21,7 @@ const patch = createRoute({
   request: {
     params: idParams,
     headers: idempotencyHeaders,
-    ...body(
-      z
-        .object({
-          episode_number: z.number().int().min(1).max(9999).optional(),
-          name: z.string().max(300).nullable().optional(),
-          overview: z.string().max(10_000).nullable().optional(),
-          runtime_minutes: z.number().int().min(1).max(2000).nullable().optional(),
-          air_date: z.iso.date().nullable().optional(),
-        })
-        .strict(),
-    ),
+    ...body(patchEpisodeBody),
   },
   responses: { 200: json(episodeSchema, "Updated"), 404: problemResponse("No such episode"), ...mutationErrorResponses },
 });
@@ -49,18 +39,7 @@ const del = createRoute({
 export const adminEpisodeRoutes = createRouter()
   .openapi(patch, async (c) => {
     const b = c.req.valid("json");
-    const e = await updateEpisode(
-      c.var.db,
-      c.req.valid("param").id,
-      {
-        ...(b.episode_number !== undefined ? { episodeNumber: b.episode_number } : {}),
-        ...(b.name !== undefined ? { name: b.name } : {}),
-        ...(b.overview !== undefined ? { overview: b.overview } : {}),
-        ...(b.runtime_minutes !== undefined ? { runtimeMinutes: b.runtime_minutes } : {}),
-        ...(b.air_date !== undefined ? { airDate: b.air_date } : {}),
-      },
-      auditContextOf(c.var),
-    );
+    const e = await updateEpisode(c.var.db, c.req.valid("param").id, fromWire(b), auditContextOf(c.var));
     return c.json(episodeJson(e), 200);
   })
   .openapi(del, async (c) => {

@@ -3,17 +3,20 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse, withLocation } from "../../http/openapi";
 import { createRouter } from "../../http/router";
-import { body, forceQuery, idempotencyHeaders, idParams, isForced, json, titleFields, uuidParam } from "../../http/schemas";
+import { body, forceQuery, idempotencyHeaders, idParams, isForced, json, uuidParam } from "../../http/schemas";
 import { AppError } from "../../lib/errors";
 import { keys } from "../../lib/storage-keys";
+import { fromWire } from "../../lib/wire";
+import { assetJson, assetSchema } from "../assets/contract";
 import { listAssets } from "../assets/service";
 import { deleteObjects, deletePrefixes } from "../assets/storage-cleanup";
 import { auditContextOf } from "../audit/service";
 import {
-  assetJson,
-  assetSchema,
+  createEpisodeBody,
+  createTitleBody,
   episodeJson,
   episodeSchema,
+  patchTitleBody,
   seasonJson,
   seasonSchema,
   titleJson,
@@ -47,52 +50,6 @@ const seasonParams = z.object({
     .max(9999)
     .meta({ param: { name: "number", in: "path" } }),
 });
-
-const createTitleBody = z
-  .object({
-    kind: z.enum(["movie", "series"]),
-    ...titleFields,
-    slug: titleFields.slug.optional(),
-    original_name: titleFields.original_name.optional(),
-    overview: titleFields.overview.optional(),
-    year: titleFields.year.optional(),
-    release_date: titleFields.release_date.optional(),
-    genres: titleFields.genres.optional(),
-    languages: titleFields.languages.optional(),
-    age_rating: titleFields.age_rating.optional(),
-    runtime_minutes: titleFields.runtime_minutes.optional(),
-    popularity: titleFields.popularity.optional(),
-  })
-  .meta({ id: "CreateTitle" });
-const patchTitleBody = z
-  .object(
-    Object.fromEntries(Object.entries(titleFields).map(([k, v]) => [k, v.optional()])) as {
-      [K in keyof typeof titleFields]: z.ZodOptional<(typeof titleFields)[K]>;
-    },
-  )
-  .strict()
-  .refine((o) => Object.keys(o).length > 0, "send at least one field")
-  .meta({ id: "PatchTitle" });
-
-type TitleBody = Partial<z.infer<typeof createTitleBody>>;
-const titleFieldsFromBody = (b: TitleBody) => {
-  const out: Record<string, unknown> = {};
-  const map: Record<string, string> = {
-    name: "name",
-    slug: "slug",
-    original_name: "originalName",
-    overview: "overview",
-    year: "year",
-    release_date: "releaseDate",
-    genres: "genres",
-    languages: "languages",
-    age_rating: "ageRating",
-    runtime_minutes: "runtimeMinutes",
-    popularity: "popularity",
-  };
-  for (const [k, v] of Object.entries(b)) if (map[k] && v !== undefined) out[map[k] as string] = v;
-  return out;
-};
 
 const titleDetailSchema = z
   .object({ title: titleSchema, seasons: z.array(seasonSchema), assets: z.array(assetSchema) })
@@ -258,18 +215,7 @@ const routes = {
     request: {
       params: idParams,
       headers: idempotencyHeaders,
-      ...body(
-        z
-          .object({
-            season_number: z.number().int().min(0).max(9999),
-            episode_number: z.number().int().min(1).max(9999),
-            name: z.string().max(300).nullable().optional(),
-            overview: z.string().max(10_000).nullable().optional(),
-            runtime_minutes: z.number().int().min(1).max(2000).nullable().optional(),
-            air_date: z.iso.date().nullable().optional(),
-          })
-          .meta({ id: "CreateEpisode" }),
-      ),
+      ...body(createEpisodeBody),
     },
     responses: { 201: withLocation(json(episodeSchema, "Created")), 404: problemResponse("No such title"), ...mutationErrorResponses },
   }),
@@ -283,7 +229,7 @@ export const adminTitleRoutes = createRouter()
   })
   .openapi(routes.create, async (c) => {
     const b = c.req.valid("json");
-    const t = await createTitle(c.var.db, { kind: b.kind, name: b.name, ...titleFieldsFromBody(b) }, auditContextOf(c.var));
+    const t = await createTitle(c.var.db, fromWire(b), auditContextOf(c.var));
     return c.json(titleJson(t), 201, { location: `/api/v1/admin/titles/${t.id}` });
   })
   .openapi(routes.get, async (c) => {
@@ -293,7 +239,7 @@ export const adminTitleRoutes = createRouter()
     return c.json({ title: titleJson(t), seasons: seasons.map(seasonJson), assets: assets.map(assetJson) }, 200);
   })
   .openapi(routes.patch, async (c) => {
-    const t = await updateTitle(c.var.db, c.req.valid("param").id, titleFieldsFromBody(c.req.valid("json")), auditContextOf(c.var));
+    const t = await updateTitle(c.var.db, c.req.valid("param").id, fromWire(c.req.valid("json")), auditContextOf(c.var));
     return c.json(titleJson(t), 200);
   })
   .openapi(routes.delete, async (c) => {
@@ -344,14 +290,7 @@ export const adminTitleRoutes = createRouter()
     const e = await createEpisode(
       c.var.db,
       c.req.valid("param").id,
-      {
-        seasonNumber: b.season_number,
-        episodeNumber: b.episode_number,
-        name: b.name ?? null,
-        overview: b.overview ?? null,
-        runtimeMinutes: b.runtime_minutes ?? null,
-        airDate: b.air_date ?? null,
-      },
+      { name: null, overview: null, runtimeMinutes: null, airDate: null, ...fromWire(b) },
       auditContextOf(c.var),
     );
     return c.json(episodeJson(e), 201, { location: `/api/v1/admin/episodes/${e.id}` });

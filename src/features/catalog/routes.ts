@@ -5,8 +5,9 @@ import * as z from "zod";
 import { problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
 import { json } from "../../http/schemas";
+import { downloadJson, downloadSchema } from "../assets/contract";
 import { playbackUrl } from "../delivery/routes-hls";
-import { downloadJson, downloadSchema, episodeJson, episodeSchema, seasonJson, seasonSchema, titleJson, titleSchema } from "./contract";
+import { episodeJson, episodeSchema, seasonJson, seasonSchema, titleJson, titleSchema } from "./contract";
 import { downloadsOf, episodeDownloads, publicAsset, publicAssets, streamsOf, subtitlesOf } from "./listings";
 import { getPublishedTitle, getSeasonsWithEpisodes, PUBLIC_SORTS, searchTitles } from "./service";
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { type SeasonBundle, seasonBundleStub } from "../../../src/features/bundles/season-bundle";
 import { config } from "../../support/admin";
 import { sha256Hex } from "../../support/admin-client";
-import { checkArchive, requestBundle, seriesWithSeason, waitReady } from "../../support/bundles";
+import { bundleStatus, checkArchive, requestBundle, seriesWithSeason, waitReady } from "../../support/bundles";
 import { jobClient } from "../../support/job-service";
 
 const MiB = 1024 * 1024;
@@ -130,6 +130,20 @@ describe("season bundles", () => {
     expect((await admin.post(`/admin/titles/${title.id}/rebuild-bundle?season_number=${season}`)).status).toBe(202);
     expect((await waitReady(title.id, season)).bundle?.sha256).toBe(built.bundle?.sha256);
   }, 90_000);
+
+  it("says ready only while Postgres has the season's bundle: expired or deleted after its build, the status reads idle", async () => {
+    const { admin, title, season } = await seriesWithSeason([1500]);
+    await requestBundle(title.id, season);
+    await waitReady(title.id, season);
+    const [row] = (await admin.ok(200, admin.get<{ items: { id: string }[] }>(`/admin/titles/${title.id}/bundles`))).items;
+
+    await admin.ok(200, admin.patch(`/admin/bundles/${row?.id}`, { expires_at: new Date(Date.now() - 1000).toISOString() }));
+    const expired = await bundleStatus(title.id, season, true);
+    expect(expired).toMatchObject({ status: { state: "idle" }, bundle: null, download: null });
+
+    await admin.ok(204, admin.del(`/admin/bundles/${row?.id}`));
+    expect(await bundleStatus(title.id, season)).toMatchObject({ status: { state: "idle", error: null }, bundle: null });
+  }, 60_000);
 
   it("answers 404 for drafts and unknown seasons, and validates its input", async () => {
     const { admin, title } = await seriesWithSeason([10]);

@@ -112,9 +112,10 @@ describe("response headers", () => {
 
 describe("schema examples in the OpenAPI document", () => {
   it("every example is valid for its own schema", async () => {
-    const { titleSchema, downloadSchema } = await import("../../../src/features/catalog/contract");
+    const { titleSchema } = await import("../../../src/features/catalog/contract");
+    const { downloadSchema } = await import("../../../src/features/assets/contract");
     const { problemSchema } = await import("../../../src/http/problem");
-    const { buildStatusSchema } = await import("../../../src/features/bundles/views");
+    const { buildStatusSchema } = await import("../../../src/features/bundles/contract");
     for (const schema of [titleSchema, downloadSchema, problemSchema, buildStatusSchema]) {
       const examples = (schema.meta() as { examples?: unknown[] } | undefined)?.examples ?? [];
       expect(examples.length).toBeGreaterThan(0);
