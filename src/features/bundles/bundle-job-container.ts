@@ -1,6 +1,6 @@
 // Production runner: the job service image (container/Dockerfile) in a Cloudflare Container.
 // One instance serves every season's jobs; the SeasonBundle objects reach it with fetch.
-import { DurableObject } from "cloudflare:workers";
+import { Container, type StopParams } from "@cloudflare/containers";
 
 const PORT = 8080;
 
@@ -28,27 +28,40 @@ export function jobContainerEnv(env: Record<string, string | undefined>): { env:
   };
 }
 
-export class BundleJobContainer extends DurableObject<CloudflareBindings> {
+/**
+ * The job service's container, run by @cloudflare/containers: it starts the image on the first
+ * request with the job's environment, waits until the port answers, forwards requests to it, and
+ * stops it after `sleepAfter` without requests (a running job is polled every few seconds, which
+ * keeps it awake). What the hooks see goes to the logs.
+ */
+export class BundleJobContainer extends Container<CloudflareBindings> {
+  override defaultPort = PORT;
+  override sleepAfter = "10m";
+  override enableInternet = true;
+  // What the start-up check asks for: the job service's own liveness route.
+  override pingEndpoint = "container/healthz";
+
   override async fetch(request: Request): Promise<Response> {
-    const container = this.ctx.container;
-    if (!container) return new Response("containers are not enabled for this object", { status: 503 });
-    if (!container.running) {
-      const setup = jobContainerEnv(this.env as unknown as Record<string, string | undefined>);
-      if ("missing" in setup) {
-        console.error(`bundle job container not started: ${setup.missing.join(", ")} not set`);
-        return new Response(`not configured: ${setup.missing.join(", ")}`, { status: 503 });
-      }
-      container.start({ enableInternet: true, env: setup.env });
+    const setup = jobContainerEnv(this.env as unknown as Record<string, string | undefined>);
+    if ("missing" in setup) {
+      console.error(`bundle job container not started: ${setup.missing.join(", ")} not set`);
+      return new Response(`not configured: ${setup.missing.join(", ")}`, { status: 503 });
     }
-    const port = container.getTcpPort(PORT);
-    // The process needs a moment to listen after a cold start.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await port.fetch(request.url, request.clone());
-      } catch (e) {
-        if (attempt >= 20) throw e;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    this.envVars = setup.env;
+    return super.fetch(request);
+  }
+
+  override onStart(): void {
+    console.log(JSON.stringify({ level: "info", msg: "bundle job container started" }));
+  }
+
+  override onStop(params: StopParams): void {
+    const level = params.exitCode === 0 ? "info" : "error";
+    console.log(JSON.stringify({ level, msg: "bundle job container stopped", exit_code: params.exitCode, reason: params.reason }));
+  }
+
+  override onError(error: unknown): never {
+    console.error(JSON.stringify({ level: "error", msg: "bundle job container error", error: String(error) }));
+    throw error;
   }
 }
