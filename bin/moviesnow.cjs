@@ -15,6 +15,7 @@ const SOURCES = [
   "bin/moviesnow.cjs",
   "scripts/cli.ts",
   "scripts/cli",
+  "scripts/client",
   "scripts/dev-vars.ts",
   "src",
   "container/src",

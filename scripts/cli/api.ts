@@ -4,6 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { type ApiClient, createApiClient } from "../client/index.ts";
 
 export interface Session {
   api: string;
@@ -57,8 +58,26 @@ export class ApiError extends Error {
 }
 
 export interface Api {
+  /** The …/api/v1 URL this CLI talks to (kept with a session, compared on resume). */
   base: string;
-  call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Typed against the API's OpenAPI document: `client.GET("/api/v1/admin/assets/{id}", …)`. */
+  client: ApiClient;
+}
+
+/**
+ * The body of a successful answer with its status; a failed one throws ApiError carrying the
+ * path, the status and the problem's code, detail and fields.
+ */
+export async function ok<R extends { data?: unknown; error?: unknown; response: Response }>(
+  answer: Promise<R>,
+): Promise<{ status: number; body: Exclude<R["data"], undefined> }> {
+  const r = await answer;
+  if (r.response.status >= 400 || r.error !== undefined) {
+    const path = new URL(r.response.url).pathname.replace(/^\/api\/v1/, "");
+    const text = typeof r.error === "string" ? r.error : JSON.stringify(r.error ?? null);
+    throw new ApiError(r.response.status, `${path} → ${r.response.status}: ${problemText(text)}`);
+  }
+  return { status: r.response.status, body: r.data as Exclude<R["data"], undefined> };
 }
 
 /** An API error body in one line: its code and detail (or title), and the fields it names. */
@@ -87,17 +106,5 @@ export function api(opts: { api?: string | undefined; auth?: boolean | "session"
     else if (session && session.api === base) headers.authorization = `Bearer ${session.token}`;
     else throw new ApiError(401, "not signed in: run `moviesnow login` or set MOVIESNOW_ADMIN_KEY");
   }
-  return {
-    base,
-    async call<T>(method: string, path: string, body?: unknown) {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { ...headers, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      if (res.status >= 400) throw new ApiError(res.status, `${method} ${path} → ${res.status}: ${problemText(text)}`);
-      return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-    },
-  };
+  return { base, client: createApiClient(base, { headers }) };
 }

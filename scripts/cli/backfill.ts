@@ -1,17 +1,11 @@
 // `moviesnow backfill`: HEAD and checksum many assets with bounded concurrency, then a summary
 // of what changed and what failed. --missing finds every asset without a size or a SHA-256.
 import { parseArgs } from "node:util";
-import { type Api, api } from "./api.ts";
+import type { Schemas } from "../client/index.ts";
+import { type Api, api, ok } from "./api.ts";
 import type { Command } from "./main.ts";
 
-type Asset = {
-  id: string;
-  storage_key: string;
-  size_bytes: number | null;
-  sha256: string | null;
-  crc32: number | null;
-  content_type: string | null;
-};
+type Asset = Schemas["MediaAsset"];
 
 export interface BackfillRow {
   id: string;
@@ -21,18 +15,16 @@ export interface BackfillRow {
   error: string | null;
 }
 
-async function missingAssets(client: Api): Promise<string[]> {
+async function missingAssets({ client }: Api): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
+    const query = { limit: 200, ...(cursor ? { cursor } : {}) };
     const page: { items: { id: string }[]; next_cursor: string | null } = (
-      await client.call<{ items: { id: string }[]; next_cursor: string | null }>(
-        "GET",
-        `/admin/titles?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      )
+      await ok(client.GET("/api/v1/admin/titles", { params: { query } }))
     ).body;
     for (const t of page.items) {
-      const assets = await client.call<{ items: Asset[] }>("GET", `/admin/titles/${t.id}/assets`);
+      const assets = await ok(client.GET("/api/v1/admin/titles/{id}/assets", { params: { path: { id: t.id } } }));
       for (const a of assets.body.items) if (a.size_bytes === null || a.sha256 === null) ids.push(a.id);
     }
     cursor = page.next_cursor;
@@ -40,17 +32,18 @@ async function missingAssets(client: Api): Promise<string[]> {
   return ids;
 }
 
-async function backfillOne(client: Api, id: string): Promise<BackfillRow> {
+async function backfillOne({ client }: Api, id: string): Promise<BackfillRow> {
   let key = "";
   try {
-    const before = (await client.call<Asset>("GET", `/admin/assets/${id}`)).body;
+    const asset = { params: { path: { id } } };
+    const before: Asset = (await ok(client.GET("/api/v1/admin/assets/{id}", asset))).body;
     key = before.storage_key;
-    await client.call<Asset>("GET", `/admin/assets/${id}/head`);
+    await ok(client.GET("/api/v1/admin/assets/{id}/head", asset));
     // Large objects are hashed by the job service: 202 until it has finished.
     let after: Asset | null = null;
     for (let i = 0; !after; i++) {
-      const r = await client.call<{ asset?: Asset }>("POST", `/admin/assets/${id}/checksum`);
-      if (r.status === 200 && r.body.asset) after = r.body.asset;
+      const r = await ok(client.POST("/api/v1/admin/assets/{id}/checksum", asset));
+      if (r.status === 200 && "asset" in r.body) after = r.body.asset;
       else if (i > 600) throw new Error("the checksum job did not finish in time");
       else await new Promise((ok) => setTimeout(ok, 1000));
     }

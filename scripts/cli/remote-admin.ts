@@ -1,6 +1,6 @@
 // `moviesnow login` (password + TOTP → a saved session) and `moviesnow whoami`.
 import { parseArgs } from "node:util";
-import { api, clearSession, loadSession, saveSession } from "./api.ts";
+import { api, clearSession, loadSession, ok, saveSession } from "./api.ts";
 import type { Command } from "./main.ts";
 import { ask } from "./prompt.ts";
 
@@ -28,12 +28,9 @@ export const loginCommand: Command = {
     if (!values.email) throw Object.assign(new Error("login needs --email"), { code: "ERR_PARSE_ARGS_USAGE" });
     const client = api({ api: values.api, auth: false });
     const password = await ask("Password: ", "MOVIESNOW_ADMIN_PASSWORD", values["password-stdin"]);
-    const step1 = await client.call<{ challenge: string }>("POST", "/admin/auth/login", { email: values.email, password });
+    const step1 = await ok(client.client.POST("/api/v1/admin/auth/login", { body: { email: values.email, password } }));
     const code = values.code ?? (await ask("TOTP code: ", "MOVIESNOW_TOTP_CODE"));
-    const step2 = await client.call<{ access_token: string; expires_in: number }>("POST", "/admin/auth/mfa", {
-      challenge: step1.body.challenge,
-      code,
-    });
+    const step2 = await ok(client.client.POST("/api/v1/admin/auth/mfa", { body: { challenge: step1.body.challenge, code } }));
     const expires = new Date(Date.now() + step2.body.expires_in * 1000).toISOString();
     const file = saveSession({ api: client.base, token: step2.body.access_token, email: values.email, expires_at: expires });
     if (values.json) console.log(JSON.stringify({ email: values.email, expires_at: expires, session_file: file }));
@@ -50,7 +47,7 @@ export const whoamiCommand: Command = {
     MOVIESNOW_ADMIN_KEY=… moviesnow whoami --api http://127.0.0.1:8787/api/v1 --json`,
   async run(args) {
     const { values } = parseArgs({ args, options: { api: { type: "string" }, json: { type: "boolean" } } });
-    const me = await api({ api: values.api }).call<{ kind: string; id: string; email: string | null }>("GET", "/admin/auth/me");
+    const me = await ok(api({ api: values.api }).client.GET("/api/v1/admin/auth/me"));
     if (values.json) console.log(JSON.stringify(me.body));
     else console.log(me.body.kind === "admin" ? `${me.body.email} (admin ${me.body.id})` : "the automation key (X-Admin-Key)");
     return 0;
@@ -72,7 +69,7 @@ export const logoutCommand: Command = {
     let warning: string | null = null;
     if (session) {
       try {
-        await api({ api: session.api, auth: "session" }).call("POST", "/admin/auth/logout");
+        await ok(api({ api: session.api, auth: "session" }).client.POST("/api/v1/admin/auth/logout"));
         revoked = true;
       } catch (e) {
         // Forget it here anyway; it expires on its own within minutes.

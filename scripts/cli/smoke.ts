@@ -3,6 +3,7 @@
 // and its revalidation, a presign of a published file and a GET of its first bytes from storage,
 // a stream playlist, a season's bundle status. Prints a table; exits 1 when any check failed.
 import { parseArgs } from "node:util";
+import type { Schemas } from "../client/index.ts";
 import { problemText } from "./api.ts";
 import type { Command } from "./main.ts";
 
@@ -13,17 +14,10 @@ interface Check {
   detail: string;
   ms: number;
 }
-// The few fields the checks read (the API's Title and Download shapes).
-interface Title {
-  id: string;
-  kind: "movie" | "series";
-  name: string;
-}
-interface Download {
-  storage_key: string;
-  filename: string;
-  size_bytes: number | null;
-}
+// The API's own shapes, from the generated client types. The checks use fetch itself: what they
+// check is HTTP as users meet it (ETag and 304, redirects, storage answering a signed URL).
+type Title = Schemas["Title"];
+type Download = Schemas["Download"];
 
 /** A check's verdict: throw to fail it, return a Skip to say there was nothing to check. */
 class Skip {

@@ -23,7 +23,8 @@ import https from "node:https";
 import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { withRetry } from "../../container/src/retry.ts";
-import { type Api, api, stateDir } from "./api.ts";
+import type { Schemas } from "../client/index.ts";
+import { type Api, api, ok, stateDir } from "./api.ts";
 import type { Command } from "./main.ts";
 import { progressBar } from "./progress.ts";
 
@@ -49,11 +50,7 @@ const TYPES: Record<string, string> = {
 const RETRY = { attempts: 4, baseMs: 500 };
 const contentTypeOf = (file: string) => TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
 
-type Upload =
-  | { method: "single"; url: string; headers: Record<string, string> }
-  | { method: "multipart"; upload_id: string; part_size: number; part_count: number };
-type Asset = { id: string; storage_key: string; content_type: string | null; size_bytes: number | null };
-type Part = { part_number: number; etag: string };
+type Asset = Schemas["MediaAsset"];
 
 interface ResumeState {
   api: string;
@@ -106,7 +103,7 @@ function putFile(url: string, file: string, start: number, length: number, heade
 }
 
 async function uploadMultipart(
-  client: Api,
+  { client }: Api,
   file: string,
   asset: Asset,
   up: { part_size: number; part_count: number },
@@ -114,7 +111,8 @@ async function uploadMultipart(
   concurrency: number,
   quiet: boolean,
 ): Promise<{ sent: number; reused: number }> {
-  const have = await client.call<{ parts: (Part & { size: number | null })[] }>("GET", `/admin/assets/${asset.id}/upload/parts`);
+  const parts = { params: { path: { id: asset.id } } };
+  const have = await ok(client.GET("/api/v1/admin/assets/{id}/upload/parts", parts));
   const lengthOf = (n: number) => Math.min(up.part_size, size - (n - 1) * up.part_size);
   // A part counts as there only with its whole length (a part cut off is sent again).
   const done = new Map<number, string>(
@@ -127,9 +125,7 @@ async function uploadMultipart(
   // Presigned part URLs in batches (at most 1,000 a call), parts `concurrency` at a time.
   for (let i = 0; i < todo.length; i += 1000) {
     const batch = todo.slice(i, i + 1000);
-    const urls = await client.call<{ parts: { part_number: number; url: string }[] }>("POST", `/admin/assets/${asset.id}/upload/parts`, {
-      part_numbers: batch,
-    });
+    const urls = await ok(client.POST("/api/v1/admin/assets/{id}/upload/parts", { ...parts, body: { part_numbers: batch } }));
     const queue = [...urls.body.parts];
     const worker = async () => {
       for (let p = queue.shift(); p; p = queue.shift()) {
@@ -148,8 +144,8 @@ async function uploadMultipart(
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
   }
   bar.done();
-  const parts = [...done.entries()].sort((a, b) => a[0] - b[0]).map(([part_number, etag]) => ({ part_number, etag }));
-  await client.call("POST", `/admin/assets/${asset.id}/upload/complete`, { parts });
+  const uploaded = [...done.entries()].sort((a, b) => a[0] - b[0]).map(([part_number, etag]) => ({ part_number, etag }));
+  await ok(client.POST("/api/v1/admin/assets/{id}/upload/complete", { ...parts, body: { parts: uploaded } }));
   return { sent: todo.length, reused };
 }
 
@@ -191,24 +187,19 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
     const concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw usage("--concurrency must be 1 to 16");
     const st = statSync(file);
-    const client = api({ api: values.api });
+    const remote = api({ api: values.api });
+    const client = remote.client;
     const titleId = values["title-id"];
     const quiet = values.json === true;
 
     if (values.season !== undefined) {
       const season = Number(values.season);
       if (!Number.isInteger(season) || season < 0) throw usage("--season must be a season number");
-      const created = await client.call<{
-        bundle_id: string;
-        storage_key: string;
-        upload_url: string;
-        upload_headers: Record<string, string>;
-      }>("POST", `/admin/titles/${titleId}/bundles`, { season_number: season });
-      await withRetry("upload", () => putFile(created.body.upload_url, file, 0, st.size, created.body.upload_headers), RETRY);
-      const b = await client.call<{ id: string; size_bytes: number; status: string }>(
-        "POST",
-        `/admin/bundles/${created.body.bundle_id}/finalize`,
+      const created = await ok(
+        client.POST("/api/v1/admin/titles/{id}/bundles", { params: { path: { id: titleId } }, body: { season_number: season } }),
       );
+      await withRetry("upload", () => putFile(created.body.upload_url, file, 0, st.size, created.body.upload_headers), RETRY);
+      const b = await ok(client.POST("/api/v1/admin/bundles/{id}/finalize", { params: { path: { id: created.body.bundle_id } } }));
       if (values.json)
         console.log(
           JSON.stringify({ bundle_id: b.body.id, storage_key: created.body.storage_key, size: b.body.size_bytes, status: b.body.status }),
@@ -224,24 +215,29 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
     // another path (a symlink, a relative path) still finds its upload.
     const stateFile = join(stateDir(), "uploads", `${createHash("sha256").update(realpathSync(file)).digest("hex").slice(0, 32)}.json`);
     let state: ResumeState | null = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as ResumeState) : null;
-    if (state && (state.api !== client.base || state.size !== st.size || state.mtime_ms !== st.mtimeMs)) state = null; // another file now
+    if (state && (state.api !== remote.base || state.size !== st.size || state.mtime_ms !== st.mtimeMs)) state = null; // another file now
 
     let asset: Asset;
     let result: { method: string; sent: number; reused: number };
     if (state) {
-      asset = (await client.call<Asset>("GET", `/admin/assets/${state.asset_id}`)).body;
-      const r = await uploadMultipart(client, file, asset, state, st.size, concurrency, quiet);
+      asset = (await ok(client.GET("/api/v1/admin/assets/{id}", { params: { path: { id: state.asset_id } } }))).body;
+      const r = await uploadMultipart(remote, file, asset, state, st.size, concurrency, quiet);
       result = { method: "multipart", ...r };
     } else {
-      const created = await client.call<{ asset: Asset; upload: Upload }>("POST", `/admin/titles/${titleId}/assets`, {
-        kind: values.kind,
-        ...(values["episode-id"] ? { episode_id: values["episode-id"] } : {}),
-        ...(values.quality ? { quality: values.quality } : {}),
-        filename: basename(file),
-        size_bytes: st.size,
-        content_type: values["content-type"] ?? contentTypeOf(file),
-        ...(values.multipart ? { upload_method: "multipart" } : {}),
-      });
+      const created = await ok(
+        client.POST("/api/v1/admin/titles/{id}/assets", {
+          params: { path: { id: titleId } },
+          body: {
+            kind: values.kind as Asset["kind"],
+            ...(values["episode-id"] ? { episode_id: values["episode-id"] } : {}),
+            ...(values.quality ? { quality: values.quality } : {}),
+            filename: basename(file),
+            size_bytes: st.size,
+            content_type: values["content-type"] ?? contentTypeOf(file),
+            ...(values.multipart ? { upload_method: "multipart" as const } : {}),
+          },
+        }),
+      );
       asset = created.body.asset;
       const up = created.body.upload;
       if (up.method === "single") {
@@ -249,7 +245,7 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
         result = { method: "single", sent: 1, reused: 0 };
       } else {
         state = {
-          api: client.base,
+          api: remote.base,
           asset_id: asset.id,
           size: st.size,
           mtime_ms: st.mtimeMs,
@@ -258,17 +254,19 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
         };
         mkdirSync(join(stateDir(), "uploads"), { recursive: true, mode: 0o700 });
         writeFileSync(stateFile, `${JSON.stringify({ ...state, file: realpathSync(file) }, null, 2)}\n`, { mode: 0o600 });
-        result = { method: "multipart", ...(await uploadMultipart(client, file, asset, up, st.size, concurrency, quiet)) };
+        result = { method: "multipart", ...(await uploadMultipart(remote, file, asset, up, st.size, concurrency, quiet)) };
       }
     }
     rmSync(stateFile, { force: true });
     // What S3 has now, then the finalize that must agree with it.
-    const head = await client.call<Asset>("GET", `/admin/assets/${asset.id}/head`);
-    const fin = await client.call<Asset & { upload_state: string }>("POST", `/admin/assets/${asset.id}/finalize`, {
-      size_bytes: st.size,
-      content_type: head.body.content_type ?? values["content-type"] ?? contentTypeOf(file),
-      sha256,
-    });
+    const one = { params: { path: { id: asset.id } } };
+    const head = await ok(client.GET("/api/v1/admin/assets/{id}/head", one));
+    const fin = await ok(
+      client.POST("/api/v1/admin/assets/{id}/finalize", {
+        ...one,
+        body: { size_bytes: st.size, content_type: head.body.content_type ?? values["content-type"] ?? contentTypeOf(file), sha256 },
+      }),
+    );
     const out = {
       asset_id: asset.id,
       storage_key: asset.storage_key,

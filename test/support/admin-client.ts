@@ -1,6 +1,27 @@
-// A tiny JSON client for admin routes in tests.
+// Clients for admin routes in tests: the typed API client (the same one the CLI uses, generated
+// from the OpenAPI document), and a tiny untyped one for requests a test makes wrong on purpose.
+import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
+import { type ApiClient, createApiClient } from "../../scripts/client/index";
 import { api, bearer, freshIp } from "./admin";
+
+/** The typed client, signed in with `token`, from a client address of its own, against the Worker under test. */
+export function typedAdminClient(token: string): ApiClient {
+  return createApiClient("http://api.test", {
+    headers: { ...bearer(token), "cf-connecting-ip": freshIp() },
+    fetch: (req: Request) => SELF.fetch(req),
+  });
+}
+
+/** The body of a typed call that must answer `status`. */
+export async function expectStatus<R extends { data?: unknown; error?: unknown; response: Response }>(
+  status: number,
+  call: Promise<R>,
+): Promise<Exclude<R["data"], undefined>> {
+  const r = await call;
+  expect(r.response.status, JSON.stringify(r.error ?? r.data)).toBe(status);
+  return r.data as Exclude<R["data"], undefined>;
+}
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;

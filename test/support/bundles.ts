@@ -4,44 +4,47 @@ import type { ArchiveCheck } from "../../scripts/stack/archive-report";
 import { keys } from "../../src/lib/storage-keys";
 import { createS3, type ObjectStore } from "../../src/platform/s3";
 import { api, config, newAdmin, signIn } from "./admin";
-import { adminClient, pseudoBytes, sha256Hex } from "./admin-client";
-
-type Created = { asset: { id: string; storage_key: string }; upload: { url: string; headers: Record<string, string> } };
+import { adminClient, expectStatus, pseudoBytes, sha256Hex, typedAdminClient } from "./admin-client";
 
 export async function seriesWithSeason(sizes: number[], opts: { checksum?: boolean; season?: number } = {}) {
-  const admin = adminClient(await signIn(await newAdmin()));
+  const token = await signIn(await newAdmin());
+  const admin = adminClient(token);
+  const typed = typedAdminClient(token);
   const season = opts.season ?? 1;
-  const t = await admin.ok(
+  const t = await expectStatus(
     201,
-    admin.post<{ id: string; slug: string }>("/admin/titles", { kind: "series", name: `Bundle ${crypto.randomUUID()}` }),
+    typed.POST("/api/v1/admin/titles", { body: { kind: "series", name: `Bundle ${crypto.randomUUID()}` } }),
   );
+  const title = { params: { path: { id: t.id } } };
   const files: { key: string; bytes: Uint8Array<ArrayBuffer>; name: string }[] = [];
   for (const [i, size] of sizes.entries()) {
-    const ep = await admin.ok(
+    const ep = await expectStatus(
       201,
-      admin.post<{ id: string }>(`/admin/titles/${t.id}/episodes`, { season_number: season, episode_number: i + 1 }),
+      typed.POST("/api/v1/admin/titles/{id}/episodes", { ...title, body: { season_number: season, episode_number: i + 1 } }),
     );
     const bytes = pseudoBytes(size, i + 7);
     const name = `Episode ${i + 1} – ${["Pilot", "Zweite", "東京"][i % 3]}.mkv`;
-    const c = await admin.ok(
+    const c = await expectStatus(
       201,
-      admin.post<Created>(`/admin/titles/${t.id}/assets`, {
-        kind: "ORIGINAL",
-        episode_id: ep.id,
-        filename: name,
-        size_bytes: size,
-        content_type: "video/x-matroska",
+      typed.POST("/api/v1/admin/titles/{id}/assets", {
+        ...title,
+        body: { kind: "ORIGINAL", episode_id: ep.id, filename: name, size_bytes: size, content_type: "video/x-matroska" },
       }),
     );
+    if (c.upload.method !== "single") throw new Error("a small file is uploaded with one PUT");
     const put = await fetch(c.upload.url, { method: "PUT", body: bytes, headers: c.upload.headers });
     await put.body?.cancel(); // an unread body keeps one of the test's few connections open
     expect(put.status).toBe(200);
-    await admin.ok(200, admin.get(`/admin/assets/${c.asset.id}/head`));
+    const asset = { params: { path: { id: c.asset.id } } };
+    await expectStatus(200, typed.GET("/api/v1/admin/assets/{id}/head", asset));
     // Every other file checksummed: the job must measure the CRC of the others itself.
-    if (opts.checksum !== false && i % 2 === 0) await admin.ok(200, admin.post(`/admin/assets/${c.asset.id}/checksum`));
+    if (opts.checksum !== false && i % 2 === 0) await expectStatus(200, typed.POST("/api/v1/admin/assets/{id}/checksum", asset));
     files.push({ key: c.asset.storage_key, bytes, name });
   }
-  await admin.ok(200, admin.post(`/admin/titles/${t.id}/publish?force=true`));
+  await expectStatus(
+    200,
+    typed.POST("/api/v1/admin/titles/{id}/publish", { ...title, params: { ...title.params, query: { force: "true" } } }),
+  );
   return { admin, title: t, season, files };
 }
 

@@ -17,7 +17,7 @@ import { createRedis, type RedisClient } from "../../platform/redis";
 import { createS3 } from "../../platform/s3";
 import { bumpCatalogVersion } from "../catalog/catalog-version";
 import { acquireBuildSlot, type GateLimits, releaseBuildSlot, renewBuildSlot } from "./build-gate";
-import { type BundleState, bundleStates, isBundleResult, type JobStatus, type SeasonBundleStatus } from "./contract";
+import { bundleStates, isBundleResult, type JobStatus, type SeasonBundleStatus } from "./contract";
 import { createJobRunner, type JobRunner } from "./job-runner";
 import { activeBundle, planSeason, recordBuiltBundle } from "./service";
 

@@ -2,23 +2,14 @@
 // create a series, upload episodes (one presigned PUT, one 3-part multipart), head, checksum,
 // finalize, validate, publish; then find it, page it, fetch it by slug, revalidate, see edits.
 import { describe, expect, it } from "vitest";
+import type { Schemas } from "../../../scripts/client/index";
 import { api, newAdmin, signIn } from "../../support/admin";
 import { adminClient, pseudoBytes, sha256Hex, uniqueWord } from "../../support/admin-client";
 
-type Asset = {
-  id: string;
-  storage_key: string;
-  size_bytes: number | null;
-  sha256: string | null;
-  crc32: number | null;
-  upload_state: string;
-  content_type: string | null;
-};
-type Upload =
-  | { method: "single"; url: string; headers: Record<string, string> }
-  | { method: "multipart"; upload_id: string; part_size: number; part_count: number; parts_url: string; complete_url: string };
-type Created = { asset: Asset; upload: Upload };
-type Report = { ok: boolean; errors: { code: string; asset_id: string | null; episode_id: string | null }[]; warnings: { code: string }[] };
+// The API's own shapes (generated from its OpenAPI document), not retyped here.
+type Asset = Schemas["MediaAsset"];
+type Created = { asset: Asset; upload: Schemas["AssetUpload"] };
+type Report = Schemas["MediaValidationReport"];
 
 const MiB = 1024 * 1024;
 
