@@ -180,20 +180,10 @@ export const SECRET_VARS = [
 ] as const;
 export type SecretVar = (typeof SECRET_VARS)[number];
 
-/** Secrets production cannot start without. */
-export const REQUIRED_SECRETS: readonly SecretVar[] = [
-  "DATABASE_URL",
-  "UPSTASH_REDIS_REST_URL",
-  "UPSTASH_REDIS_REST_TOKEN",
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  // The bundle job container's own key: it never gets the Worker's.
-  "JOB_AWS_ACCESS_KEY_ID",
-  "JOB_AWS_SECRET_ACCESS_KEY",
-  "JOB_SERVICE_SECRET",
-  "ADMIN_JWT_SECRET",
-  "TOTP_ENCRYPTION_KEY",
-];
+/** Secrets production may go without: CloudFront signing, and the two optional API keys. */
+const OPTIONAL_SECRETS: readonly SecretVar[] = ["CLOUDFRONT_PRIVATE_KEY", "PUBLIC_API_KEY", "ADMIN_API_KEY"];
+/** Secrets production cannot start without (among them the bundle job container's own key: it never gets the Worker's). */
+export const REQUIRED_SECRETS: readonly SecretVar[] = SECRET_VARS.filter((n) => !OPTIONAL_SECRETS.includes(n));
 
 /** Thrown when the bindings do not parse; its message names each bad variable. */
 export class ConfigError extends Error {

@@ -1,17 +1,15 @@
 // The job service killed mid-build (SIGKILL, as a lost container): the SeasonBundle object retries
 // to a good bundle, and the killed job's multipart upload is not left behind.
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { keys } from "../../src/lib/storage-keys";
 import { sha256Hex } from "../support/admin-client";
 import { bundleStatus, expectSoundBundle, seasonBeingBuilt, waitReady } from "../support/bundles";
-import { control } from "../support/control";
+import { control, startAgainAfterAll } from "../support/control";
 
 const MiB = 1024 * 1024;
 
 describe("a bundle job killed mid-way", () => {
-  afterAll(async () => {
-    await control("job/start");
-  });
+  startAgainAfterAll("job");
 
   it("is retried to a good bundle and leaves no multipart upload behind", async () => {
     const { title, season, files, s3, zipKey } = await seasonBeingBuilt([160 * MiB, 160 * MiB]);

@@ -1,17 +1,15 @@
 // Postgres stopped: catalog and admin calls answer 503 problem+json quickly (no hang), /ready
 // names Postgres, a write attempted meanwhile leaves nothing behind, and all recover after.
 import { env } from "cloudflare:test";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";
 import { parseEnv } from "../../src/platform/env";
-import { control } from "../support/control";
+import { control, startAgainAfterAll } from "../support/control";
 import { movieWithToken } from "../support/delivery";
 import { expectProblem } from "../support/problem";
 
 describe("with Postgres stopped", () => {
-  afterAll(async () => {
-    await control("postgres/start");
-  });
+  startAgainAfterAll("postgres");
 
   it("catalog and admin answer 503 within a bounded time, /ready names Postgres, nothing is written", async () => {
     const adminKey = `k-${crypto.randomUUID()}`;

@@ -1,13 +1,11 @@
 import { env, SELF } from "cloudflare:test";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";
-import { control } from "../support/control";
+import { control, startAgainAfterAll } from "../support/control";
 import { expectProblem } from "../support/problem";
 
 describe("/ready follows the real dependencies", () => {
-  afterAll(async () => {
-    await control("redis/start");
-  });
+  startAgainAfterAll("redis");
 
   it("is 200 with every dependency up, 503 naming Redis while it is stopped, 200 again once it is back", async () => {
     const up = await SELF.fetch("http://api.test/api/v1/ready");

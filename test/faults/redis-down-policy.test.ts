@@ -1,9 +1,9 @@
 // What happens when Redis is unreachable: public reads fail open (the request runs, unlimited),
 // sign-in and admin calls fail closed (503), and everything recovers when Redis is back.
 import { env } from "cloudflare:test";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";
-import { control } from "../support/control";
+import { control, startAgainAfterAll } from "../support/control";
 import { pseudoBytes, publishedMovieWith } from "../support/delivery";
 import { expectProblem } from "../support/problem";
 
@@ -14,9 +14,7 @@ const json = (body: unknown, headers: Record<string, string> = {}) => ({
 });
 
 describe("with Redis stopped", () => {
-  afterAll(async () => {
-    await control("redis/start");
-  });
+  startAgainAfterAll("redis");
 
   it("public reads fail open; sign-in and admin calls fail closed; all recover when Redis returns", async () => {
     const adminKey = `k-${crypto.randomUUID()}`;

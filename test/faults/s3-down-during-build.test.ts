@@ -1,16 +1,14 @@
 // S3 stopped while a bundle job is writing the archive: the job fails (or rides the outage out),
 // the season's Durable Object retries, the bundle becomes ready and sound once S3 is back, and no
 // multipart upload is left behind.
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bundleStatus, expectSoundBundle, seasonBeingBuilt, waitReady } from "../support/bundles";
-import { control } from "../support/control";
+import { control, startAgainAfterAll } from "../support/control";
 
 const MiB = 1024 * 1024;
 
 describe("S3 stopped during a bundle build", () => {
-  afterAll(async () => {
-    await control("s3/start");
-  });
+  startAgainAfterAll("s3");
 
   it("the build is retried to a good bundle once S3 is back, with no orphan multipart upload", async () => {
     const { title, season, files, s3, zipKey } = await seasonBeingBuilt([96 * MiB, 96 * MiB]);

@@ -1,8 +1,8 @@
-import { bigint, boolean, pgTable, text, uuid } from "drizzle-orm/pg-core";
-import { timestamps } from "./columns";
+import { bigint, boolean, pgTable, text } from "drizzle-orm/pg-core";
+import { idColumn, timestamps } from "./columns";
 
 export const adminUsers = pgTable("admin_users", {
-  id: uuid("id").primaryKey().defaultRandom(),
+  id: idColumn(),
   email: text("email").notNull().unique(),
   /** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>` */
   passwordHash: text("password_hash").notNull(),

@@ -1,15 +1,13 @@
-import { bigint, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { timestamps } from "./columns";
+import { bigint, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { idColumn, timestamps } from "./columns";
 import { bundleSource, bundleStatus } from "./enums";
-import { titles } from "./titles";
+import { titleIdColumn } from "./title-id";
 
 export const bundles = pgTable(
   "bundles",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    titleId: uuid("title_id")
-      .notNull()
-      .references(() => titles.id, { onDelete: "cascade" }),
+    id: idColumn(),
+    titleId: titleIdColumn(),
     seasonNumber: integer("season_number").notNull(),
     storageKey: text("storage_key").notNull(),
     manifestKey: text("manifest_key"),

@@ -1,4 +1,7 @@
-import { timestamp } from "drizzle-orm/pg-core";
+import { timestamp, uuid } from "drizzle-orm/pg-core";
+
+/** The uuid primary key every entity table has. */
+export const idColumn = () => uuid("id").primaryKey().defaultRandom();
 
 /** created_at / updated_at on every mutable table. */
 export const timestamps = {

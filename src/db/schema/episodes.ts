@@ -1,16 +1,14 @@
 import { sql } from "drizzle-orm";
-import { check, date, foreignKey, integer, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
-import { timestamps } from "./columns";
+import { check, date, foreignKey, integer, pgTable, text, unique } from "drizzle-orm/pg-core";
+import { idColumn, timestamps } from "./columns";
 import { seasons } from "./seasons";
-import { titles } from "./titles";
+import { titleIdColumn } from "./title-id";
 
 export const episodes = pgTable(
   "episodes",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    titleId: uuid("title_id")
-      .notNull()
-      .references(() => titles.id, { onDelete: "cascade" }),
+    id: idColumn(),
+    titleId: titleIdColumn(),
     seasonNumber: integer("season_number").notNull(),
     episodeNumber: integer("episode_number").notNull(),
     name: text("name"),

@@ -1,17 +1,15 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, index, integer, pgTable, smallint, text, uuid } from "drizzle-orm/pg-core";
-import { timestamps } from "./columns";
+import { idColumn, timestamps } from "./columns";
 import { assetKind, assetLifecycle, hdrFormat, uploadState } from "./enums";
 import { episodes } from "./episodes";
-import { titles } from "./titles";
+import { titleIdColumn } from "./title-id";
 
 export const mediaAssets = pgTable(
   "media_assets",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    titleId: uuid("title_id")
-      .notNull()
-      .references(() => titles.id, { onDelete: "cascade" }),
+    id: idColumn(),
+    titleId: titleIdColumn(),
     episodeId: uuid("episode_id").references(() => episodes.id, { onDelete: "cascade" }),
     kind: assetKind("kind").notNull(),
     storageKey: text("storage_key").notNull().unique(),

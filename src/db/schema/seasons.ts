@@ -1,14 +1,12 @@
 import { sql } from "drizzle-orm";
-import { check, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { check, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { timestamps } from "./columns";
-import { titles } from "./titles";
+import { titleIdColumn } from "./title-id";
 
 export const seasons = pgTable(
   "seasons",
   {
-    titleId: uuid("title_id")
-      .notNull()
-      .references(() => titles.id, { onDelete: "cascade" }),
+    titleId: titleIdColumn(),
     number: integer("number").notNull(),
     name: text("name"),
     overview: text("overview"),

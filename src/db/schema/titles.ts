@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { customType, date, index, integer, pgTable, real, smallint, text, uuid } from "drizzle-orm/pg-core";
-import { timestamps } from "./columns";
+import { customType, date, index, integer, pgTable, real, smallint, text } from "drizzle-orm/pg-core";
+import { idColumn, timestamps } from "./columns";
 import { titleKind, titleStatus } from "./enums";
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
@@ -8,7 +8,7 @@ const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 export const titles = pgTable(
   "titles",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: idColumn(),
     kind: titleKind("kind").notNull(),
     slug: text("slug").notNull().unique(),
     name: text("name").notNull(),

@@ -12,7 +12,7 @@ import type { Database } from "../../platform/db";
 import { dependencyError } from "../../platform/dependency";
 import type { AppConfig } from "../../platform/env";
 import type { ObjectStore, UploadedPart } from "../../platform/s3";
-import { type AuditContext, auditInsert } from "../audit/service";
+import { type AuditContext, audited } from "../audit/service";
 import { isChecksumResult } from "../bundles/contract";
 import { type JobRunner, RunnerUnavailable } from "../bundles/job-runner";
 import { getEpisode, getTitle } from "../catalog/service";
@@ -138,12 +138,14 @@ export async function createAsset(
   const id = crypto.randomUUID();
   const { uploadMethod: _m, quality: _q, sizeBytes: _s, ...meta } = input;
   try {
-    const [rows] = await db.batch([
+    const rows = await audited(
+      db,
       db
         .insert(mediaAssets)
         .values({ ...meta, id, titleId, storageKey, contentType, sizeBytes: null, uploadState: "pending", multipartUploadId: uploadId })
         .returning(),
-      auditInsert(db, audit, {
+      audit,
+      {
         action: "asset.create",
         resourceType: "media_asset",
         resourceId: id,
@@ -154,8 +156,8 @@ export async function createAsset(
           declared_size: input.sizeBytes,
           upload: multipart ? "multipart" : "single",
         },
-      }),
-    ]);
+      },
+    );
     const asset = rows[0] as Asset;
     if (uploadId)
       return { asset, upload: { method: "multipart", uploadId, partSize, partCount: Math.max(1, Math.ceil(input.sizeBytes / partSize)) } };
@@ -191,6 +193,24 @@ export async function listAssets(db: Database, titleId: string, episodeId?: stri
   return db.select().from(mediaAssets).where(where).orderBy(asc(mediaAssets.kind), asc(mediaAssets.filename));
 }
 
+/** Sets columns of one asset and writes its audit row in the same database batch; the updated row. */
+async function setAsset(
+  db: Database,
+  id: string,
+  set: Partial<typeof mediaAssets.$inferInsert>,
+  audit: AuditContext,
+  action: string,
+  details: Record<string, unknown>,
+): Promise<Asset> {
+  const rows = await audited(db, db.update(mediaAssets).set(set).where(eq(mediaAssets.id, id)).returning(), audit, {
+    action,
+    resourceType: "media_asset",
+    resourceId: id,
+    details,
+  });
+  return rows[0] as Asset;
+}
+
 export async function updateAsset(db: Database, id: string, patch: AssetMetadata, audit: AuditContext): Promise<Asset> {
   const a = await getAsset(db, id);
   if (isEmptyPatch(patch)) return a;
@@ -198,29 +218,17 @@ export async function updateAsset(db: Database, id: string, patch: AssetMetadata
   if (patch.streamTier !== undefined && patch.streamTier !== a.streamTier) {
     throw fieldError("body.stream_tier", "the tier is part of the storage key; create a new asset for another tier");
   }
-  const [rows] = await db.batch([
-    db.update(mediaAssets).set(patch).where(eq(mediaAssets.id, id)).returning(),
-    auditInsert(db, audit, {
-      action: "asset.update",
-      resourceType: "media_asset",
-      resourceId: id,
-      details: { fields: Object.keys(patch) },
-    }),
-  ]);
-  return rows[0] as Asset;
+  return setAsset(db, id, patch, audit, "asset.update", { fields: Object.keys(patch) });
 }
 
 export async function deleteAsset(deps: { db: Database; s3: ObjectStore; logger: Logger }, id: string, audit: AuditContext): Promise<void> {
   const a = await getAsset(deps.db, id);
-  await deps.db.batch([
-    deps.db.delete(mediaAssets).where(eq(mediaAssets.id, id)),
-    auditInsert(deps.db, audit, {
-      action: "asset.delete",
-      resourceType: "media_asset",
-      resourceId: id,
-      details: { storage_key: a.storageKey },
-    }),
-  ]);
+  await audited(deps.db, deps.db.delete(mediaAssets).where(eq(mediaAssets.id, id)), audit, {
+    action: "asset.delete",
+    resourceType: "media_asset",
+    resourceId: id,
+    details: { storage_key: a.storageKey },
+  });
   // After the row is gone: best effort, the object is unreachable through the API either way.
   if (a.multipartUploadId) await deps.s3.abortMultipart(a.storageKey, a.multipartUploadId).catch(() => undefined);
   await deps.s3.delete(a.storageKey).catch(() => undefined);
@@ -274,30 +282,20 @@ export async function completeMultipart(
     throw e;
   }
   const head = await deps.s3.head(a.storageKey);
-  const [rows] = await deps.db.batch([
-    deps.db
-      .update(mediaAssets)
-      .set({ multipartUploadId: null, uploadState: "uploaded", sizeBytes: head?.size ?? null })
-      .where(eq(mediaAssets.id, id))
-      .returning(),
-    auditInsert(deps.db, audit, {
-      action: "asset.upload_complete",
-      resourceType: "media_asset",
-      resourceId: id,
-      details: { parts: parts.length, size_bytes: head?.size ?? null },
-    }),
-  ]);
-  return rows[0] as Asset;
+  const size = head?.size ?? null;
+  const set = { multipartUploadId: null, uploadState: "uploaded" as const, sizeBytes: size };
+  return setAsset(deps.db, id, set, audit, "asset.upload_complete", { parts: parts.length, size_bytes: size });
 }
 
 export async function abortMultipart(deps: { db: Database; s3: ObjectStore }, id: string, audit: AuditContext): Promise<void> {
   const a = await getAsset(deps.db, id);
   const uploadId = requireMultipart(a);
   await deps.s3.abortMultipart(a.storageKey, uploadId);
-  await deps.db.batch([
-    deps.db.update(mediaAssets).set({ multipartUploadId: null }).where(eq(mediaAssets.id, id)),
-    auditInsert(deps.db, audit, { action: "asset.upload_abort", resourceType: "media_asset", resourceId: id }),
-  ]);
+  await audited(deps.db, deps.db.update(mediaAssets).set({ multipartUploadId: null }).where(eq(mediaAssets.id, id)), audit, {
+    action: "asset.upload_abort",
+    resourceType: "media_asset",
+    resourceId: id,
+  });
 }
 
 // ---------------------------------------------------------------- head, checksum, finalize
@@ -306,24 +304,12 @@ export async function headAsset(deps: { db: Database; s3: ObjectStore }, id: str
   const a = await getAsset(deps.db, id);
   const head = await deps.s3.head(a.storageKey);
   if (!head) throw new AppError("NOT_FOUND", `Nothing has been uploaded to ${a.storageKey} yet.`);
-  const [rows] = await deps.db.batch([
-    deps.db
-      .update(mediaAssets)
-      .set({
-        sizeBytes: head.size,
-        contentType: head.contentType ?? a.contentType,
-        uploadState: a.uploadState === "pending" ? "uploaded" : a.uploadState,
-      })
-      .where(eq(mediaAssets.id, id))
-      .returning(),
-    auditInsert(deps.db, audit, {
-      action: "asset.head",
-      resourceType: "media_asset",
-      resourceId: id,
-      details: { size_bytes: head.size, content_type: head.contentType },
-    }),
-  ]);
-  return rows[0] as Asset;
+  const set = {
+    sizeBytes: head.size,
+    contentType: head.contentType ?? a.contentType,
+    uploadState: a.uploadState === "pending" ? ("uploaded" as const) : a.uploadState,
+  };
+  return setAsset(deps.db, id, set, audit, "asset.head", { size_bytes: head.size, content_type: head.contentType });
 }
 
 /** SHA-256 and CRC-32 of an object in one streaming pass. */
@@ -394,16 +380,8 @@ export async function checksumAsset(
     computed = true;
   }
   if (a.sha256 && a.sha256 !== sha256) throw new AppError("CONFLICT", `The asset already has sha256 ${a.sha256}, which differs.`);
-  const [rows] = await deps.db.batch([
-    deps.db.update(mediaAssets).set({ sha256, crc32, sizeBytes: head.size }).where(eq(mediaAssets.id, id)).returning(),
-    auditInsert(deps.db, audit, {
-      action: "asset.checksum",
-      resourceType: "media_asset",
-      resourceId: id,
-      details: { sha256, crc32, computed },
-    }),
-  ]);
-  return { state: "stored", asset: rows[0] as Asset, computed };
+  const stored = await setAsset(deps.db, id, { sha256, crc32, sizeBytes: head.size }, audit, "asset.checksum", { sha256, crc32, computed });
+  return { state: "stored", asset: stored, computed };
 }
 
 type ChecksumJobState =
@@ -455,18 +433,6 @@ export async function finalizeAsset(
     if (problems.length) throw new AppError("CONFLICT", `The playlist chain can't be served: ${problems.join("; ")}.`, { problems });
   }
   if (a.uploadState === "finalized") return a; // the same finalize again: nothing to change
-  const [rows] = await deps.db.batch([
-    deps.db
-      .update(mediaAssets)
-      .set({ sizeBytes: input.sizeBytes, contentType: input.contentType, sha256: input.sha256, uploadState: "finalized" })
-      .where(eq(mediaAssets.id, id))
-      .returning(),
-    auditInsert(deps.db, audit, {
-      action: "asset.finalize",
-      resourceType: "media_asset",
-      resourceId: id,
-      details: { size_bytes: input.sizeBytes, sha256: input.sha256 },
-    }),
-  ]);
-  return rows[0] as Asset;
+  const set = { sizeBytes: input.sizeBytes, contentType: input.contentType, sha256: input.sha256, uploadState: "finalized" as const };
+  return setAsset(deps.db, id, set, audit, "asset.finalize", { size_bytes: input.sizeBytes, sha256: input.sha256 });
 }

@@ -1,6 +1,7 @@
 // Audit rows: built as an insert that the caller puts in the same db.batch as its change, so
 // the change and its record commit or fail together.
 import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { auditLogs } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Database } from "../../platform/db";
@@ -31,6 +32,17 @@ export function auditInsert(db: Database, ctx: AuditContext, e: AuditEvent) {
     ip: ctx.ip,
     details: e.details ?? {},
   });
+}
+
+/** A write and its audit row in one database batch (they commit or fail together); the write's result. */
+export async function audited<W extends BatchItem<"pg">>(
+  db: Database,
+  write: W,
+  ctx: AuditContext,
+  e: AuditEvent,
+): Promise<W["_"]["result"]> {
+  const [result] = await db.batch([write, auditInsert(db, ctx, e)]);
+  return result;
 }
 
 export interface AuditQuery {

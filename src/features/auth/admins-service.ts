@@ -7,7 +7,7 @@ import { seal } from "../../lib/crypto/secret-box";
 import { newTotpSecret, otpauthUri } from "../../lib/crypto/totp";
 import { AppError } from "../../lib/errors";
 import type { Database } from "../../platform/db";
-import { type AuditContext, actorLabel, auditInsert } from "../audit/service";
+import { type AuditContext, actorLabel, audited } from "../audit/service";
 import { normaliseEmail } from "./service";
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -56,10 +56,12 @@ export async function createAdmin(
     totpSecretEnc: await seal(totpSecret, encryptionKey, `admin:${id}`),
   };
   try {
-    const [inserted] = await db.batch([
-      db.insert(adminUsers).values(row).returning(),
-      auditInsert(db, audit, { action: "admin_user.create", resourceType: "admin_user", resourceId: id, details: { email } }),
-    ]);
+    const inserted = await audited(db, db.insert(adminUsers).values(row).returning(), audit, {
+      action: "admin_user.create",
+      resourceType: "admin_user",
+      resourceId: id,
+      details: { email },
+    });
     const admin = inserted[0];
     if (!admin) throw new Error("insert returned no row");
     return { admin: view(admin), otpauthUri: otpauthUri(totpSecret, email), totpSecret };

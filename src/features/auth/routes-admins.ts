@@ -4,6 +4,7 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { adminErrorResponses, mutationErrorResponses, problemResponse, SESSION_SECURITY, withLocation } from "../../http/openapi";
 import { createRouter } from "../../http/router";
+import { body } from "../../http/schemas";
 import { auditContextOf } from "../audit/service";
 import { type AdminView, createAdmin, listAdmins, MIN_PASSWORD_LENGTH, setAdminDisabled } from "./admins-service";
 import { requireSession } from "./service";
@@ -58,16 +59,7 @@ const create = createRoute({
   security: SESSION_SECURITY,
   request: {
     headers: idempotencyKeyHeader,
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z
-            .object({ email: z.email().max(320), password: z.string().min(MIN_PASSWORD_LENGTH).max(1024) })
-            .meta({ id: "CreateAdmin" }),
-        },
-      },
-    },
+    ...body(z.object({ email: z.email().max(320), password: z.string().min(MIN_PASSWORD_LENGTH).max(1024) }).meta({ id: "CreateAdmin" })),
   },
   responses: {
     201: withLocation({
@@ -94,7 +86,7 @@ const patch = createRoute({
   request: {
     params: idParam,
     headers: idempotencyKeyHeader,
-    body: { required: true, content: { "application/json": { schema: z.object({ disabled: z.boolean() }).meta({ id: "PatchAdmin" }) } } },
+    ...body(z.object({ disabled: z.boolean() }).meta({ id: "PatchAdmin" })),
   },
   responses: {
     200: { description: "Updated", content: { "application/json": { schema: adminSchema } } },

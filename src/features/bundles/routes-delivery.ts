@@ -6,13 +6,12 @@ import * as z from "zod";
 import type { AppEnv } from "../../http/context";
 import { problemResponse, withLocation } from "../../http/openapi";
 import { createRouter } from "../../http/router";
-import { json } from "../../http/schemas";
+import { body, json } from "../../http/schemas";
 import { attachmentDisposition } from "../../lib/content-disposition";
 import { AppError } from "../../lib/errors";
-import { getPublishedTitle } from "../catalog/service";
 import { checkTtl } from "../delivery/service";
 import { buildStatusJson, buildStatusSchema, bundleSummaryJson, bundleSummarySchema } from "./contract";
-import { requestBuild, requireSeason, seasonBundleView } from "./season-service";
+import { publishedSeason, requestBuild, seasonBundleView } from "./season-service";
 import { activeBundle, type Bundle } from "./service";
 
 const tags = ["public: delivery"];
@@ -52,16 +51,11 @@ const bundleUrl = createRoute({
   tags,
   summary: "A signed URL of a season's ZIP; when it is missing or expired and rebuild_if_missing, 202 and a rebuild",
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z
-            .object({ ...seasonBody, ttl_seconds: z.number().int().optional(), rebuild_if_missing: z.boolean().default(false) })
-            .meta({ id: "BundleUrlRequest" }),
-        },
-      },
-    },
+    ...body(
+      z
+        .object({ ...seasonBody, ttl_seconds: z.number().int().optional(), rebuild_if_missing: z.boolean().default(false) })
+        .meta({ id: "BundleUrlRequest" }),
+    ),
   },
   responses: {
     200: json(signedBundle, "Signed (no-store)"),
@@ -78,7 +72,7 @@ const requestBundle = createRoute({
   path: "/delivery/request-bundle",
   tags,
   summary: "Ask for a season's ZIP without knowing its key: ready (200) or being built (202)",
-  request: { body: { required: true, content: { "application/json": { schema: z.object(seasonBody).meta({ id: "RequestBundle" }) } } } },
+  request: { ...body(z.object(seasonBody).meta({ id: "RequestBundle" })) },
   responses: {
     200: json(z.object({ status: buildStatusSchema, bundle: bundleSummarySchema }), "Ready"),
     202: accepted,
@@ -143,8 +137,7 @@ async function signBundle(
 export const bundleDeliveryRoutes = createRouter()
   .openapi(bundleUrl, async (c) => {
     const b = c.req.valid("json");
-    const t = await getPublishedTitle(c.var.db, b.title_id);
-    await requireSeason(c.var.db, t.id, b.season_number);
+    const { title: t } = await publishedSeason(c.var.db, b.title_id, b.season_number);
     const ttl = checkTtl(c.var.config, b.ttl_seconds, "json.ttl_seconds");
     const active = await activeBundle(c.var.db, t.id, b.season_number, c.var.clock.now());
     if (active) return c.json(await signBundle(c, t, active, ttl), 200, NO_STORE);
@@ -154,18 +147,14 @@ export const bundleDeliveryRoutes = createRouter()
   })
   .openapi(requestBundle, async (c) => {
     const b = c.req.valid("json");
-    const t = await getPublishedTitle(c.var.db, b.title_id);
-    await requireSeason(c.var.db, t.id, b.season_number);
-    const ref = { titleId: t.id, seasonNumber: b.season_number };
+    const { ref } = await publishedSeason(c.var.db, b.title_id, b.season_number);
     const { status, bundle } = await seasonBundleView(c.var.db, c.env.SEASON_BUNDLE, ref, c.var.clock.now());
     if (bundle) return c.json({ status: buildStatusJson(status, "public"), bundle: bundleSummaryJson(bundle) }, 200, NO_STORE);
-    return startBuild(c, t.id, b.season_number);
+    return startBuild(c, ref.titleId, ref.seasonNumber);
   })
   .openapi(bundleStatus, async (c) => {
     const q = c.req.valid("query");
-    const t = await getPublishedTitle(c.var.db, q.title_id);
-    await requireSeason(c.var.db, t.id, q.season_number);
-    const ref = { titleId: t.id, seasonNumber: q.season_number };
+    const { title: t, ref } = await publishedSeason(c.var.db, q.title_id, q.season_number);
     const { status, bundle } = await seasonBundleView(c.var.db, c.env.SEASON_BUNDLE, ref, c.var.clock.now());
     const download = bundle && q.presign === "true" ? await signBundle(c, t, bundle, c.var.config.PRESIGN_TTL_DEFAULT_SECONDS) : null;
     return c.json(

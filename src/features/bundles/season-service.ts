@@ -3,12 +3,20 @@
 import { AppError } from "../../lib/errors";
 import type { Database } from "../../platform/db";
 import type { AppConfig } from "../../platform/env";
+import { getPublishedTitle } from "../catalog/service";
 import type { SeasonBundleStatus } from "./contract";
 import { type RequestOutcome, type SeasonBundle, seasonBundleStub } from "./season-bundle";
 import { activeBundle, type Bundle, seasonExists } from "./service";
 
 export async function requireSeason(db: Database, titleId: string, season: number): Promise<void> {
   if (!(await seasonExists(db, titleId, season))) throw new AppError("NOT_FOUND", `No season ${season} for this title.`);
+}
+
+/** A season of a published title, as the public delivery routes take it: 404 for drafts and unknown seasons. */
+export async function publishedSeason(db: Database, titleId: string, seasonNumber: number) {
+  const title = await getPublishedTitle(db, titleId);
+  await requireSeason(db, title.id, seasonNumber);
+  return { title, ref: { titleId: title.id, seasonNumber } };
 }
 
 /**

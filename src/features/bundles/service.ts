@@ -8,7 +8,7 @@ import { safeMemberName } from "../../lib/member-names";
 import { isEmptyPatch } from "../../lib/patch";
 import { keys } from "../../lib/storage-keys";
 import type { Database } from "../../platform/db";
-import { type AuditContext, auditInsert } from "../audit/service";
+import { type AuditContext, audited, auditInsert } from "../audit/service";
 import type { JobItem } from "./contract";
 
 export type Bundle = typeof bundles.$inferSelect;
@@ -166,7 +166,8 @@ export async function createUploadedBundle(
   audit: AuditContext,
 ): Promise<Bundle> {
   const id = crypto.randomUUID();
-  const [rows] = await db.batch([
+  const rows = await audited(
+    db,
     db
       .insert(bundles)
       .values({
@@ -182,13 +183,14 @@ export async function createUploadedBundle(
         createdBy: input.createdBy,
       })
       .returning(),
-    auditInsert(db, audit, {
+    audit,
+    {
       action: "bundle.upload_start",
       resourceType: "bundle",
       resourceId: id,
       details: { title_id: input.titleId, season: input.season },
-    }),
-  ]);
+    },
+  );
   return rows[0] as Bundle;
 }
 
@@ -215,10 +217,12 @@ export async function patchBundle(
 ): Promise<Bundle> {
   const current = await getBundle(db, id);
   if (isEmptyPatch(patch)) return current;
-  const [rows] = await db.batch([
-    db.update(bundles).set(patch).where(eq(bundles.id, id)).returning(),
-    auditInsert(db, audit, { action: "bundle.update", resourceType: "bundle", resourceId: id, details: { fields: Object.keys(patch) } }),
-  ]);
+  const rows = await audited(db, db.update(bundles).set(patch).where(eq(bundles.id, id)).returning(), audit, {
+    action: "bundle.update",
+    resourceType: "bundle",
+    resourceId: id,
+    details: { fields: Object.keys(patch) },
+  });
   return rows[0] as Bundle;
 }
 

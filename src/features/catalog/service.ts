@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { AppError } from "../../lib/errors";
 import { isEmptyPatch } from "../../lib/patch";
 import type { Database } from "../../platform/db";
-import { type AuditContext, auditInsert } from "../audit/service";
+import { type AuditContext, audited, auditInsert } from "../audit/service";
 
 export type Title = typeof titles.$inferSelect;
 export type TitleInsert = typeof titles.$inferInsert;
@@ -44,13 +44,15 @@ export async function createTitle(
   const id = crypto.randomUUID();
   const slug = input.slug ?? slugify(input.name, input.year);
   try {
-    const [rows] = await db.batch([
+    const rows = await audited(
+      db,
       db
         .insert(titles)
         .values({ ...input, id, slug, status: "draft" })
         .returning(),
-      auditInsert(db, audit, { action: "title.create", resourceType: "title", resourceId: id, details: { slug, kind: input.kind } }),
-    ]);
+      audit,
+      { action: "title.create", resourceType: "title", resourceId: id, details: { slug, kind: input.kind } },
+    );
     return rows[0] as Title;
   } catch (e) {
     if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `A title with slug "${slug}" already exists.`);
@@ -68,10 +70,12 @@ export async function updateTitle(db: Database, id: string, patch: Partial<Title
   const current = await getTitle(db, id);
   if (isEmptyPatch(patch)) return current;
   try {
-    const [rows] = await db.batch([
-      db.update(titles).set(patch).where(eq(titles.id, id)).returning(),
-      auditInsert(db, audit, { action: "title.update", resourceType: "title", resourceId: id, details: { fields: Object.keys(patch) } }),
-    ]);
+    const rows = await audited(db, db.update(titles).set(patch).where(eq(titles.id, id)).returning(), audit, {
+      action: "title.update",
+      resourceType: "title",
+      resourceId: id,
+      details: { fields: Object.keys(patch) },
+    });
     return rows[0] as Title;
   } catch (e) {
     if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `A title with slug "${patch.slug}" already exists.`);
@@ -87,15 +91,12 @@ export async function setTitleStatus(
   details: Record<string, unknown> = {},
 ) {
   await getTitle(db, id);
-  const [rows] = await db.batch([
-    db.update(titles).set({ status }).where(eq(titles.id, id)).returning(),
-    auditInsert(db, audit, {
-      action: `title.${status === "published" ? "publish" : status === "draft" ? "unpublish" : "archive"}`,
-      resourceType: "title",
-      resourceId: id,
-      details,
-    }),
-  ]);
+  const rows = await audited(db, db.update(titles).set({ status }).where(eq(titles.id, id)).returning(), audit, {
+    action: `title.${status === "published" ? "publish" : status === "draft" ? "unpublish" : "archive"}`,
+    resourceType: "title",
+    resourceId: id,
+    details,
+  });
   return rows[0] as Title;
 }
 
@@ -131,15 +132,12 @@ export async function deleteTitle(db: Database, id: string, force: boolean, audi
       r.m ? [r.k, r.m] : [r.k],
     ),
   ];
-  await db.batch([
-    db.delete(titles).where(eq(titles.id, id)),
-    auditInsert(db, audit, {
-      action: "title.delete",
-      resourceType: "title",
-      resourceId: id,
-      details: { slug: t.slug, forced: force, ...deps },
-    }),
-  ]);
+  await audited(db, db.delete(titles).where(eq(titles.id, id)), audit, {
+    action: "title.delete",
+    resourceType: "title",
+    resourceId: id,
+    details: { slug: t.slug, forced: force, ...deps },
+  });
   return { storageKeys: keys };
 }
 
@@ -198,13 +196,15 @@ export async function createSeason(
 ) {
   await requireSeries(db, titleId);
   try {
-    const [rows] = await db.batch([
+    const rows = await audited(
+      db,
       db
         .insert(seasons)
         .values({ titleId, ...input })
         .returning(),
-      auditInsert(db, audit, { action: "season.create", resourceType: "title", resourceId: titleId, details: { season: input.number } }),
-    ]);
+      audit,
+      { action: "season.create", resourceType: "title", resourceId: titleId, details: { season: input.number } },
+    );
     return rows[0] as Season;
   } catch (e) {
     if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `Season ${input.number} already exists.`);
@@ -226,19 +226,21 @@ export async function updateSeason(
     .limit(1);
   if (!existing) throw new AppError("NOT_FOUND", `No season ${number} for title ${titleId}.`);
   if (isEmptyPatch(patch)) return existing;
-  const [rows] = await db.batch([
+  const rows = await audited(
+    db,
     db
       .update(seasons)
       .set(patch)
       .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
       .returning(),
-    auditInsert(db, audit, {
+    audit,
+    {
       action: "season.update",
       resourceType: "title",
       resourceId: titleId,
       details: { season: number, fields: Object.keys(patch) },
-    }),
-  ]);
+    },
+  );
   return rows[0] as Season;
 }
 
@@ -319,15 +321,12 @@ export async function updateEpisode(db: Database, id: string, patch: Partial<Omi
   const ep = await getEpisode(db, id);
   if (isEmptyPatch(patch)) return ep;
   try {
-    const [rows] = await db.batch([
-      db.update(episodes).set(patch).where(eq(episodes.id, id)).returning(),
-      auditInsert(db, audit, {
-        action: "episode.update",
-        resourceType: "episode",
-        resourceId: id,
-        details: { title_id: ep.titleId, fields: Object.keys(patch) },
-      }),
-    ]);
+    const rows = await audited(db, db.update(episodes).set(patch).where(eq(episodes.id, id)).returning(), audit, {
+      action: "episode.update",
+      resourceType: "episode",
+      resourceId: id,
+      details: { title_id: ep.titleId, fields: Object.keys(patch) },
+    });
     return rows[0] as Episode;
   } catch (e) {
     if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `Episode S${ep.seasonNumber}E${patch.episodeNumber} already exists.`);
@@ -346,15 +345,12 @@ export async function deleteEpisode(
   if (deps.assets > 0 && !force)
     throw new AppError("CONFLICT", `Episode has ${deps.assets} media asset(s); pass force=true to delete anyway.`);
   const keys = (await db.select({ k: mediaAssets.storageKey }).from(mediaAssets).where(eq(mediaAssets.episodeId, id))).map((r) => r.k);
-  await db.batch([
-    db.delete(episodes).where(eq(episodes.id, id)),
-    auditInsert(db, audit, {
-      action: "episode.delete",
-      resourceType: "episode",
-      resourceId: id,
-      details: { title_id: ep.titleId, forced: force },
-    }),
-  ]);
+  await audited(db, db.delete(episodes).where(eq(episodes.id, id)), audit, {
+    action: "episode.delete",
+    resourceType: "episode",
+    resourceId: id,
+    details: { title_id: ep.titleId, forced: force },
+  });
   return { storageKeys: keys, titleId: ep.titleId };
 }
 

@@ -4,7 +4,7 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
-import { json } from "../../http/schemas";
+import { body, json } from "../../http/schemas";
 import { AppError } from "../../lib/errors";
 import { checkTtl, type SignedDownload, signDownloads } from "./service";
 
@@ -36,16 +36,11 @@ const single = createRoute({
   tags,
   summary: "A signed URL for one file, as an attachment",
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z
-            .object({ storage_key: storageKey, ttl_seconds: z.number().int().optional(), attachment_filename: filename.optional() })
-            .meta({ id: "DownloadUrlRequest" }),
-        },
-      },
-    },
+    ...body(
+      z
+        .object({ storage_key: storageKey, ttl_seconds: z.number().int().optional(), attachment_filename: filename.optional() })
+        .meta({ id: "DownloadUrlRequest" }),
+    ),
   },
   responses: {
     200: json(signedSchema, "Signed (no-store)"),
@@ -62,19 +57,14 @@ const batch = createRoute({
   tags,
   summary: "Signed URLs for many files at once (at most BATCH_DOWNLOAD_MAX_ITEMS)",
   request: {
-    body: {
-      required: true,
-      content: {
-        "application/json": {
-          schema: z
-            .object({
-              items: z.array(z.object({ storage_key: storageKey, attachment_filename: filename.optional() })).min(1),
-              ttl_seconds: z.number().int().optional(),
-            })
-            .meta({ id: "BatchDownloadUrlRequest" }),
-        },
-      },
-    },
+    ...body(
+      z
+        .object({
+          items: z.array(z.object({ storage_key: storageKey, attachment_filename: filename.optional() })).min(1),
+          ttl_seconds: z.number().int().optional(),
+        })
+        .meta({ id: "BatchDownloadUrlRequest" }),
+    ),
   },
   responses: {
     200: json(z.object({ items: z.array(signedSchema) }), "Signed, in the order asked (no-store)"),
