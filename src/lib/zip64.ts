@@ -103,6 +103,32 @@ export function localHeader(entry: ZipEntry): Uint8Array {
   return encodeLocalHeader(entry, validate([entry])[0] as Uint8Array);
 }
 
+/**
+ * The fields local and central headers share, in their order: version needed, flags (UTF-8
+ * names), method (0, STORE), DOS time and date, CRC-32, compressed and uncompressed size (equal
+ * when stored; 0xFFFFFFFF when the ZIP64 extra carries them), name length, extra length.
+ */
+function sharedFields(
+  w: Writer,
+  version: number,
+  dos: { time: number; date: number },
+  crc32: number,
+  size32: number,
+  nameLen: number,
+  extraLen: number,
+) {
+  w.u16(version);
+  w.u16(FLAG_UTF8);
+  w.u16(0);
+  w.u16(dos.time);
+  w.u16(dos.date);
+  w.u32(crc32);
+  w.u32(size32);
+  w.u32(size32);
+  w.u16(nameLen);
+  w.u16(extraLen);
+}
+
 function encodeLocalHeader(e: ZipEntry, name: Uint8Array): Uint8Array {
   // In a local header ZIP64 extra carries both sizes; needed when the size doesn't fit.
   const big = e.size >= U32;
@@ -110,16 +136,7 @@ function encodeLocalHeader(e: ZipEntry, name: Uint8Array): Uint8Array {
   const { date, time } = dosDateTime(e.mtime);
   const w = new Writer(30 + name.length + extraLen);
   w.u32(0x04034b50);
-  w.u16(big ? VERSION_ZIP64 : VERSION_DEFAULT);
-  w.u16(FLAG_UTF8);
-  w.u16(0); // STORE
-  w.u16(time);
-  w.u16(date);
-  w.u32(e.crc32);
-  w.u32(big ? U32 : e.size);
-  w.u32(big ? U32 : e.size);
-  w.u16(name.length);
-  w.u16(extraLen);
+  sharedFields(w, big ? VERSION_ZIP64 : VERSION_DEFAULT, { time, date }, e.crc32, big ? U32 : e.size, name.length, extraLen);
   w.bytes(name);
   if (big) {
     w.u16(0x0001);
@@ -151,16 +168,15 @@ export function planZip(entries: ZipEntry[]): ZipLayout {
     const w = new Writer(46 + name.length + extraLen);
     w.u32(0x02014b50);
     w.u16(VERSION_MADE_BY);
-    w.u16(bigSize || bigOffset ? VERSION_ZIP64 : VERSION_DEFAULT);
-    w.u16(FLAG_UTF8);
-    w.u16(0);
-    w.u16(time);
-    w.u16(date);
-    w.u32(m.crc32);
-    w.u32(bigSize ? U32 : m.size);
-    w.u32(bigSize ? U32 : m.size);
-    w.u16(name.length);
-    w.u16(extraLen);
+    sharedFields(
+      w,
+      bigSize || bigOffset ? VERSION_ZIP64 : VERSION_DEFAULT,
+      { time, date },
+      m.crc32,
+      bigSize ? U32 : m.size,
+      name.length,
+      extraLen,
+    );
     w.u16(0); // comment
     w.u16(0); // disk
     w.u16(0); // internal attributes

@@ -138,26 +138,17 @@ export async function createAsset(
   const id = crypto.randomUUID();
   const { uploadMethod: _m, quality: _q, sizeBytes: _s, ...meta } = input;
   try {
-    const rows = await audited(
-      db,
-      db
-        .insert(mediaAssets)
-        .values({ ...meta, id, titleId, storageKey, contentType, sizeBytes: null, uploadState: "pending", multipartUploadId: uploadId })
-        .returning(),
-      audit,
-      {
-        action: "asset.create",
-        resourceType: "media_asset",
-        resourceId: id,
-        details: {
-          title_id: titleId,
-          kind: input.kind,
-          storage_key: storageKey,
-          declared_size: input.sizeBytes,
-          upload: multipart ? "multipart" : "single",
-        },
-      },
-    );
+    const write = db
+      .insert(mediaAssets)
+      .values({ ...meta, id, titleId, storageKey, contentType, sizeBytes: null, uploadState: "pending", multipartUploadId: uploadId })
+      .returning();
+    const rows = await audited(db, write, audit, "asset.create", ["media_asset", id], {
+      title_id: titleId,
+      kind: input.kind,
+      storage_key: storageKey,
+      declared_size: input.sizeBytes,
+      upload: multipart ? "multipart" : "single",
+    });
     const asset = rows[0] as Asset;
     if (uploadId)
       return { asset, upload: { method: "multipart", uploadId, partSize, partCount: Math.max(1, Math.ceil(input.sizeBytes / partSize)) } };
@@ -202,12 +193,8 @@ async function setAsset(
   action: string,
   details: Record<string, unknown>,
 ): Promise<Asset> {
-  const rows = await audited(db, db.update(mediaAssets).set(set).where(eq(mediaAssets.id, id)).returning(), audit, {
-    action,
-    resourceType: "media_asset",
-    resourceId: id,
-    details,
-  });
+  const write = db.update(mediaAssets).set(set).where(eq(mediaAssets.id, id)).returning();
+  const rows = await audited(db, write, audit, action, ["media_asset", id], details);
   return rows[0] as Asset;
 }
 
@@ -223,11 +210,9 @@ export async function updateAsset(db: Database, id: string, patch: AssetMetadata
 
 export async function deleteAsset(deps: { db: Database; s3: ObjectStore; logger: Logger }, id: string, audit: AuditContext): Promise<void> {
   const a = await getAsset(deps.db, id);
-  await audited(deps.db, deps.db.delete(mediaAssets).where(eq(mediaAssets.id, id)), audit, {
-    action: "asset.delete",
-    resourceType: "media_asset",
-    resourceId: id,
-    details: { storage_key: a.storageKey },
+  const write = deps.db.delete(mediaAssets).where(eq(mediaAssets.id, id));
+  await audited(deps.db, write, audit, "asset.delete", ["media_asset", id], {
+    storage_key: a.storageKey,
   });
   // After the row is gone: best effort, the object is unreachable through the API either way.
   if (a.multipartUploadId) await deps.s3.abortMultipart(a.storageKey, a.multipartUploadId).catch(() => undefined);
@@ -291,11 +276,8 @@ export async function abortMultipart(deps: { db: Database; s3: ObjectStore }, id
   const a = await getAsset(deps.db, id);
   const uploadId = requireMultipart(a);
   await deps.s3.abortMultipart(a.storageKey, uploadId);
-  await audited(deps.db, deps.db.update(mediaAssets).set({ multipartUploadId: null }).where(eq(mediaAssets.id, id)), audit, {
-    action: "asset.upload_abort",
-    resourceType: "media_asset",
-    resourceId: id,
-  });
+  const write = deps.db.update(mediaAssets).set({ multipartUploadId: null }).where(eq(mediaAssets.id, id));
+  await audited(deps.db, write, audit, "asset.upload_abort", ["media_asset", id]);
 }
 
 // ---------------------------------------------------------------- head, checksum, finalize

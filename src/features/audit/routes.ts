@@ -3,21 +3,9 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { ADMIN_SECURITY, adminErrorResponses, problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
+import { fromWire } from "../../lib/wire";
+import { auditEntryJson, auditEntrySchema } from "./contract";
 import { listAuditLogs } from "./service";
-
-const entry = z
-  .object({
-    id: z.number().int(),
-    at: z.string(),
-    actor: z.string(),
-    action: z.string(),
-    resource_type: z.string(),
-    resource_id: z.string().nullable(),
-    request_id: z.string().nullable(),
-    ip: z.string().nullable(),
-    details: z.record(z.string(), z.unknown()),
-  })
-  .meta({ id: "AuditLogEntry" });
 
 const route = createRoute({
   method: "get",
@@ -44,7 +32,7 @@ const route = createRoute({
       description: "A page of entries, newest first",
       content: {
         "application/json": {
-          schema: z.object({ items: z.array(entry), next_cursor: z.string().nullable() }).meta({ id: "AuditLogPage" }),
+          schema: z.object({ items: z.array(auditEntrySchema), next_cursor: z.string().nullable() }).meta({ id: "AuditLogPage" }),
         },
       },
     },
@@ -56,29 +44,13 @@ const route = createRoute({
 export const auditLogRoutes = createRouter().openapi(route, async (c) => {
   const q = c.req.valid("query");
   const page = await listAuditLogs(c.var.db, {
-    actor: q.actor,
-    action: q.action,
-    resourceType: q.resource_type,
-    resourceId: q.resource_id,
-    requestId: q.request_id,
+    ...fromWire(q),
     since: q.since ? new Date(q.since) : undefined,
     until: q.until ? new Date(q.until) : undefined,
-    limit: q.limit,
-    cursor: q.cursor,
   });
   return c.json(
     {
-      items: page.items.map((r) => ({
-        id: r.id,
-        at: r.at.toISOString(),
-        actor: r.actor,
-        action: r.action,
-        resource_type: r.resourceType,
-        resource_id: r.resourceId,
-        request_id: r.requestId,
-        ip: r.ip,
-        details: r.details,
-      })),
+      items: page.items.map(auditEntryJson),
       next_cursor: page.nextCursor,
     },
     200,

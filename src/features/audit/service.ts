@@ -34,14 +34,19 @@ export function auditInsert(db: Database, ctx: AuditContext, e: AuditEvent) {
   });
 }
 
-/** A write and its audit row in one database batch (they commit or fail together); the write's result. */
+/**
+ * A write and its audit row in one database batch (they commit or fail together); the write's
+ * result. `resource` is what was changed: its type and id.
+ */
 export async function audited<W extends BatchItem<"pg">>(
   db: Database,
   write: W,
   ctx: AuditContext,
-  e: AuditEvent,
+  action: string,
+  [resourceType, resourceId]: readonly [string, string | null],
+  details: Record<string, unknown> = {},
 ): Promise<W["_"]["result"]> {
-  const [result] = await db.batch([write, auditInsert(db, ctx, e)]);
+  const [result] = await db.batch([write, auditInsert(db, ctx, { action, resourceType, resourceId, details })]);
   return result;
 }
 

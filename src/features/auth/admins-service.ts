@@ -56,11 +56,9 @@ export async function createAdmin(
     totpSecretEnc: await seal(totpSecret, encryptionKey, `admin:${id}`),
   };
   try {
-    const inserted = await audited(db, db.insert(adminUsers).values(row).returning(), audit, {
-      action: "admin_user.create",
-      resourceType: "admin_user",
-      resourceId: id,
-      details: { email },
+    const write = db.insert(adminUsers).values(row).returning();
+    const inserted = await audited(db, write, audit, "admin_user.create", ["admin_user", id], {
+      email,
     });
     const admin = inserted[0];
     if (!admin) throw new Error("insert returned no row");

@@ -4,37 +4,11 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { adminErrorResponses, mutationErrorResponses, problemResponse, SESSION_SECURITY, withLocation } from "../../http/openapi";
 import { createRouter } from "../../http/router";
-import { body } from "../../http/schemas";
+import { body, idempotencyHeaders, idParams } from "../../http/schemas";
 import { auditContextOf } from "../audit/service";
-import { type AdminView, createAdmin, listAdmins, MIN_PASSWORD_LENGTH, setAdminDisabled } from "./admins-service";
+import { createAdmin, listAdmins, MIN_PASSWORD_LENGTH, setAdminDisabled } from "./admins-service";
+import { adminJson, adminSchema } from "./contract";
 import { requireSession } from "./service";
-
-const adminSchema = z
-  .object({
-    id: z.uuid(),
-    email: z.string(),
-    disabled: z.boolean(),
-    mfa_enrolled: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .meta({ id: "Admin" });
-const toJson = (a: AdminView) => ({
-  id: a.id,
-  email: a.email,
-  disabled: a.disabled,
-  mfa_enrolled: a.mfaEnrolled,
-  created_at: a.createdAt.toISOString(),
-  updated_at: a.updatedAt.toISOString(),
-});
-const idempotencyKeyHeader = z.object({
-  "idempotency-key": z
-    .string()
-    .max(255)
-    .optional()
-    .describe("Makes a retry safe: the same key and request replay the first response for 24 h"),
-});
-const idParam = z.object({ id: z.uuid().meta({ param: { name: "id", in: "path" } }) });
 
 const list = createRoute({
   method: "get",
@@ -58,7 +32,7 @@ const create = createRoute({
   summary: "Create an admin; the response shows its TOTP enrolment URI once",
   security: SESSION_SECURITY,
   request: {
-    headers: idempotencyKeyHeader,
+    headers: idempotencyHeaders,
     ...body(z.object({ email: z.email().max(320), password: z.string().min(MIN_PASSWORD_LENGTH).max(1024) }).meta({ id: "CreateAdmin" })),
   },
   responses: {
@@ -84,8 +58,8 @@ const patch = createRoute({
   summary: "Disable or re-enable an admin (a disabled admin's sessions stop working at once)",
   security: SESSION_SECURITY,
   request: {
-    params: idParam,
-    headers: idempotencyKeyHeader,
+    params: idParams,
+    headers: idempotencyHeaders,
     ...body(z.object({ disabled: z.boolean() }).meta({ id: "PatchAdmin" })),
   },
   responses: {
@@ -101,12 +75,12 @@ const patch = createRoute({
 export const adminAccountRoutes = createRouter()
   .openapi(list, async (c) => {
     requireSession(c.var.actor);
-    return c.json({ items: (await listAdmins(c.var.db)).map(toJson) }, 200);
+    return c.json({ items: (await listAdmins(c.var.db)).map(adminJson) }, 200);
   })
   .openapi(create, async (c) => {
     requireSession(c.var.actor);
     const r = await createAdmin(c.var.db, c.var.config.TOTP_ENCRYPTION_KEY, c.req.valid("json"), auditContextOf(c.var));
-    return c.json({ admin: toJson(r.admin), otpauth_uri: r.otpauthUri }, 201, {
+    return c.json({ admin: adminJson(r.admin), otpauth_uri: r.otpauthUri }, 201, {
       "cache-control": "no-store",
       location: `/api/v1/admin/admins/${r.admin.id}`,
     });
@@ -114,5 +88,5 @@ export const adminAccountRoutes = createRouter()
   .openapi(patch, async (c) => {
     requireSession(c.var.actor);
     const admin = await setAdminDisabled(c.var.db, c.req.valid("param").id, c.req.valid("json").disabled, auditContextOf(c.var));
-    return c.json(toJson(admin), 200);
+    return c.json(adminJson(admin), 200);
   });

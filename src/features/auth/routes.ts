@@ -3,10 +3,9 @@ import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { ADMIN_SECURITY, adminErrorResponses, problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
+import { json } from "../../http/schemas";
 import { auditContextOf } from "../audit/service";
 import { completeMfa, login, logout } from "./service";
-
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
 
 const loginRoute = createRoute({
   method: "post",

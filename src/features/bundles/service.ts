@@ -166,31 +166,22 @@ export async function createUploadedBundle(
   audit: AuditContext,
 ): Promise<Bundle> {
   const id = crypto.randomUUID();
-  const rows = await audited(
-    db,
-    db
-      .insert(bundles)
-      .values({
-        id,
-        titleId: input.titleId,
-        seasonNumber: input.season,
-        storageKey: keys.uploadedBundle(input.titleId, input.season, id),
-        manifestKey: null,
-        status: "building",
-        source: "upload",
-        label: input.label,
-        expiresAt: input.expiresAt,
-        createdBy: input.createdBy,
-      })
-      .returning(),
-    audit,
-    {
-      action: "bundle.upload_start",
-      resourceType: "bundle",
-      resourceId: id,
-      details: { title_id: input.titleId, season: input.season },
-    },
-  );
+  const write = db
+    .insert(bundles)
+    .values({
+      id,
+      titleId: input.titleId,
+      seasonNumber: input.season,
+      storageKey: keys.uploadedBundle(input.titleId, input.season, id),
+      manifestKey: null,
+      status: "building",
+      source: "upload",
+      label: input.label,
+      expiresAt: input.expiresAt,
+      createdBy: input.createdBy,
+    })
+    .returning();
+  const rows = await audited(db, write, audit, "bundle.upload_start", ["bundle", id], { title_id: input.titleId, season: input.season });
   return rows[0] as Bundle;
 }
 
@@ -217,12 +208,8 @@ export async function patchBundle(
 ): Promise<Bundle> {
   const current = await getBundle(db, id);
   if (isEmptyPatch(patch)) return current;
-  const rows = await audited(db, db.update(bundles).set(patch).where(eq(bundles.id, id)).returning(), audit, {
-    action: "bundle.update",
-    resourceType: "bundle",
-    resourceId: id,
-    details: { fields: Object.keys(patch) },
-  });
+  const write = db.update(bundles).set(patch).where(eq(bundles.id, id)).returning();
+  const rows = await audited(db, write, audit, "bundle.update", ["bundle", id], { fields: Object.keys(patch) });
   return rows[0] as Bundle;
 }
 

@@ -5,6 +5,7 @@ import * as z from "zod";
 import { problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
 import { json } from "../../http/schemas";
+import { fromWire } from "../../lib/wire";
 import { downloadJson, downloadSchema } from "../assets/contract";
 import { playbackUrl } from "../delivery/routes-hls";
 import { episodeJson, episodeSchema, seasonJson, seasonSchema, titleJson, titleSchema } from "./contract";
@@ -187,17 +188,7 @@ const routes = {
 export const publicTitleRoutes = createRouter()
   .openapi(routes.list, async (c) => {
     const q = c.req.valid("query");
-    const r = await searchTitles(c.var.db, {
-      q: q.q,
-      kind: q.kind,
-      genre: q.genre,
-      language: q.language,
-      yearFrom: q.year_from,
-      yearTo: q.year_to,
-      sort: q.sort,
-      limit: q.limit,
-      cursor: q.cursor,
-    });
+    const r = await searchTitles(c.var.db, fromWire(q));
     return c.json(
       { items: r.items.map((i) => ({ ...publicTitleJson(i.title), score: i.score })), sort: r.sort, next_cursor: r.nextCursor },
       200,

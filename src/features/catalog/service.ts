@@ -44,15 +44,11 @@ export async function createTitle(
   const id = crypto.randomUUID();
   const slug = input.slug ?? slugify(input.name, input.year);
   try {
-    const rows = await audited(
-      db,
-      db
-        .insert(titles)
-        .values({ ...input, id, slug, status: "draft" })
-        .returning(),
-      audit,
-      { action: "title.create", resourceType: "title", resourceId: id, details: { slug, kind: input.kind } },
-    );
+    const write = db
+      .insert(titles)
+      .values({ ...input, id, slug, status: "draft" })
+      .returning();
+    const rows = await audited(db, write, audit, "title.create", ["title", id], { slug, kind: input.kind });
     return rows[0] as Title;
   } catch (e) {
     if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `A title with slug "${slug}" already exists.`);
@@ -70,12 +66,8 @@ export async function updateTitle(db: Database, id: string, patch: Partial<Title
   const current = await getTitle(db, id);
   if (isEmptyPatch(patch)) return current;
   try {
-    const rows = await audited(db, db.update(titles).set(patch).where(eq(titles.id, id)).returning(), audit, {
-      action: "title.update",
-      resourceType: "title",
-      resourceId: id,
-      details: { fields: Object.keys(patch) },
-    });
+    const write = db.update(titles).set(patch).where(eq(titles.id, id)).returning();
+    const rows = await audited(db, write, audit, "title.update", ["title", id], { fields: Object.keys(patch) });
     return rows[0] as Title;
   } catch (e) {
     if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `A title with slug "${patch.slug}" already exists.`);
@@ -91,12 +83,15 @@ export async function setTitleStatus(
   details: Record<string, unknown> = {},
 ) {
   await getTitle(db, id);
-  const rows = await audited(db, db.update(titles).set({ status }).where(eq(titles.id, id)).returning(), audit, {
-    action: `title.${status === "published" ? "publish" : status === "draft" ? "unpublish" : "archive"}`,
-    resourceType: "title",
-    resourceId: id,
+  const write = db.update(titles).set({ status }).where(eq(titles.id, id)).returning();
+  const rows = await audited(
+    db,
+    write,
+    audit,
+    `title.${status === "published" ? "publish" : status === "draft" ? "unpublish" : "archive"}`,
+    ["title", id],
     details,
-  });
+  );
   return rows[0] as Title;
 }
 
@@ -132,11 +127,11 @@ export async function deleteTitle(db: Database, id: string, force: boolean, audi
       r.m ? [r.k, r.m] : [r.k],
     ),
   ];
-  await audited(db, db.delete(titles).where(eq(titles.id, id)), audit, {
-    action: "title.delete",
-    resourceType: "title",
-    resourceId: id,
-    details: { slug: t.slug, forced: force, ...deps },
+  const write = db.delete(titles).where(eq(titles.id, id));
+  await audited(db, write, audit, "title.delete", ["title", id], {
+    slug: t.slug,
+    forced: force,
+    ...deps,
   });
   return { storageKeys: keys };
 }
@@ -196,20 +191,27 @@ export async function createSeason(
 ) {
   await requireSeries(db, titleId);
   try {
-    const rows = await audited(
-      db,
-      db
-        .insert(seasons)
-        .values({ titleId, ...input })
-        .returning(),
-      audit,
-      { action: "season.create", resourceType: "title", resourceId: titleId, details: { season: input.number } },
-    );
+    const write = db
+      .insert(seasons)
+      .values({ titleId, ...input })
+      .returning();
+    const rows = await audited(db, write, audit, "season.create", ["title", titleId], { season: input.number });
     return rows[0] as Season;
   } catch (e) {
     if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `Season ${input.number} already exists.`);
     throw e;
   }
+}
+
+/** One season of a title; 404 when there is none. */
+async function getSeason(db: Database, titleId: string, number: number): Promise<Season> {
+  const [existing] = await db
+    .select()
+    .from(seasons)
+    .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
+    .limit(1);
+  if (!existing) throw new AppError("NOT_FOUND", `No season ${number} for title ${titleId}.`);
+  return existing;
 }
 
 export async function updateSeason(
@@ -219,38 +221,19 @@ export async function updateSeason(
   patch: { name?: string | null; overview?: string | null },
   audit: AuditContext,
 ) {
-  const [existing] = await db
-    .select()
-    .from(seasons)
-    .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
-    .limit(1);
-  if (!existing) throw new AppError("NOT_FOUND", `No season ${number} for title ${titleId}.`);
+  const existing = await getSeason(db, titleId, number);
   if (isEmptyPatch(patch)) return existing;
-  const rows = await audited(
-    db,
-    db
-      .update(seasons)
-      .set(patch)
-      .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
-      .returning(),
-    audit,
-    {
-      action: "season.update",
-      resourceType: "title",
-      resourceId: titleId,
-      details: { season: number, fields: Object.keys(patch) },
-    },
-  );
+  const write = db
+    .update(seasons)
+    .set(patch)
+    .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
+    .returning();
+  const rows = await audited(db, write, audit, "season.update", ["title", titleId], { season: number, fields: Object.keys(patch) });
   return rows[0] as Season;
 }
 
 export async function deleteSeason(db: Database, titleId: string, number: number, force: boolean, audit: AuditContext) {
-  const [existing] = await db
-    .select()
-    .from(seasons)
-    .where(and(eq(seasons.titleId, titleId), eq(seasons.number, number)))
-    .limit(1);
-  if (!existing) throw new AppError("NOT_FOUND", `No season ${number} for title ${titleId}.`);
+  await getSeason(db, titleId, number);
   const eps = await db
     .select({ id: episodes.id })
     .from(episodes)
@@ -321,12 +304,8 @@ export async function updateEpisode(db: Database, id: string, patch: Partial<Omi
   const ep = await getEpisode(db, id);
   if (isEmptyPatch(patch)) return ep;
   try {
-    const rows = await audited(db, db.update(episodes).set(patch).where(eq(episodes.id, id)).returning(), audit, {
-      action: "episode.update",
-      resourceType: "episode",
-      resourceId: id,
-      details: { title_id: ep.titleId, fields: Object.keys(patch) },
-    });
+    const write = db.update(episodes).set(patch).where(eq(episodes.id, id)).returning();
+    const rows = await audited(db, write, audit, "episode.update", ["episode", id], { title_id: ep.titleId, fields: Object.keys(patch) });
     return rows[0] as Episode;
   } catch (e) {
     if (pgCode(e).code === "23505") throw new AppError("CONFLICT", `Episode S${ep.seasonNumber}E${patch.episodeNumber} already exists.`);
@@ -345,11 +324,10 @@ export async function deleteEpisode(
   if (deps.assets > 0 && !force)
     throw new AppError("CONFLICT", `Episode has ${deps.assets} media asset(s); pass force=true to delete anyway.`);
   const keys = (await db.select({ k: mediaAssets.storageKey }).from(mediaAssets).where(eq(mediaAssets.episodeId, id))).map((r) => r.k);
-  await audited(db, db.delete(episodes).where(eq(episodes.id, id)), audit, {
-    action: "episode.delete",
-    resourceType: "episode",
-    resourceId: id,
-    details: { title_id: ep.titleId, forced: force },
+  const write = db.delete(episodes).where(eq(episodes.id, id));
+  await audited(db, write, audit, "episode.delete", ["episode", id], {
+    title_id: ep.titleId,
+    forced: force,
   });
   return { storageKeys: keys, titleId: ep.titleId };
 }

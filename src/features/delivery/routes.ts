@@ -6,27 +6,10 @@ import { problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
 import { body, json } from "../../http/schemas";
 import { AppError } from "../../lib/errors";
+import { filename, signedJson, signedSchema, storageKey } from "./contract";
 import { checkTtl, type SignedDownload, signDownloads } from "./service";
 
 const tags = ["public: delivery"];
-const storageKey = z.string().min(1).max(1024);
-const filename = z.string().min(1).max(255).describe("Name the browser saves the file as (any Unicode)");
-const signedSchema = z
-  .object({
-    storage_key: z.string(),
-    url: z.string(),
-    expires_at: z.string(),
-    filename: z.string(),
-    size_bytes: z.number().int().nullable(),
-  })
-  .meta({ id: "SignedDownload" });
-const out = (s: SignedDownload) => ({
-  storage_key: s.storageKey,
-  url: s.url,
-  expires_at: s.expiresAt.toISOString(),
-  filename: s.filename,
-  size_bytes: s.sizeBytes,
-});
 const NO_STORE = { "cache-control": "no-store" };
 
 const single = createRoute({
@@ -84,7 +67,7 @@ export const downloadRoutes = createRouter()
       ttl,
       () => "json.storage_key",
     );
-    return c.json(out(signed as SignedDownload), 200, NO_STORE);
+    return c.json(signedJson(signed as SignedDownload), 200, NO_STORE);
   })
   .openapi(batch, async (c) => {
     const b = c.req.valid("json");
@@ -97,5 +80,5 @@ export const downloadRoutes = createRouter()
     const ttl = checkTtl(c.var.config, b.ttl_seconds, "json.ttl_seconds");
     const items = b.items.map((i) => ({ storageKey: i.storage_key, attachmentFilename: i.attachment_filename }));
     const signed = await signDownloads(c.var, items, ttl, (i) => `json.items.${i}.storage_key`);
-    return c.json({ items: signed.map(out) }, 200, NO_STORE);
+    return c.json({ items: signed.map(signedJson) }, 200, NO_STORE);
   });
