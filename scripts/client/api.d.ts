@@ -418,6 +418,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/assets/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What S3 holds in an HLS tier's folder, by relative path (to resume an upload) */
+        get: operations["listHlsFiles"];
+        put?: never;
+        /**
+         * Presigned PUTs for files of an HLS tier's folder (playlists, init and media segments, keys), by relative path
+         * @description At most 1000 paths a call; each PUT must send the headers given (its content type follows the extension).
+         */
+        post: operations["presignHlsFiles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/assets/{id}/head": {
         parameters: {
             query?: never;
@@ -1194,6 +1215,25 @@ export interface components {
             is_forced?: boolean;
             /** @enum {string} */
             lifecycle?: "standard" | "archive";
+        };
+        HlsFileUpload: {
+            path: string;
+            content_type: string;
+            url: string;
+            /** @description Send exactly these headers with the PUT */
+            headers: {
+                [key: string]: string;
+            };
+            expires_at: string;
+        };
+        PresignHlsFiles: {
+            /** @description Paths relative to the tier's folder */
+            paths: string[];
+        };
+        HlsFile: {
+            path: string;
+            size_bytes: number;
+            etag: string;
         };
         FinalizeAsset: {
             size_bytes: number;
@@ -5701,6 +5741,285 @@ export interface operations {
             };
             /** @description A request with the same Idempotency-Key is still running, or a conflicting change */
             409: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different request */
+            422: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (Postgres, Redis or S3) is unavailable or the request was shed; nothing changed, retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listHlsFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The folder's files, by path */
+            200: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        files: components["schemas"]["HlsFile"][];
+                        truncated: boolean;
+                    };
+                };
+            };
+            /** @description Invalid input: the problem's errors name each bad field */
+            400: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The admin account is disabled */
+            403: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such asset */
+            404: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an HLS tier asset */
+            409: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (Postgres, Redis or S3) is unavailable or the request was shed; nothing changed, retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    presignHlsFiles: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request replay the first response for 24 h */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresignHlsFiles"];
+            };
+        };
+        responses: {
+            /** @description One presigned PUT per path */
+            200: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        files: components["schemas"]["HlsFileUpload"][];
+                    };
+                };
+            };
+            /** @description Invalid input: the problem's errors name each bad field */
+            400: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The admin account is disabled */
+            403: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such asset */
+            404: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an HLS tier asset, or a request with the same Idempotency-Key is still running */
+            409: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;

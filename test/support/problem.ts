@@ -25,3 +25,13 @@ export async function expectProblem(res: Response, status: number, code: string)
   if (status === 503 || code === "IDEMPOTENCY_IN_PROGRESS") expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   return body;
 }
+
+/** expectProblem for an answer of the typed client, which has already read the body into `error`. */
+export async function expectProblemAnswer(
+  answer: Promise<{ error?: unknown; response: Response }>,
+  status: number,
+  code: string,
+): Promise<ProblemJson> {
+  const { error, response } = await answer;
+  return expectProblem(new Response(JSON.stringify(error), { status: response.status, headers: response.headers }), status, code);
+}

@@ -2,6 +2,7 @@
 // metadata fields an admin may set when registering or patching one.
 import * as z from "zod";
 import { fromWire, toWire } from "../../lib/wire";
+import { type FolderFile, HLS_CONTENT_TYPES, HLS_FILE_BATCH_MAX, hlsContentType, type PresignedFile } from "./hls-folder";
 import type { Asset, AssetMetadata } from "./service";
 
 export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits");
@@ -125,3 +126,34 @@ export const downloadSchema = z
   });
 export const downloadJson = (a: Asset): z.infer<typeof downloadSchema> =>
   toWire(downloadSchema, a, { asset_id: a.id, kind: a.kind as "ORIGINAL" | "DOWNLOAD" | "VIDEO" });
+
+/**
+ * A path inside an HLS tier's folder: relative, "/"-separated segments of letters, digits, ".",
+ * "_" and "-" (never "." or ".."), at most 200 characters, with an extension a ladder uses.
+ */
+export const hlsFilePath = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "a relative path: segments of letters, digits, '.', '_' and '-' joined by '/'")
+  .refine((p) => p.split("/").every((s) => s !== "." && s !== ".."), "no '.' or '..' segments")
+  .refine((p) => hlsContentType(p) !== undefined, `an extension a ladder uses (${Object.keys(HLS_CONTENT_TYPES).join(", ")})`);
+
+export const presignHlsFilesBody = z
+  .object({ paths: z.array(hlsFilePath).min(1).max(HLS_FILE_BATCH_MAX).describe("Paths relative to the tier's folder") })
+  .strict()
+  .meta({ id: "PresignHlsFiles" });
+
+export const hlsFileUploadSchema = z
+  .object({
+    path: z.string(),
+    content_type: z.string(),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()).describe("Send exactly these headers with the PUT"),
+    expires_at: z.string(),
+  })
+  .meta({ id: "HlsFileUpload" });
+export const hlsFileUploadJson = (f: PresignedFile): z.infer<typeof hlsFileUploadSchema> => toWire(hlsFileUploadSchema, f);
+
+export const hlsFileSchema = z.object({ path: z.string(), size_bytes: z.number().int(), etag: z.string() }).meta({ id: "HlsFile" });
+export const hlsFileJson = (f: FolderFile): z.infer<typeof hlsFileSchema> => toWire(hlsFileSchema, f);

@@ -1,5 +1,5 @@
 // /api/v1/admin/titles/{id}/assets and /api/v1/admin/assets/{id}…: media assets, their uploads
-// (single presigned PUT or multipart), HEAD, checksum and finalize.
+// (single presigned PUT or multipart; an HLS tier's folder file by file), HEAD, checksum and finalize.
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse, withLocation } from "../../http/openapi";
@@ -7,7 +7,20 @@ import { createRouter } from "../../http/router";
 import { body, idempotencyHeaders, idParams, json } from "../../http/schemas";
 import { auditContextOf } from "../audit/service";
 import { bumpCatalogVersion } from "../catalog/catalog-version";
-import { assetJson, assetSchema, contentType, metadataFields, metadataFromBody, sha256 } from "./contract";
+import {
+  assetJson,
+  assetSchema,
+  contentType,
+  hlsFileJson,
+  hlsFileSchema,
+  hlsFileUploadJson,
+  hlsFileUploadSchema,
+  metadataFields,
+  metadataFromBody,
+  presignHlsFilesBody,
+  sha256,
+} from "./contract";
+import { HLS_FILE_BATCH_MAX, listHlsFiles, presignHlsFiles } from "./hls-folder";
 import {
   ASSET_KINDS,
   abortMultipart,
@@ -181,6 +194,35 @@ const routes = {
     request: { params: idParams, headers: idempotencyHeaders },
     responses: { 204: { description: "Aborted" }, 404: problemResponse("No such asset"), ...mutationErrorResponses },
   }),
+  presignFiles: createRoute({
+    ...common,
+    method: "post",
+    operationId: "presignHlsFiles",
+    path: "/admin/assets/{id}/files",
+    summary: "Presigned PUTs for files of an HLS tier's folder (playlists, init and media segments, keys), by relative path",
+    description: `At most ${HLS_FILE_BATCH_MAX} paths a call; each PUT must send the headers given (its content type follows the extension).`,
+    request: { params: idParams, headers: idempotencyHeaders, ...body(presignHlsFilesBody) },
+    responses: {
+      200: json(z.object({ files: z.array(hlsFileUploadSchema) }), "One presigned PUT per path"),
+      404: problemResponse("No such asset"),
+      ...mutationErrorResponses,
+      409: problemResponse("Not an HLS tier asset, or a request with the same Idempotency-Key is still running"),
+    },
+  }),
+  listFiles: createRoute({
+    ...common,
+    method: "get",
+    operationId: "listHlsFiles",
+    path: "/admin/assets/{id}/files",
+    summary: "What S3 holds in an HLS tier's folder, by relative path (to resume an upload)",
+    request: { params: idParams },
+    responses: {
+      200: json(z.object({ files: z.array(hlsFileSchema), truncated: z.boolean() }), "The folder's files, by path"),
+      404: problemResponse("No such asset"),
+      409: problemResponse("Not an HLS tier asset"),
+      ...adminErrorResponses,
+    },
+  }),
   head: createRoute({
     ...common,
     method: "get",
@@ -299,6 +341,15 @@ export const adminAssetRoutes = createRouter()
   .openapi(routes.abort, async (c) => {
     await abortMultipart(c.var, c.req.valid("param").id, auditContextOf(c.var));
     return c.body(null, 204);
+  })
+  .openapi(routes.presignFiles, async (c) => {
+    const a = await getAsset(c.var.db, c.req.valid("param").id);
+    const files = await presignHlsFiles({ ...c.var, now: c.var.clock.now() }, a, c.req.valid("json").paths);
+    return c.json({ files: files.map(hlsFileUploadJson) }, 200);
+  })
+  .openapi(routes.listFiles, async (c) => {
+    const { files, truncated } = await listHlsFiles(c.var.s3, await getAsset(c.var.db, c.req.valid("param").id));
+    return c.json({ files: files.map(hlsFileJson), truncated }, 200);
   })
   .openapi(routes.head, async (c) => {
     const a = await headAsset(c.var, c.req.valid("param").id, auditContextOf(c.var));

@@ -54,6 +54,8 @@ checkAdminRouteSecurity({
 });
 checkAdminRouteSecurity({ method: "DELETE", path: `/admin/assets/${A}/upload` });
 checkAdminRouteSecurity({ method: "GET", path: `/admin/assets/${A}/head` });
+checkAdminRouteSecurity({ method: "GET", path: `/admin/assets/${A}/files` });
+checkAdminRouteSecurity({ method: "POST", path: `/admin/assets/${A}/files`, body: () => ({ paths: ["index.m3u8"] }) });
 checkAdminRouteSecurity({ method: "POST", path: `/admin/assets/${A}/checksum` });
 checkAdminRouteSecurity({
   method: "POST",

@@ -1,0 +1,103 @@
+// An HLS tier's folder, uploaded file by file: presigned PUTs for relative paths (content type by
+// extension, signed in), a listing of what S3 holds there to resume, and refusals that name the
+// bad path and change nothing.
+import { describe, expect, it } from "vitest";
+import { newAdmin, signIn } from "../../support/admin";
+import { expectStatus, typedAdminClient } from "../../support/admin-client";
+import { expectProblemAnswer } from "../../support/problem";
+
+async function hlsTier(tier: 480 | 720 | 1080 = 720) {
+  const api = typedAdminClient(await signIn(await newAdmin()));
+  const title = await expectStatus(201, api.POST("/api/v1/admin/titles", { body: { kind: "movie", name: `HLS ${crypto.randomUUID()}` } }));
+  const created = await expectStatus(
+    201,
+    api.POST("/api/v1/admin/titles/{id}/assets", {
+      params: { path: { id: title.id } },
+      body: { kind: "HLS", filename: "index.m3u8", size_bytes: 100, stream_tier: tier, content_type: "application/vnd.apple.mpegurl" },
+    }),
+  );
+  return { api, title, asset: created.asset, folder: created.asset.storage_key.replace(/index\.m3u8$/, "") };
+}
+
+const put = async (f: { url: string; headers: Record<string, string> }, body: string, headers = f.headers) => {
+  const r = await fetch(f.url, { method: "PUT", body, headers });
+  await r.body?.cancel();
+  return r.status;
+};
+
+describe("an HLS tier's folder", () => {
+  it("presigns a PUT per path with the type its extension calls for, and lists what was uploaded", async () => {
+    const { api, asset, folder } = await hlsTier();
+    const one = { params: { path: { id: asset.id } } };
+    const paths = ["index.m3u8", "video/init.mp4", "video/seg_00001.m4s", "video/seg_00002.m4s", "subs/en.vtt", "keys/k1.key"];
+    const { files } = await expectStatus(
+      200,
+      api.POST("/api/v1/admin/assets/{id}/files", { ...one, body: { paths: [...paths, "video/init.mp4"] } }),
+    );
+    expect(files.map((f) => f.path)).toEqual(paths);
+    expect(Object.fromEntries(files.map((f) => [f.path, f.content_type]))).toEqual({
+      "index.m3u8": "application/vnd.apple.mpegurl",
+      "video/init.mp4": "video/mp4",
+      "video/seg_00001.m4s": "video/iso.segment",
+      "video/seg_00002.m4s": "video/iso.segment",
+      "subs/en.vtt": "text/vtt",
+      "keys/k1.key": "application/octet-stream",
+    });
+    for (const f of files) expect(new URL(f.url).pathname).toContain(`/${folder}${f.path}`.replace(/ /g, "%20"));
+
+    // Nothing there yet; then two files, with the signed headers.
+    expect(await expectStatus(200, api.GET("/api/v1/admin/assets/{id}/files", one))).toEqual({ files: [], truncated: false });
+    const [playlist, init] = files;
+    expect(await put(playlist as (typeof files)[number], "#EXTM3U\n")).toBe(200);
+    expect(await put(init as (typeof files)[number], "init bytes")).toBe(200);
+    // The content type is part of the signature: another one is refused by S3 itself.
+    const seg = files[2] as (typeof files)[number];
+    expect(await put(seg, "x", { ...seg.headers, "content-type": "text/html" })).toBe(403);
+
+    const listed = await expectStatus(200, api.GET("/api/v1/admin/assets/{id}/files", one));
+    expect(listed.truncated).toBe(false);
+    expect(listed.files.map((f) => [f.path, f.size_bytes])).toEqual([
+      ["index.m3u8", 8],
+      ["video/init.mp4", 10],
+    ]);
+    expect(listed.files.every((f) => f.etag.length > 0)).toBe(true);
+  });
+
+  it("refuses paths that leave the folder or that a ladder has no use for, naming each, and signs none", async () => {
+    const { api, asset } = await hlsTier(480);
+    const one = { params: { path: { id: asset.id } } };
+    const bad = ["../480p-escape.m4s", "/abs.m4s", "a\\b.m4s", "a//b.m4s", "./seg.m4s", "video/../../x.m4s", "seg.exe", "", "seg 1.m4s"];
+    const p = await expectProblemAnswer(
+      api.POST("/api/v1/admin/assets/{id}/files", { ...one, body: { paths: ["ok.m4s", ...bad] } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    const named = new Set((p.errors ?? []).map((e) => e.path));
+    for (let i = 1; i <= bad.length; i++) expect(named, `json.paths.${i}`).toContain(`json.paths.${i}`);
+    expect(named).not.toContain("json.paths.0");
+
+    const tooMany = Array.from({ length: 1001 }, (_, i) => `seg_${i}.m4s`);
+    await expectProblemAnswer(api.POST("/api/v1/admin/assets/{id}/files", { ...one, body: { paths: tooMany } }), 400, "VALIDATION_FAILED");
+    await expectProblemAnswer(api.POST("/api/v1/admin/assets/{id}/files", { ...one, body: { paths: [] } }), 400, "VALIDATION_FAILED");
+    expect(await expectStatus(200, api.GET("/api/v1/admin/assets/{id}/files", one))).toEqual({ files: [], truncated: false });
+  });
+
+  it("belongs to HLS tier assets only", async () => {
+    const { api, title } = await hlsTier();
+    const video = await expectStatus(
+      201,
+      api.POST("/api/v1/admin/titles/{id}/assets", {
+        params: { path: { id: title.id } },
+        body: { kind: "ORIGINAL", filename: "film.mkv", size_bytes: 10 },
+      }),
+    );
+    const one = { params: { path: { id: video.asset.id } } };
+    await expectProblemAnswer(api.POST("/api/v1/admin/assets/{id}/files", { ...one, body: { paths: ["a.m4s"] } }), 409, "CONFLICT");
+    await expectProblemAnswer(api.GET("/api/v1/admin/assets/{id}/files", one), 409, "CONFLICT");
+    await expectProblemAnswer(
+      api.GET("/api/v1/admin/assets/{id}/files", { params: { path: { id: crypto.randomUUID() } } }),
+      404,
+      "NOT_FOUND",
+    );
+  });
+});
