@@ -91,14 +91,17 @@ async function readPlaylist(s3: ObjectStore, key: string): Promise<string | null
 
 /**
  * Everything wrong with a tier's playlist chain (the playlist and the sub-playlists it names):
- * URIs that are absolute or leave the tier's folder, and sub-playlists that are missing or are not
- * HLS. Empty when the chain can be served.
+ * URIs that are absolute or leave the tier's folder, sub-playlists that are missing or are not
+ * HLS, and segments, init sections, keys or subtitle files that are missing or empty. Empty when
+ * the chain can be served.
  */
 export async function playlistChainProblems(s3: ObjectStore, baseKey: string): Promise<string[]> {
   const folder = folderOf(baseKey);
+  const sizes = await folderSizes(s3, folder);
   const problems: string[] = [];
   const queue = [baseKey];
   const seen = new Set(queue);
+  const checked = new Set<string>();
   while (queue.length > 0) {
     const key = queue.shift() as string;
     const name = key.slice(folder.length);
@@ -114,13 +117,33 @@ export async function playlistChainProblems(s3: ObjectStore, baseKey: string): P
         continue;
       }
       const target = resolveKey(key, uri) as string;
-      if (target.endsWith(".m3u8") && !seen.has(target) && seen.size < MAX_CHAIN_PLAYLISTS) {
-        seen.add(target);
-        queue.push(target);
+      if (target.endsWith(".m3u8")) {
+        if (!seen.has(target) && seen.size < MAX_CHAIN_PLAYLISTS) {
+          seen.add(target);
+          queue.push(target);
+        }
+      } else if (!checked.has(target)) {
+        // Segments, init sections, keys, subtitle files: there, and not empty.
+        checked.add(target);
+        const size = sizes.get(target);
+        if (size === undefined) problems.push(`${name}: ${target.slice(folder.length)} is not uploaded`);
+        else if (size === 0) problems.push(`${name}: ${target.slice(folder.length)} is empty`);
       }
     }
   }
   return problems;
+}
+
+/** The size of every object under `folder` (a ladder's segments cost one list call per 1,000, not a HEAD each). */
+async function folderSizes(s3: ObjectStore, folder: string): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  let token: string | undefined;
+  do {
+    const page = await s3.list(folder, { maxKeys: 1000, ...(token ? { continuationToken: token } : {}) });
+    for (const o of page.objects) sizes.set(o.key, o.size);
+    token = page.nextContinuationToken ?? undefined;
+  } while (token);
+  return sizes;
 }
 
 export interface RewriteInput {

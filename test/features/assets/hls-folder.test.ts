@@ -3,7 +3,7 @@
 // bad path and change nothing.
 import { describe, expect, it } from "vitest";
 import { newAdmin, signIn } from "../../support/admin";
-import { expectStatus, typedAdminClient } from "../../support/admin-client";
+import { expectStatus, sha256Hex, typedAdminClient } from "../../support/admin-client";
 import { expectProblemAnswer } from "../../support/problem";
 
 async function hlsTier(tier: 480 | 720 | 1080 = 720) {
@@ -99,5 +99,57 @@ describe("an HLS tier's folder", () => {
       404,
       "NOT_FOUND",
     );
+  });
+});
+
+describe("finalizing an HLS tier", () => {
+  it("lists every segment, init section and key the chain names that is missing or empty, and finalizes once they are there", async () => {
+    const { api, asset } = await hlsTier(1080);
+    const one = { params: { path: { id: asset.id } } };
+    const media = [
+      "#EXTM3U",
+      "#EXT-X-TARGETDURATION:4",
+      '#EXT-X-KEY:METHOD=AES-128,URI="keys/k1.key"',
+      '#EXT-X-MAP:URI="init.mp4"',
+      "#EXTINF:4.0,",
+      "seg_1.m4s",
+      "#EXTINF:4.0,",
+      "seg_2.m4s",
+      "#EXTINF:4.0,",
+      "seg_3.m4s",
+      "#EXT-X-ENDLIST",
+      "",
+    ].join("\n");
+    const { files } = await expectStatus(
+      200,
+      api.POST("/api/v1/admin/assets/{id}/files", {
+        ...one,
+        body: { paths: ["index.m3u8", "init.mp4", "seg_1.m4s", "seg_2.m4s", "seg_3.m4s", "keys/k1.key"] },
+      }),
+    );
+    const url = Object.fromEntries(files.map((f) => [f.path, f]));
+    const up = (path: string, body: string) => put(url[path] as (typeof files)[number], body);
+    expect(await up("index.m3u8", media)).toBe(200);
+    expect(await up("init.mp4", "init")).toBe(200);
+    expect(await up("seg_1.m4s", "one")).toBe(200);
+    expect(await up("seg_2.m4s", "")).toBe(200); // an empty object: a cut-off upload
+    await expectStatus(200, api.GET("/api/v1/admin/assets/{id}/head", one));
+
+    const bytes = new TextEncoder().encode(media) as Uint8Array<ArrayBuffer>;
+    const body = { size_bytes: bytes.length, content_type: "application/vnd.apple.mpegurl", sha256: await sha256Hex(bytes) };
+    const refused = await expectProblemAnswer(api.POST("/api/v1/admin/assets/{id}/finalize", { ...one, body }), 409, "CONFLICT");
+    expect(refused.problems).toEqual([
+      "index.m3u8: keys/k1.key is not uploaded",
+      "index.m3u8: seg_2.m4s is empty",
+      "index.m3u8: seg_3.m4s is not uploaded",
+    ]);
+    const still = await expectStatus(200, api.GET("/api/v1/admin/assets/{id}", one));
+    expect(still.upload_state).not.toBe("finalized");
+
+    expect(await up("seg_2.m4s", "two")).toBe(200);
+    expect(await up("seg_3.m4s", "three")).toBe(200);
+    expect(await up("keys/k1.key", "0123456789abcdef")).toBe(200);
+    const done = await expectStatus(200, api.POST("/api/v1/admin/assets/{id}/finalize", { ...one, body }));
+    expect(done.upload_state).toBe("finalized");
   });
 });

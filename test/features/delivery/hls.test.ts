@@ -147,6 +147,7 @@ describe("an HLS tier's playlists stay inside the tier's own folder", () => {
       "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000\nvariant/media.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=900000\nhttps://cdn.example/v.m3u8\n";
     const { admin, asset, dir } = await tierWith(master);
     await s3.put(`${dir}variant/media.m3u8`, "#EXTM3U\n#EXTINF:4.0,\n../../720p/seg0.ts\n#EXTINF:4.0,\nseg1.ts\n");
+    await s3.put(`${dir}variant/seg1.ts`, "segment one"); // present: only the URIs themselves are wrong here
     const bytes = enc(master);
     const finalize = await admin.raw("POST", `/admin/assets/${asset.id}/finalize`, {
       size_bytes: bytes.length,
