@@ -6448,7 +6448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Contradicts S3 or an earlier finalize/checksum; `contradictions` lists what */
+            /** @description Contradicts S3 or an earlier finalize/checksum (`contradictions` lists what), or an HLS tier's playlist chain can't be served (`problems` lists each missing, empty or out-of-folder file) */
             409: {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
@@ -6481,7 +6481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Idempotency-Key was used with a different request */
+            /** @description An HLS tier whose file is not a playlist (or is over 1 MiB), or an Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */

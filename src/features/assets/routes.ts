@@ -277,7 +277,12 @@ const routes = {
       200: json(assetSchema, "Finalized"),
       404: problemResponse("No such asset"),
       ...mutationErrorResponses,
-      409: problemResponse("Contradicts S3 or an earlier finalize/checksum; `contradictions` lists what"),
+      409: problemResponse(
+        "Contradicts S3 or an earlier finalize/checksum (`contradictions` lists what), or an HLS tier's playlist chain can't be served (`problems` lists each missing, empty or out-of-folder file)",
+      ),
+      422: problemResponse(
+        "An HLS tier whose file is not a playlist (or is over 1 MiB), or an Idempotency-Key reused with a different request",
+      ),
     },
   }),
 };

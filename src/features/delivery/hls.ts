@@ -93,7 +93,7 @@ async function readPlaylist(s3: ObjectStore, key: string): Promise<string | null
  * Everything wrong with a tier's playlist chain (the playlist and the sub-playlists it names):
  * URIs that are absolute or leave the tier's folder, sub-playlists that are missing or are not
  * HLS, and segments, init sections, keys or subtitle files that are missing or empty. Empty when
- * the chain can be served.
+ * the chain can be served. Throws UNPROCESSABLE when the base file itself is not a playlist.
  */
 export async function playlistChainProblems(s3: ObjectStore, baseKey: string): Promise<string[]> {
   const folder = folderOf(baseKey);
@@ -106,6 +106,9 @@ export async function playlistChainProblems(s3: ObjectStore, baseKey: string): P
     const key = queue.shift() as string;
     const name = key.slice(folder.length);
     const text = await readPlaylist(s3, key);
+    // The asset's own file is not a playlist at all: the request is wrong, not the ladder.
+    if (key === baseKey && text !== null && !text.startsWith("#EXTM3U"))
+      throw new AppError("UNPROCESSABLE", `${name} is not an HLS playlist: it does not begin with #EXTM3U.`);
     if (text === null || !text.startsWith("#EXTM3U")) {
       problems.push(`${name}: ${text === null ? "not uploaded" : "not an HLS playlist"}`);
       continue;

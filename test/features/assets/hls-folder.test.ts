@@ -153,3 +153,21 @@ describe("finalizing an HLS tier", () => {
     expect(done.upload_state).toBe("finalized");
   });
 });
+
+describe("finalizing an HLS tier whose file is not a playlist", () => {
+  it("is a 422 that says so, and leaves the asset as it was", async () => {
+    const { api, asset } = await hlsTier(480);
+    const one = { params: { path: { id: asset.id } } };
+    const { files } = await expectStatus(200, api.POST("/api/v1/admin/assets/{id}/files", { ...one, body: { paths: ["index.m3u8"] } }));
+    const text = "<html>not a playlist</html>";
+    expect(await put(files[0] as (typeof files)[number], text)).toBe(200);
+    await expectStatus(200, api.GET("/api/v1/admin/assets/{id}/head", one));
+    const bytes = new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>;
+    const body = { size_bytes: bytes.length, content_type: "application/vnd.apple.mpegurl", sha256: await sha256Hex(bytes) };
+    const p = await expectProblemAnswer(api.POST("/api/v1/admin/assets/{id}/finalize", { ...one, body }), 422, "UNPROCESSABLE");
+    expect(p.detail).toMatch(/index\.m3u8 is not an HLS playlist/);
+    const after = await expectStatus(200, api.GET("/api/v1/admin/assets/{id}", one));
+    expect(after.upload_state).toBe("uploaded");
+    expect(after.sha256).toBeNull();
+  });
+});
