@@ -159,6 +159,9 @@ export const envSchema = z
 
 export type AppConfig = z.infer<typeof envSchema>;
 
+/** The server-side encryption an upload asks S3 for, as options to spread into a presign or multipart call. */
+export const uploadEncryption = (c: Pick<AppConfig, "S3_SSE">): { sse?: "AES256" } => (c.S3_SSE === "AES256" ? { sse: "AES256" } : {});
+
 /**
  * Values that are secrets: set with `wrangler secret put` (`npm run deploy` does it), never written
  * in wrangler.toml. The JOB_AWS_* pair is read by the bundle job container's binding, not parsed here.

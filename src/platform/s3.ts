@@ -36,6 +36,19 @@ export interface ListResult {
   prefixes: string[];
   nextContinuationToken: string | null;
 }
+/** Every object under `prefix`, a listing page (up to 1,000) at a time; `more` says whether another page follows. */
+export async function* listPages(
+  s3: Pick<ObjectStore, "list">,
+  prefix: string,
+): AsyncGenerator<{ objects: ListedObject[]; more: boolean }> {
+  let token: string | undefined;
+  do {
+    const page = await s3.list(prefix, { maxKeys: 1000, ...(token ? { continuationToken: token } : {}) });
+    token = page.nextContinuationToken ?? undefined;
+    yield { objects: page.objects, more: Boolean(token) };
+  } while (token);
+}
+
 export interface UploadedPart {
   partNumber: number;
   etag: string;

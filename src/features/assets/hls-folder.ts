@@ -3,8 +3,8 @@
 // paths relative to it, and list what S3 already has there to resume a stopped upload.
 import { AppError } from "../../lib/errors";
 import { keys, type StreamTier } from "../../lib/storage-keys";
-import type { AppConfig } from "../../platform/env";
-import type { ObjectStore } from "../../platform/s3";
+import { type AppConfig, uploadEncryption } from "../../platform/env";
+import { listPages, type ObjectStore } from "../../platform/s3";
 import type { Asset } from "./service";
 
 /** How many paths one call may presign. */
@@ -53,12 +53,12 @@ export async function presignHlsFiles(
 ): Promise<PresignedFile[]> {
   const folder = hlsFolder(a);
   const ttl = deps.config.UPLOAD_URL_TTL_SECONDS;
-  const sse = deps.config.S3_SSE === "AES256" ? ("AES256" as const) : undefined;
+  const sse = uploadEncryption(deps.config);
   const expiresAt = new Date(deps.now.getTime() + ttl * 1000);
   return Promise.all(
     [...new Set(paths)].map(async (path) => {
       const contentType = hlsContentType(path) ?? "application/octet-stream";
-      const put = await deps.s3.presignPut(`${folder}${path}`, { expiresIn: ttl, contentType, ...(sse ? { sse } : {}) });
+      const put = await deps.s3.presignPut(`${folder}${path}`, { expiresIn: ttl, contentType, ...sse });
       return { path, contentType, url: put.url, headers: put.headers, expiresAt };
     }),
   );
@@ -74,11 +74,13 @@ export interface FolderFile {
 export async function listHlsFiles(s3: ObjectStore, a: Asset): Promise<{ files: FolderFile[]; truncated: boolean }> {
   const folder = hlsFolder(a);
   const files: FolderFile[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.list(folder, { maxKeys: 1000, ...(token ? { continuationToken: token } : {}) });
-    for (const o of page.objects) files.push({ path: o.key.slice(folder.length), sizeBytes: o.size, etag: o.etag });
-    token = page.nextContinuationToken ?? undefined;
-  } while (token && files.length < LIST_MAX);
-  return { files: files.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)), truncated: Boolean(token) };
+  let truncated = false;
+  for await (const { objects, more } of listPages(s3, folder)) {
+    for (const o of objects) files.push({ path: o.key.slice(folder.length), sizeBytes: o.size, etag: o.etag });
+    if (more && files.length >= LIST_MAX) {
+      truncated = true;
+      break;
+    }
+  }
+  return { files: files.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)), truncated };
 }

@@ -10,7 +10,7 @@ import { isEmptyPatch } from "../../lib/patch";
 import { keys, type StreamTier } from "../../lib/storage-keys";
 import type { Database } from "../../platform/db";
 import { dependencyError } from "../../platform/dependency";
-import type { AppConfig } from "../../platform/env";
+import { type AppConfig, uploadEncryption } from "../../platform/env";
 import type { ObjectStore, UploadedPart } from "../../platform/s3";
 import { type AuditContext, audited } from "../audit/service";
 import { isChecksumResult } from "../bundles/contract";
@@ -133,8 +133,8 @@ export async function createAsset(
   if (existing) throw new AppError("CONFLICT", `An asset already uses ${storageKey} (asset ${existing.id}).`);
 
   const contentType = input.contentType ?? "application/octet-stream";
-  const sse = config.S3_SSE === "AES256" ? ("AES256" as const) : undefined;
-  const uploadId = multipart ? await s3.createMultipart(storageKey, { contentType, ...(sse ? { sse } : {}) }) : null;
+  const sse = uploadEncryption(config);
+  const uploadId = multipart ? await s3.createMultipart(storageKey, { contentType, ...sse }) : null;
   const id = crypto.randomUUID();
   const { uploadMethod: _m, quality: _q, sizeBytes: _s, ...meta } = input;
   try {
@@ -152,7 +152,7 @@ export async function createAsset(
     const asset = rows[0] as Asset;
     if (uploadId)
       return { asset, upload: { method: "multipart", uploadId, partSize, partCount: Math.max(1, Math.ceil(input.sizeBytes / partSize)) } };
-    const put = await s3.presignPut(storageKey, { expiresIn: config.UPLOAD_URL_TTL_SECONDS, contentType, ...(sse ? { sse } : {}) });
+    const put = await s3.presignPut(storageKey, { expiresIn: config.UPLOAD_URL_TTL_SECONDS, contentType, ...sse });
     return {
       asset,
       upload: {

@@ -2,7 +2,7 @@
 // so a failure here is logged, not returned.
 
 import type { Logger } from "../../lib/logger";
-import type { ObjectStore } from "../../platform/s3";
+import { listPages, type ObjectStore } from "../../platform/s3";
 
 export async function deleteObjects(s3: ObjectStore, keys: string[], logger: Logger): Promise<void> {
   const results = await Promise.allSettled(keys.map((k) => s3.delete(k)));
@@ -19,14 +19,11 @@ export async function deletePrefixes(s3: ObjectStore, prefixes: string[], logger
   let failed = 0;
   for (const prefix of prefixes) {
     try {
-      let token: string | null | undefined;
-      do {
-        const page = await s3.list(prefix, token ? { continuationToken: token } : {});
-        const keys = page.objects.map((o) => o.key);
+      for await (const { objects } of listPages(s3, prefix)) {
+        const keys = objects.map((o) => o.key);
         if (keys.length > 0) failed += (await s3.deleteMany(keys)).failed.length;
         total += keys.length;
-        token = page.nextContinuationToken;
-      } while (token);
+      }
       for (const u of await s3.listMultipartUploads(prefix)) await s3.abortMultipart(u.key, u.uploadId).catch(() => undefined);
     } catch (e) {
       logger.warn("object clean-up incomplete", { prefix, error: (e as Error).message });

@@ -6,6 +6,7 @@ import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemRes
 import { createRouter } from "../../http/router";
 import { body, idempotencyHeaders, idParams, json } from "../../http/schemas";
 import { AppError } from "../../lib/errors";
+import { uploadEncryption } from "../../platform/env";
 import { deleteObjects } from "../assets/storage-cleanup";
 import { auditContextOf } from "../audit/service";
 import { getTitle } from "../catalog/service";
@@ -146,7 +147,7 @@ export const adminBundleRoutes = createRouter()
     const put = await c.var.s3.presignPut(row.storageKey, {
       expiresIn: c.var.config.UPLOAD_URL_TTL_SECONDS,
       contentType: "application/zip",
-      ...(c.var.config.S3_SSE === "AES256" ? { sse: "AES256" as const } : {}),
+      ...uploadEncryption(c.var.config),
     });
     return c.json(
       { bundle_id: row.id, storage_key: row.storageKey, upload_url: put.url, upload_headers: put.headers, bundle: bundleJson(row) },

@@ -5,7 +5,7 @@
 // points elsewhere or to an absolute URL is refused, at finalize and when it is served.
 
 import { AppError } from "../../lib/errors";
-import type { ObjectStore } from "../../platform/s3";
+import { listPages, type ObjectStore } from "../../platform/s3";
 import type { UrlSigner } from "../../platform/url-signer";
 
 const MAX_PLAYLIST_BYTES = 1024 * 1024;
@@ -140,12 +140,7 @@ export async function playlistChainProblems(s3: ObjectStore, baseKey: string): P
 /** The size of every object under `folder` (a ladder's segments cost one list call per 1,000, not a HEAD each). */
 async function folderSizes(s3: ObjectStore, folder: string): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
-  let token: string | undefined;
-  do {
-    const page = await s3.list(folder, { maxKeys: 1000, ...(token ? { continuationToken: token } : {}) });
-    for (const o of page.objects) sizes.set(o.key, o.size);
-    token = page.nextContinuationToken ?? undefined;
-  } while (token);
+  for await (const { objects } of listPages(s3, folder)) for (const o of objects) sizes.set(o.key, o.size);
   return sizes;
 }
 
