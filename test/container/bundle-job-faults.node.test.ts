@@ -70,6 +70,20 @@ describe("bundle job against a faulty S3", () => {
     mtime: "2026-02-03T04:05:06Z",
   }));
 
+  /** Runs a bundle job of `sources` through `svc`; it must succeed with an archive every reader accepts. */
+  async function expectSoundBuild(svc: { run: (body: Record<string, unknown>) => Promise<Job> }, name: string) {
+    const { sources: _unused, ...out } = jobKeys();
+    const job = await svc.run({ ...out, items });
+    expect(job.state, job.error ?? "").toBe("succeeded");
+    const f = join(dir, `${name}.zip`);
+    writeFileSync(f, Buffer.from(await ((await s3.get(out.zip_key)) as Response).arrayBuffer()));
+    const check = checkArchiveFile(f);
+    expect(check.unzip, check.unzip.output).toMatchObject({ ok: true });
+    expect(check.python, check.python.output).toMatchObject({ ok: true });
+    expect(check.members.map((m) => m.sha256)).toEqual(sources.map(sha));
+    expect(await s3.listMultipartUploads(out.zip_key)).toEqual([]);
+  }
+
   it("resumes a download cut mid-body, re-uploads a part answered 503, and writes a sound archive", async () => {
     for (const [i, b] of sources.entries()) await s3.put(items[i]?.source_key ?? "", b);
     const cut = new Set<string>();
@@ -86,23 +100,11 @@ describe("bundle job against a faulty S3", () => {
       return { kind: "pass" };
     });
     try {
-      const { sources: _ok, ...out } = jobKeys();
-      const zipKey = out.zip_key;
-      const job = await svc.run({ ...out, items });
-      expect(job.state, job.error ?? "").toBe("succeeded");
+      await expectSoundBuild(svc, "ok");
       // The faults really happened: each source was cut once and resumed with a Range request.
       expect(svc.proxy.log.filter((l) => l.fault === "cut")).toHaveLength(2);
       expect(svc.proxy.log.filter((l) => l.fault === "status")).toHaveLength(1);
       expect(svc.proxy.log.filter((l) => l.method === "PUT" && l.path.includes("partNumber=2&")).length).toBeGreaterThanOrEqual(2);
-
-      const zip = Buffer.from(await ((await s3.get(zipKey)) as Response).arrayBuffer());
-      const f = join(dir, "ok.zip");
-      writeFileSync(f, zip);
-      const check = checkArchiveFile(f);
-      expect(check.unzip, check.unzip.output).toMatchObject({ ok: true });
-      expect(check.python, check.python.output).toMatchObject({ ok: true });
-      expect(check.members.map((m) => m.sha256)).toEqual(sources.map(sha));
-      expect(await s3.listMultipartUploads(zipKey)).toEqual([]);
     } finally {
       await svc.close();
     }
@@ -123,16 +125,8 @@ describe("bundle job against a faulty S3", () => {
       { JOB_S3_IDLE_TIMEOUT_MS: "1000" },
     );
     try {
-      const { sources: _stall, ...out } = jobKeys();
-      const zipKey = out.zip_key;
-      const job = await svc.run({ ...out, items });
-      expect(job.state, job.error ?? "").toBe("succeeded");
+      await expectSoundBuild(svc, "stall");
       expect(svc.proxy.log.filter((l) => l.fault === "delay").length).toBeGreaterThanOrEqual(3);
-      const zip = Buffer.from(await ((await s3.get(zipKey)) as Response).arrayBuffer());
-      const f = join(dir, "stall.zip");
-      writeFileSync(f, zip);
-      expect(checkArchiveFile(f).members.map((m) => m.sha256)).toEqual(sources.map(sha));
-      expect(await s3.listMultipartUploads(zipKey)).toEqual([]);
     } finally {
       await svc.close();
     }

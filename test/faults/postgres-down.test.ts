@@ -4,6 +4,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";
 import { parseEnv } from "../../src/platform/env";
+import { appWithAdminKey } from "../support/admin";
 import { control, startAgainAfterAll } from "../support/control";
 import { movieWithToken } from "../support/delivery";
 import { expectProblem } from "../support/problem";
@@ -12,13 +13,10 @@ describe("with Postgres stopped", () => {
   startAgainAfterAll("postgres");
 
   it("catalog and admin answer 503 within a bounded time, /ready names Postgres, nothing is written", async () => {
-    const adminKey = `k-${crypto.randomUUID()}`;
-    const e = { ...env, ADMIN_API_KEY: adminKey };
-    const app = createApp({ logSink: () => {} });
+    const { app, env: e, adminHeaders: admin } = appWithAdminKey();
     // No hang: an answer by the dependency timeout at the latest (a stopped Postgres is refused
     // at once; a stuck one is given up on), with room for the runner being busy.
     const bound = parseEnv(e).DEPENDENCY_TIMEOUT_MS + 2000;
-    const admin = { "x-admin-key": adminKey, "content-type": "application/json" };
     const name = `Written while down ${crypto.randomUUID()}`;
     expect((await control("postgres/stop")).status).toBe(204);
 

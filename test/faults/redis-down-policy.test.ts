@@ -1,8 +1,5 @@
-// What happens when Redis is unreachable: public reads fail open (the request runs, unlimited),
-// sign-in and admin calls fail closed (503), and everything recovers when Redis is back.
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/http/app";
+import { appWithAdminKey } from "../support/admin";
 import { control, startAgainAfterAll } from "../support/control";
 import { pseudoBytes, publishedMovieWith } from "../support/delivery";
 import { expectProblem } from "../support/problem";
@@ -17,9 +14,7 @@ describe("with Redis stopped", () => {
   startAgainAfterAll("redis");
 
   it("public reads fail open; sign-in and admin calls fail closed; all recover when Redis returns", async () => {
-    const adminKey = `k-${crypto.randomUUID()}`;
-    const e = { ...env, ADMIN_API_KEY: adminKey };
-    const app = createApp({ logSink: () => {} });
+    const { app, env: e, adminKey } = appWithAdminKey();
     expect((await control("redis/stop")).status).toBe(204);
 
     // /ready runs (the limiter let it through) and reports Redis itself as the failure.
@@ -48,16 +43,14 @@ describe("with Redis stopped", () => {
       }),
     );
     const token = minted.items[0]?.token ?? "";
-    const adminKey = `k-${crypto.randomUUID()}`;
-    const e = { ...env, ADMIN_API_KEY: adminKey };
-    const app = createApp({ logSink: () => {} });
+    const { app, env: e, adminHeaders } = appWithAdminKey();
     const redeem = () => app.request(`/api/v1/delivery/download/${token}`, { redirect: "manual" }, e);
     const patch = () =>
       app.request(
         `/api/v1/admin/titles/${title.id}`,
         {
           method: "PATCH",
-          headers: { "x-admin-key": adminKey, "content-type": "application/json", "idempotency-key": `idem-${crypto.randomUUID()}` },
+          headers: { ...adminHeaders, "idempotency-key": `idem-${crypto.randomUUID()}` },
           body: JSON.stringify({ overview: "changed while Redis was down" }),
         },
         e,

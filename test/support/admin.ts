@@ -2,6 +2,7 @@
 // collide between tests), sign-in through the real endpoints, and authenticated requests.
 import { env, SELF } from "cloudflare:test";
 import { createAdmin } from "../../src/features/auth/admins-service";
+import { createApp } from "../../src/http/app";
 import { totpCode, totpStep } from "../../src/lib/crypto/totp";
 import { createDb } from "../../src/platform/db";
 import { parseEnv } from "../../src/platform/env";
@@ -73,3 +74,17 @@ export async function signIn(a: TestAdmin): Promise<string> {
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * An app of its own with a fresh automation key, for tests that call it in-process (`app.request`)
+ * while a dependency is stopped: nothing of another test's limits or keys is shared.
+ */
+export function appWithAdminKey(vars: Record<string, string> = {}) {
+  const adminKey = `k-${crypto.randomUUID()}`;
+  return {
+    app: createApp({ logSink: () => {} }),
+    env: { ...env, ...vars, ADMIN_API_KEY: adminKey },
+    adminKey,
+    adminHeaders: { "x-admin-key": adminKey, "content-type": "application/json" },
+  };
+}

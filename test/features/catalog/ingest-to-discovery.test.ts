@@ -49,20 +49,13 @@ describe("ingest → validation → publish → discovery", () => {
     const hidden = (await (await api(`/titles?q=${encodeURIComponent(name)}`)).json()) as { items: unknown[] };
     expect(hidden.items).toEqual([]);
 
+    const register = (body: Record<string, unknown>) => admin.ok(201, admin.post<Created>(`/admin/titles/${series.id}/assets`, body));
+    const registerOriginal = (episodeId: string, filename: string, bytes: Uint8Array, more: Record<string, unknown>) =>
+      register({ kind: "ORIGINAL", episode_id: episodeId, filename, size_bytes: bytes.length, content_type: "video/x-matroska", ...more });
+
     // 2a. Episode 1: a plain HTTP PUT to the presigned URL.
     const e1bytes = pseudoBytes(300_000, 11);
-    const e1 = await admin.ok(
-      201,
-      admin.post<Created>(`/admin/titles/${series.id}/assets`, {
-        kind: "ORIGINAL",
-        episode_id: ep1.id,
-        filename: "S01E01 Pilot.mkv",
-        size_bytes: e1bytes.length,
-        content_type: "video/x-matroska",
-        container: "mkv",
-        video_codec: "hevc",
-      }),
-    );
+    const e1 = await registerOriginal(ep1.id, "S01E01 Pilot.mkv", e1bytes, { container: "mkv", video_codec: "hevc" });
     expect(e1.asset.storage_key).toBe(`originals/${series.id}/${ep1.id}/S01E01 Pilot.mkv`);
     expect(e1.upload.method).toBe("single");
     if (e1.upload.method !== "single") throw new Error("expected a single upload");
@@ -71,17 +64,7 @@ describe("ingest → validation → publish → discovery", () => {
 
     // 2b. Episode 2: a 3-part multipart upload, resumable from the parts list.
     const e2bytes = pseudoBytes(11 * MiB, 22);
-    const e2 = await admin.ok(
-      201,
-      admin.post<Created>(`/admin/titles/${series.id}/assets`, {
-        kind: "ORIGINAL",
-        episode_id: ep2.id,
-        filename: "S01E02 Preserves.mkv",
-        size_bytes: e2bytes.length,
-        content_type: "video/x-matroska",
-        upload_method: "multipart",
-      }),
-    );
+    const e2 = await registerOriginal(ep2.id, "S01E02 Preserves.mkv", e2bytes, { upload_method: "multipart" });
     if (e2.upload.method !== "multipart") throw new Error("expected multipart");
     expect(e2.upload).toMatchObject({ part_size: 5 * MiB, part_count: 3 });
     const { parts: urls } = await admin.ok(
@@ -144,21 +127,18 @@ describe("ingest → validation → publish → discovery", () => {
     for (const ep of [ep1, ep2]) {
       for (const tier of [480, 720, 1080]) {
         const playlist = new TextEncoder().encode(`#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\nseg-0.ts\n#EXT-X-ENDLIST\n`);
-        const h = await admin.ok(
-          201,
-          admin.post<Created>(`/admin/titles/${series.id}/assets`, {
-            kind: "HLS",
-            episode_id: ep.id,
-            filename: "index.m3u8",
-            size_bytes: playlist.length,
-            content_type: "application/vnd.apple.mpegurl",
-            stream_tier: tier,
-            is_streamable: true,
-            height: tier,
-            bitrate_kbps: tier * 4,
-            video_codec: "h264",
-          }),
-        );
+        const h = await register({
+          kind: "HLS",
+          episode_id: ep.id,
+          filename: "index.m3u8",
+          size_bytes: playlist.length,
+          content_type: "application/vnd.apple.mpegurl",
+          stream_tier: tier,
+          is_streamable: true,
+          height: tier,
+          bitrate_kbps: tier * 4,
+          video_codec: "h264",
+        });
         if (h.upload.method !== "single") throw new Error("expected single");
         expect((await fetch(h.upload.url, { method: "PUT", body: playlist, headers: h.upload.headers })).status).toBe(200);
         // Confirmed in the bucket: only then is the tier offered.
