@@ -6,7 +6,7 @@ import qrcode from "qrcode-terminal";
 import { createAdmin, listAdmins } from "../../src/features/auth/admins-service.ts";
 import { createDb } from "../../src/platform/db.ts";
 import { parseVars } from "../dev-vars.ts";
-import type { Command } from "./main.ts";
+import { type Command, UsageError } from "./command.ts";
 import { ask } from "./prompt.ts";
 
 function config(): Record<string, string | undefined> {
@@ -50,7 +50,7 @@ export const adminCommand: Command = {
         args: rest,
         options: { email: { type: "string" }, "password-stdin": { type: "boolean" }, json: { type: "boolean" }, qr: { type: "boolean" } },
       });
-      if (!values.email) throw new UsageErrorLike("admin create needs --email");
+      if (!values.email) throw new UsageError("admin create needs --email");
       const password = await ask("Password (at least 12 characters): ", "MOVIESNOW_ADMIN_PASSWORD", values["password-stdin"]);
       const r = await createAdmin(
         db(),
@@ -75,11 +75,6 @@ export const adminCommand: Command = {
       else for (const a of admins) console.log(`${a.id}  ${a.email}${a.disabled ? "  (disabled)" : ""}`);
       return 0;
     }
-    throw new UsageErrorLike(`unknown admin command ${JSON.stringify(cmd ?? "")}`);
+    throw new UsageError(`unknown admin command ${JSON.stringify(cmd ?? "")}`);
   },
 };
-
-/** A usage error (exit 2), without importing main.ts's class (no import cycle at runtime). */
-class UsageErrorLike extends Error {
-  readonly code = "ERR_PARSE_ARGS_USAGE";
-}

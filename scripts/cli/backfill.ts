@@ -1,9 +1,6 @@
-// `moviesnow backfill`: HEAD and checksum many assets with bounded concurrency, then a summary
-// of what changed and what failed. --missing finds every asset without a size or a SHA-256.
-import { parseArgs } from "node:util";
 import type { Schemas } from "../client/index.ts";
 import { type Api, api, ok } from "./api.ts";
-import type { Command } from "./main.ts";
+import { type Command, commandArgs, UsageError } from "./command.ts";
 
 type Asset = Schemas["MediaAsset"];
 
@@ -65,17 +62,12 @@ export const backfillCommand: Command = {
     moviesnow backfill --missing
     moviesnow backfill --ids 5f0c…,9a21… --concurrency 8 --json`,
   async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        api: { type: "string" },
-        ids: { type: "string" },
-        missing: { type: "boolean" },
-        concurrency: { type: "string", default: "4" },
-        json: { type: "boolean" },
-      },
+    const { values } = commandArgs(args, {
+      ids: { type: "string" },
+      missing: { type: "boolean" },
+      concurrency: { type: "string", default: "4" },
     });
-    const usage = (m: string) => Object.assign(new Error(m), { code: "ERR_PARSE_ARGS_USAGE" });
+    const usage = (m: string) => new UsageError(m);
     if (!values.ids === !values.missing) throw usage("backfill needs --ids ID,ID,… or --missing (one of them)");
     const concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw usage("--concurrency must be 1 to 32");

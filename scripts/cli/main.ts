@@ -6,14 +6,8 @@ import { parseArgs } from "node:util";
 // Inlined by the bundler: the version costs no file read at startup.
 import pkg from "../../package.json" with { type: "json" };
 import { buildBundle, bundleManifest } from "./build-bundle.ts";
+import { type Command, UsageError } from "./command.ts";
 import { progressBar } from "./progress.ts";
-
-export class UsageError extends Error {}
-
-export interface Command {
-  usage: string;
-  run(args: string[]): Promise<number>;
-}
 
 const buildBundleCommand: Command = {
   usage: `moviesnow build-bundle --out S01.zip [--manifest FILE] [--json] FILE...
@@ -56,40 +50,24 @@ const buildBundleCommand: Command = {
   },
 };
 
-// Loaded on use: a command does not pay for the database driver or the API client it never calls.
+/**
+ * A command loaded on use, from its module's named export: a command (or --help) does not pay for
+ * the database driver or the API client it never calls.
+ */
+const onUse = <K extends string, M extends Record<K, Command>>(summary: string, load: () => Promise<M>, name: K) => ({
+  summary,
+  load: async (): Promise<Command> => (await load())[name],
+});
+
 export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  "build-bundle": {
-    summary: "build a season ZIP from local files (ZIP64, deterministic, the container's layout)",
-    load: async () => buildBundleCommand,
-  },
-  upload: {
-    summary: "upload a file as an asset (presigned PUT or resumable multipart) or a season ZIP",
-    load: async () => (await import("./upload.ts")).uploadCommand,
-  },
-  backfill: {
-    summary: "HEAD + checksum many assets, with a summary of what changed and what failed",
-    load: async () => (await import("./backfill.ts")).backfillCommand,
-  },
-  admin: {
-    summary: "enrol and list admins (password + TOTP), straight in the database",
-    load: async () => (await import("./admin.ts")).adminCommand,
-  },
-  login: {
-    summary: "sign in with password + TOTP and keep the session for later commands",
-    load: async () => (await import("./remote-admin.ts")).loginCommand,
-  },
-  whoami: {
-    summary: "who the current credentials (saved session or MOVIESNOW_ADMIN_KEY) belong to",
-    load: async () => (await import("./remote-admin.ts")).whoamiCommand,
-  },
-  smoke: {
-    summary: "check a deployed API end to end without changing it (exit 1 on any failure)",
-    load: async () => (await import("./smoke.ts")).smokeCommand,
-  },
-  logout: {
-    summary: "end the saved session (revoked on the API, then forgotten here)",
-    load: async () => (await import("./remote-admin.ts")).logoutCommand,
-  },
+  "build-bundle": { summary: "build a season ZIP from local files (the job's layout)", load: async () => buildBundleCommand },
+  upload: onUse("upload an asset (single PUT or resumable multipart) or a season ZIP", () => import("./upload.ts"), "uploadCommand"),
+  backfill: onUse("HEAD + checksum many assets; what changed and what failed", () => import("./backfill.ts"), "backfillCommand"),
+  admin: onUse("enrol and list admins (password + TOTP), straight in the database", () => import("./admin.ts"), "adminCommand"),
+  login: onUse("sign in with password + TOTP; the session is kept for later commands", () => import("./remote-admin.ts"), "loginCommand"),
+  whoami: onUse("who the current credentials (saved session or admin key) are", () => import("./remote-admin.ts"), "whoamiCommand"),
+  smoke: onUse("check a deployed API end to end, changing nothing (exit 1 on a failure)", () => import("./smoke.ts"), "smokeCommand"),
+  logout: onUse("end the saved session (revoked on the API, then forgotten)", () => import("./remote-admin.ts"), "logoutCommand"),
 };
 
 export const VERSION: string = pkg.version;
@@ -124,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run(rest);
   } catch (e) {
+    // Ours are UsageErrors; node:util's parseArgs throws its own with an ERR_PARSE_ARGS_* code.
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     console.error(`moviesnow ${name}: ${(e as Error).message}`);
     if (usage) console.error(`usage: ${cmd.usage.split("\n")[0]}`);

@@ -1,7 +1,7 @@
 // `moviesnow login` (password + TOTP → a saved session) and `moviesnow whoami`.
 import { parseArgs } from "node:util";
 import { api, clearSession, loadSession, ok, saveSession } from "./api.ts";
-import type { Command } from "./main.ts";
+import { type Command, commandArgs, UsageError } from "./command.ts";
 import { ask } from "./prompt.ts";
 
 export const loginCommand: Command = {
@@ -15,17 +15,8 @@ export const loginCommand: Command = {
     moviesnow login --api https://api.moviesnow.example/api/v1 --email ops@moviesnow.example
     MOVIESNOW_ADMIN_PASSWORD=… moviesnow login --email ops@moviesnow.example --code 123456 --json`,
   async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        api: { type: "string" },
-        email: { type: "string" },
-        code: { type: "string" },
-        "password-stdin": { type: "boolean" },
-        json: { type: "boolean" },
-      },
-    });
-    if (!values.email) throw Object.assign(new Error("login needs --email"), { code: "ERR_PARSE_ARGS_USAGE" });
+    const { values } = commandArgs(args, { email: { type: "string" }, code: { type: "string" }, "password-stdin": { type: "boolean" } });
+    if (!values.email) throw new UsageError("login needs --email");
     const client = api({ api: values.api, auth: false });
     const password = await ask("Password: ", "MOVIESNOW_ADMIN_PASSWORD", values["password-stdin"]);
     const step1 = await ok(client.client.POST("/api/v1/admin/auth/login", { body: { email: values.email, password } }));
@@ -46,7 +37,7 @@ export const whoamiCommand: Command = {
     moviesnow whoami
     MOVIESNOW_ADMIN_KEY=… moviesnow whoami --api http://127.0.0.1:8787/api/v1 --json`,
   async run(args) {
-    const { values } = parseArgs({ args, options: { api: { type: "string" }, json: { type: "boolean" } } });
+    const { values } = commandArgs(args, {});
     const me = await ok(api({ api: values.api }).client.GET("/api/v1/admin/auth/me"));
     if (values.json) console.log(JSON.stringify(me.body));
     else console.log(me.body.kind === "admin" ? `${me.body.email} (admin ${me.body.id})` : "the automation key (X-Admin-Key)");

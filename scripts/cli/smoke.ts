@@ -1,11 +1,6 @@
-// `moviesnow smoke --api URL`: checks a deployed API end to end as its users reach it, changing
-// nothing (reads and presigns only; no build is asked for): liveness, readiness, a catalog read
-// and its revalidation, a presign of a published file and a GET of its first bytes from storage,
-// a stream playlist, a season's bundle status. Prints a table; exits 1 when any check failed.
-import { parseArgs } from "node:util";
 import type { Schemas } from "../client/index.ts";
 import { problemText } from "./api.ts";
-import type { Command } from "./main.ts";
+import { type Command, commandArgs, UsageError } from "./command.ts";
 
 type Outcome = "ok" | "skip" | "fail";
 interface Check {
@@ -37,17 +32,9 @@ export const smokeCommand: Command = {
     moviesnow smoke --api https://api.moviesnow.example/api/v1
     moviesnow smoke --api http://127.0.0.1:8787/api/v1 --json`,
   async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        api: { type: "string" },
-        "api-key": { type: "string" },
-        "timeout-ms": { type: "string", default: "10000" },
-        json: { type: "boolean" },
-      },
-    });
+    const { values } = commandArgs(args, { "api-key": { type: "string" }, "timeout-ms": { type: "string", default: "10000" } });
     const base = (values.api ?? process.env.MOVIESNOW_API ?? "").replace(/\/$/, "");
-    if (!base) throw Object.assign(new Error("smoke needs --api URL (…/api/v1) or MOVIESNOW_API"), { code: "ERR_PARSE_ARGS_USAGE" });
+    if (!base) throw new UsageError("smoke needs --api URL (…/api/v1) or MOVIESNOW_API");
     const timeoutMs = Number(values["timeout-ms"]);
     const apiKey = values["api-key"] ?? process.env.MOVIESNOW_PUBLIC_API_KEY;
     const checks = await runChecks(base, { timeoutMs, apiKey });

@@ -21,11 +21,10 @@ import {
 import http from "node:http";
 import https from "node:https";
 import { basename, extname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { withRetry } from "../../container/src/retry.ts";
 import type { Schemas } from "../client/index.ts";
 import { type Api, api, ok, stateDir } from "./api.ts";
-import type { Command } from "./main.ts";
+import { type Command, commandArgs, UsageError } from "./command.ts";
 import { progressBar } from "./progress.ts";
 
 const TYPES: Record<string, string> = {
@@ -164,11 +163,9 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
     moviesnow upload --title-id 7d3c… --kind DOWNLOAD --quality 1080p --multipart --concurrency 6 big.mkv
     moviesnow upload --title-id 7d3c… --season 1 S01.zip`,
   async run(args) {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = commandArgs(
       args,
-      allowPositionals: true,
-      options: {
-        api: { type: "string" },
+      {
         "title-id": { type: "string" },
         "episode-id": { type: "string" },
         season: { type: "string" },
@@ -177,10 +174,10 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
         "content-type": { type: "string" },
         multipart: { type: "boolean" },
         concurrency: { type: "string", default: "3" },
-        json: { type: "boolean" },
       },
-    });
-    const usage = (m: string) => Object.assign(new Error(m), { code: "ERR_PARSE_ARGS_USAGE" });
+      true,
+    );
+    const usage = (m: string) => new UsageError(m);
     const file = positionals[0];
     if (!file || positionals.length > 1) throw usage("upload takes exactly one FILE");
     if (!values["title-id"]) throw usage("upload needs --title-id");
