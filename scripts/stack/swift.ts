@@ -51,58 +51,37 @@ use = egg:swift#${egg}
 `,
     );
   }
+  // The proxy's middleware in pipeline order, each with its egg and settings: the pipeline line and
+  // the filter sections are written from this one list, so they cannot drift apart.
+  const filters: [name: string, egg: string, settings?: Record<string, string | number | boolean>][] = [
+    ["catch_errors", "catch_errors"],
+    ["gatekeeper", "gatekeeper"],
+    ["healthcheck", "healthcheck"],
+    ["proxy-logging", "proxy_logging"],
+    ["cache", "memcache", { memcache_servers: `${host}:${ports.memcached}` }],
+    ["listing_formats", "listing_formats"],
+    // The signing region must be the configured location; S3 allows 10,000 parts, Swift 1,000 by default.
+    [
+      "s3api",
+      "s3api",
+      { location: s3.region, max_upload_part_num: 10_000, cors_preflight_allow_origin: "*", allow_multipart_uploads: true },
+    ],
+    ["tempauth", "tempauth", { [`user_${s3.accessKeyId.replace(":", "_")}`]: `${s3.secretAccessKey} .admin` }],
+    ["copy", "copy"],
+    ["slo", "slo", { max_manifest_segments: 10_000, max_manifest_size: 64 * 1024 * 1024 }],
+    ["dlo", "dlo"],
+  ];
+  const section = (head: string, egg: string, settings: Record<string, string | number | boolean> = {}) =>
+    [`[${head}]`, `use = egg:swift#${egg}`, ...Object.entries(settings).map(([k, v]) => `${k} = ${v}`)].join("\n");
   writeFileSync(
     join(etc, "proxy-server.conf"),
-    `${common(ports.swiftProxy)}
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
-
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-allow_account_management = true
-
-[filter:s3api]
-use = egg:swift#s3api
-location = ${s3.region}
-max_upload_part_num = 10000
-cors_preflight_allow_origin = *
-allow_multipart_uploads = true
-
-[filter:tempauth]
-use = egg:swift#tempauth
-user_${s3.accessKeyId.replace(":", "_")} = ${s3.secretAccessKey} .admin
-
-[filter:slo]
-use = egg:swift#slo
-max_manifest_segments = 10000
-max_manifest_size = 67108864
-
-[filter:dlo]
-use = egg:swift#dlo
-
-[filter:copy]
-use = egg:swift#copy
-
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = ${host}:${ports.memcached}
-
-[filter:catch_errors]
-use = egg:swift#catch_errors
-
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-
-[filter:healthcheck]
-use = egg:swift#healthcheck
-
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-
-[filter:listing_formats]
-use = egg:swift#listing_formats
-`,
+    [
+      `${common(ports.swiftProxy)}\n[pipeline:main]`,
+      // proxy-logging twice, as Swift's sample pipeline has it: once for the request, once for the backend.
+      `pipeline = ${filters.map(([name]) => name).join(" ")} proxy-logging proxy-server\n`,
+      `${section("app:proxy-server", "proxy", { account_autocreate: true, allow_account_management: true })}\n`,
+      ...filters.map(([name, egg, settings]) => `${section(`filter:${name}`, egg, settings)}\n`),
+    ].join("\n"),
   );
 }
 
