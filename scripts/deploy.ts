@@ -16,15 +16,6 @@ import { REQUIRED_SECRETS, SECRET_VARS, type SecretVar } from "../src/platform/e
 import { migrateDatabase } from "./db-migrate.ts";
 
 const root = resolve(import.meta.dirname, "..");
-/** Terraform outputs that become Worker vars (terraform/outputs.tf names them as the Worker does). */
-const TERRAFORM_VARS = [
-  "AWS_BUCKET_NAME",
-  "AWS_REGION",
-  "S3_SSE",
-  "CLOUDFRONT_DOMAIN",
-  "CLOUDFRONT_KEY_PAIR_ID",
-  "CLOUDFRONT_SIGNATURE_HASH",
-] as const;
 const EXAMPLE_DOMAIN = /\.example$/;
 
 class DeployError extends Error {
@@ -130,7 +121,9 @@ async function main(): Promise<void> {
 
   // 1. Terraform
   step(1, "terraform apply");
-  let outputs: Record<string, string> = {};
+  // terraform/outputs.tf names both maps' keys as the Worker does.
+  let tfVars: Record<string, string> = {};
+  let tfSecrets: Record<string, string> = {};
   if (opts["skip-terraform"]) console.log("skipped (--skip-terraform)");
   else if (dry)
     console.log(`would run: ${terraformBin} -chdir=terraform init, then apply${opts.yes ? " -auto-approve" : ""}, then output -json`);
@@ -141,17 +134,17 @@ async function main(): Promise<void> {
     });
   }
   if (!opts["skip-terraform"] && !dry) {
-    const raw = JSON.parse(run("terraform output", terraformBin, ["-chdir=terraform", "output", "-json"])) as Record<
-      string,
-      { value: unknown }
+    const raw = JSON.parse(run("terraform output", terraformBin, ["-chdir=terraform", "output", "-json"])) as Partial<
+      Record<"worker_vars" | "worker_secrets", { value: Record<string, string> }>
     >;
-    outputs = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v.value)]));
+    tfVars = raw.worker_vars?.value ?? {};
+    tfSecrets = raw.worker_secrets?.value ?? {};
   }
 
   // 2. Secrets: Terraform's keys win over the environment's (they are the ones it just made).
   step(2, "wrangler secret put");
   const secrets: Partial<Record<SecretVar, string>> = { ...given };
-  for (const name of SECRET_VARS) if (outputs[name]) secrets[name] = outputs[name];
+  for (const name of SECRET_VARS) if (tfSecrets[name]) secrets[name] = tfSecrets[name];
   const alreadySet = dry ? new Set<string>() : secretsOnWorker();
   const fromTerraform = new Set(opts["skip-terraform"] ? [] : SECRET_VARS.filter((n) => n.includes("AWS_")));
   const missing = REQUIRED_SECRETS.filter((n) => !secrets[n] && !alreadySet.has(n) && !(dry && fromTerraform.has(n)));
@@ -178,7 +171,7 @@ async function main(): Promise<void> {
 
   // 4. The Worker
   step(4, `wrangler deploy --env production (${prod.name} on ${host})`);
-  const vars = TERRAFORM_VARS.flatMap((k) => (outputs[k] !== undefined ? ["--var", `${k}:${outputs[k]}`] : []));
+  const vars = Object.entries(tfVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   if (dry) console.log(`would run: wrangler deploy --env production ${vars.join(" ")}`.trimEnd());
   else wrangler("wrangler deploy", ["deploy", "--env", "production", ...vars], { show: true });
 

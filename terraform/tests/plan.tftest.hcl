@@ -169,7 +169,7 @@ run "url_signatures_default_to_sha256" {
   command = apply
 
   assert {
-    condition     = output.CLOUDFRONT_SIGNATURE_HASH == "SHA256"
+    condition     = output.worker_vars.CLOUDFRONT_SIGNATURE_HASH == "SHA256"
     error_message = "The Worker signs CloudFront URLs with SHA256 unless told otherwise."
   }
 
@@ -181,13 +181,20 @@ run "url_signatures_default_to_sha256" {
 
 # --- IAM: the Worker and the bundle job get exactly what the code uses --------------------------
 
-run "the_worker_gets_object_actions_on_the_media_prefixes_only" {
+run "each_service_user_carries_its_own_policy_document" {
   command = apply
 
   assert {
-    condition     = aws_iam_user_policy.worker.policy == data.aws_iam_policy_document.worker.json && aws_iam_user_policy.worker.user == aws_iam_user.worker.name
-    error_message = "The Worker's user carries the worker document."
+    condition = (
+      aws_iam_user_policy.worker.user == aws_iam_user.worker.name && aws_iam_user_policy.worker.policy == data.aws_iam_policy_document.worker.json &&
+      aws_iam_user_policy.job.user == aws_iam_user.job.name && aws_iam_user_policy.job.policy == data.aws_iam_policy_document.job.json
+    )
+    error_message = "The Worker's user carries the worker document and the job's user the job document."
   }
+}
+
+run "the_worker_gets_object_actions_on_the_media_prefixes_only" {
+  command = apply
 
   assert {
     condition = toset(flatten([for s in data.aws_iam_policy_document.worker.statement : tolist(s.actions)])) == toset([
@@ -221,11 +228,6 @@ run "the_worker_gets_object_actions_on_the_media_prefixes_only" {
 
 run "the_job_reads_sources_and_writes_only_bundles" {
   command = apply
-
-  assert {
-    condition     = aws_iam_user_policy.job.policy == data.aws_iam_policy_document.job.json && aws_iam_user_policy.job.user == aws_iam_user.job.name
-    error_message = "The job's user carries the job document."
-  }
 
   assert {
     condition = alltrue([for s in data.aws_iam_policy_document.job.statement :

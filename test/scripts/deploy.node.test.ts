@@ -21,18 +21,29 @@ const log = join(dir, "calls.log");
 const config = join(dir, "wrangler.toml");
 let worker: HttpWorker;
 
+// As `terraform output -json` prints terraform/outputs.tf (map keys in its sorted order).
 const TF_OUTPUTS = {
-  AWS_BUCKET_NAME: { value: "moviesnow-media-prod", sensitive: false },
-  AWS_REGION: { value: "eu-west-1", sensitive: false },
-  S3_SSE: { value: "AES256", sensitive: false },
-  CLOUDFRONT_DOMAIN: { value: "media.moviesnow.test", sensitive: false },
-  CLOUDFRONT_KEY_PAIR_ID: { value: "K2JCJMDEHXQW5F", sensitive: false },
-  CLOUDFRONT_SIGNATURE_HASH: { value: "SHA256", sensitive: false },
-  AWS_ACCESS_KEY_ID: { value: "AKIAWORKER", sensitive: false },
-  AWS_SECRET_ACCESS_KEY: { value: "worker-secret-from-terraform", sensitive: true },
-  JOB_AWS_ACCESS_KEY_ID: { value: "AKIAJOB", sensitive: false },
-  JOB_AWS_SECRET_ACCESS_KEY: { value: "job-secret-from-terraform", sensitive: true },
   cloudfront_distribution_id: { value: "E123", sensitive: false },
+  worker_secrets: {
+    sensitive: true,
+    value: {
+      AWS_ACCESS_KEY_ID: "AKIAWORKER",
+      AWS_SECRET_ACCESS_KEY: "worker-secret-from-terraform",
+      JOB_AWS_ACCESS_KEY_ID: "AKIAJOB",
+      JOB_AWS_SECRET_ACCESS_KEY: "job-secret-from-terraform",
+    },
+  },
+  worker_vars: {
+    sensitive: false,
+    value: {
+      AWS_BUCKET_NAME: "moviesnow-media-prod",
+      AWS_REGION: "eu-west-1",
+      CLOUDFRONT_DOMAIN: "media.moviesnow.test",
+      CLOUDFRONT_KEY_PAIR_ID: "K2JCJMDEHXQW5F",
+      CLOUDFRONT_SIGNATURE_HASH: "SHA256",
+      S3_SSE: "AES256",
+    },
+  },
 };
 
 const recorder = (name: string, replies: [RegExp, string][]) => commandRecorder(dir, name, log, replies);
@@ -114,7 +125,7 @@ describe("npm run deploy", () => {
       `wrangler secret put JOB_SERVICE_SECRET --env production ${conf} <<< ${secrets.JOB_SERVICE_SECRET}`,
       `wrangler secret put ADMIN_JWT_SECRET --env production ${conf} <<< ${secrets.ADMIN_JWT_SECRET}`,
       `wrangler secret put TOTP_ENCRYPTION_KEY --env production ${conf} <<< ${secrets.TOTP_ENCRYPTION_KEY}`,
-      `wrangler deploy --env production --var AWS_BUCKET_NAME:moviesnow-media-prod --var AWS_REGION:eu-west-1 --var S3_SSE:AES256 --var CLOUDFRONT_DOMAIN:media.moviesnow.test --var CLOUDFRONT_KEY_PAIR_ID:K2JCJMDEHXQW5F --var CLOUDFRONT_SIGNATURE_HASH:SHA256 ${conf}`,
+      `wrangler deploy --env production --var AWS_BUCKET_NAME:moviesnow-media-prod --var AWS_REGION:eu-west-1 --var CLOUDFRONT_DOMAIN:media.moviesnow.test --var CLOUDFRONT_KEY_PAIR_ID:K2JCJMDEHXQW5F --var CLOUDFRONT_SIGNATURE_HASH:SHA256 --var S3_SSE:AES256 ${conf}`,
     ]);
     // The migration ran against the database (already current here), then the real smoke check.
     expect(r.out).toMatch(/0 migration\(s\) applied/);

@@ -221,20 +221,20 @@ describe("terraform: IAM", () => {
 });
 
 describe("terraform: variables and outputs", () => {
-  it("outputs every Worker setting it knows, under the Worker's names, secrets marked sensitive", () => {
-    const names = [
-      "AWS_BUCKET_NAME",
-      "AWS_REGION",
-      "AWS_ACCESS_KEY_ID",
-      "AWS_SECRET_ACCESS_KEY",
-      "JOB_AWS_ACCESS_KEY_ID",
-      "JOB_AWS_SECRET_ACCESS_KEY",
-      "S3_SSE",
-      "CLOUDFRONT_DOMAIN",
-      "CLOUDFRONT_KEY_PAIR_ID",
-    ];
-    for (const n of names) expect(tf.output, n).toHaveProperty(n);
-    for (const n of ["AWS_SECRET_ACCESS_KEY", "JOB_AWS_SECRET_ACCESS_KEY"]) expect(one(tf.output[n]).sensitive).toBe(true);
+  it("outputs every Worker setting it knows, under the Worker's names: vars in one map, secrets in a sensitive one", () => {
+    const vars = one(tf.output.worker_vars).value as Record<string, string>;
+    const secrets = one(tf.output.worker_secrets).value as Record<string, string>;
+    expect(Object.keys(vars).sort()).toEqual(
+      ["AWS_BUCKET_NAME", "AWS_REGION", "CLOUDFRONT_DOMAIN", "CLOUDFRONT_KEY_PAIR_ID", "CLOUDFRONT_SIGNATURE_HASH", "S3_SSE"].sort(),
+    );
+    expect(Object.keys(secrets).sort()).toEqual(
+      ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "JOB_AWS_ACCESS_KEY_ID", "JOB_AWS_SECRET_ACCESS_KEY"].sort(),
+    );
+    expect(one(tf.output.worker_secrets).sensitive).toBe(true);
+    // Every secret access key is in the sensitive map only.
+    expect(JSON.stringify(vars)).not.toMatch(/aws_iam_access_key/);
+    for (const [n, o] of Object.entries(tf.output)) if (n !== "worker_secrets") expect(JSON.stringify(o), n).not.toMatch(/\.secret\b/);
+    const names = [...Object.keys(vars), ...Object.keys(secrets)];
     // The CloudFront private key never passes through Terraform: only its public half comes in.
     expect(JSON.stringify(tf)).not.toMatch(/tls_private_key|private_key_pem/);
     expect(one(tf.variable.cloudfront_public_key_pem)).not.toHaveProperty("default");
