@@ -1,5 +1,7 @@
-// CloudFront signed URLs with a canned policy, signed with the key group's RSA private key
-// through WebCrypto. SHA-1 is CloudFront's default; SHA-256 is sent as Hash-Algorithm=SHA256.
+// CloudFront signed URLs, signed with the key group's RSA private key through WebCrypto: a canned
+// policy for one URL, or a custom policy whose resource ends in * for a whole folder (one RSA
+// signature authorises every segment of an HLS tier). SHA-1 is CloudFront's default; SHA-256 is
+// sent as Hash-Algorithm=SHA256.
 import { fromBase64 } from "./crypto/encoding";
 
 export type CloudFrontHash = "SHA1" | "SHA256";
@@ -73,4 +75,24 @@ export async function signCloudFrontUrl(o: CloudFrontSignOptions): Promise<strin
   if (o.hash === "SHA256") u.searchParams.set("Hash-Algorithm", "SHA256");
   u.searchParams.set("Key-Pair-Id", o.keyPairId);
   return u.toString();
+}
+
+export interface CloudFrontPrefixOptions extends Omit<CloudFrontSignOptions, "url"> {
+  /** A URL prefix such as https://media.example/hls/{title}/720p/: the policy covers everything under it. */
+  prefix: string;
+}
+
+/**
+ * The query string (without "?") that authorises every URL starting with `prefix` until
+ * `expiresEpoch`: a custom policy with a trailing wildcard, signed once. Appended to each
+ * segment's URL, it costs a string join instead of an RSA signature per segment.
+ */
+export async function signCloudFrontPrefix(o: CloudFrontPrefixOptions): Promise<string> {
+  const key = await importCloudFrontKey(o.privateKeyPem, o.hash);
+  const policy = cannedPolicy(`${o.prefix}*`, o.expiresEpoch);
+  const sig = new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, new TextEncoder().encode(policy)));
+  const q = new URLSearchParams({ Policy: cloudFrontBase64(new TextEncoder().encode(policy)), Signature: cloudFrontBase64(sig) });
+  if (o.hash === "SHA256") q.set("Hash-Algorithm", "SHA256");
+  q.set("Key-Pair-Id", o.keyPairId);
+  return q.toString();
 }

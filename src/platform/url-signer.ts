@@ -2,7 +2,7 @@
 // CloudFront signed URLs when the bucket sits behind an OAC distribution (S3 presigned URLs
 // can't pass through OAC).
 
-import { type CloudFrontHash, signCloudFrontUrl } from "../lib/cloudfront";
+import { type CloudFrontHash, signCloudFrontPrefix, signCloudFrontUrl } from "../lib/cloudfront";
 import type { Clock } from "./clock";
 import type { AppConfig } from "./env";
 import { encodeKey, type ObjectStore } from "./s3";
@@ -17,6 +17,12 @@ export interface SignGetOptions {
 export interface UrlSigner {
   readonly kind: "s3" | "cloudfront";
   signGet(key: string, opts: SignGetOptions): Promise<{ url: string; expiresAt: Date }>;
+  /**
+   * Signs GETs of many keys under one folder (an HLS tier's segments) until the same expiry.
+   * CloudFront: one wildcard policy for the folder, signed once; S3: each URL presigned (SigV4
+   * has no prefix grant), with the signing key cached.
+   */
+  folderSigner(folder: string, opts: { expiresIn: number }): Promise<(key: string) => Promise<string>>;
 }
 
 export function createS3Signer(s3: ObjectStore, clock: Clock): UrlSigner {
@@ -29,6 +35,9 @@ export function createS3Signer(s3: ObjectStore, clock: Clock): UrlSigner {
         ...(opts.contentType ? { responseContentType: opts.contentType } : {}),
       });
       return { url, expiresAt: new Date(clock.now().getTime() + opts.expiresIn * 1000) };
+    },
+    async folderSigner(_folder, opts) {
+      return (key) => s3.presignGet(key, { expiresIn: opts.expiresIn });
     },
   };
 }
@@ -57,6 +66,21 @@ export function createCloudFrontSigner(cf: CloudFrontSignerConfig, clock: Clock)
         hash: cf.hash,
       });
       return { url, expiresAt: new Date(expiresEpoch * 1000) };
+    },
+    async folderSigner(folder, opts) {
+      const expiresEpoch = Math.floor(clock.now().getTime() / 1000) + Math.floor(opts.expiresIn);
+      const prefix = `${origin}/${encodeKey(folder)}`;
+      const query = await signCloudFrontPrefix({
+        prefix,
+        expiresEpoch,
+        keyPairId: cf.keyPairId,
+        privateKeyPem: cf.privateKeyPem,
+        hash: cf.hash,
+      });
+      return async (key) => {
+        if (!key.startsWith(folder)) throw new Error(`${key} is outside the signed folder ${folder}`);
+        return `${origin}/${encodeKey(key)}?${query}`;
+      };
     },
   };
 }

@@ -22,6 +22,15 @@ export const metadataFields = {
   stereoscopic: z.boolean().optional(),
   channels: z.number().int().min(1).max(64).nullable().optional(),
   bitrate_kbps: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  average_bitrate_kbps: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  duration_seconds: z.number().min(0).max(1_000_000).nullable().optional(),
+  codecs: z
+    .string()
+    .regex(/^[A-Za-z0-9.+-]+(,[A-Za-z0-9.+-]+)*$/, "RFC 6381 codecs such as avc1.640028,mp4a.40.2")
+    .max(200)
+    .nullable()
+    .optional(),
+  frame_rate: z.number().gt(0).max(1000).nullable().optional(),
   language: z
     .string()
     .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag such as en or pt-BR")
@@ -64,9 +73,19 @@ export const assetSchema = z
     stereoscopic: z.boolean(),
     channels: z.number().int().nullable(),
     bitrate_kbps: z.number().int().nullable(),
+    average_bitrate_kbps: z.number().int().nullable(),
+    duration_seconds: z.number().nullable(),
+    codecs: z.string().nullable(),
+    frame_rate: z.number().nullable(),
     language: z.string().nullable(),
     label: z.string().nullable(),
     stream_tier: z.number().int().nullable(),
+    hls_segment_count: z.number().int().nullable().describe("HLS tiers: media segments in the playlist chain, recorded at finalize"),
+    hls_target_duration: z.number().int().nullable().describe("HLS tiers: the playlist's EXT-X-TARGETDURATION, recorded at finalize"),
+    hls_media_path: z
+      .string()
+      .nullable()
+      .describe("HLS tiers: the media playlist players are sent to, relative to the tier's folder (\"\" for the tier's own file)"),
     is_streamable: z.boolean(),
     is_default: z.boolean(),
     is_forced: z.boolean(),

@@ -16,7 +16,7 @@ import { type AuditContext, audited } from "../audit/service";
 import { isChecksumResult } from "../bundles/contract";
 import { type JobRunner, RunnerUnavailable } from "../bundles/job-runner";
 import { getEpisode, getTitle } from "../catalog/service";
-import { playlistChainProblems } from "../delivery/hls";
+import { inspectPlaylistChain, type LadderInfo } from "../delivery/hls";
 import { deletePrefixes } from "./storage-cleanup";
 
 export type Asset = typeof mediaAssets.$inferSelect;
@@ -38,6 +38,13 @@ export function partSizeFor(sizeBytes: number): number {
   return Math.max(MULTIPART_MIN_PART_BYTES, Math.ceil(needed / MiB) * MiB);
 }
 
+/** WebVTT by its type, or by its name when it was registered without one: the only subtitles HLS carries. */
+export function isWebVtt(a: Pick<Asset, "contentType" | "filename">): boolean {
+  const type = a.contentType?.split(";")[0]?.trim().toLowerCase();
+  if (type && type !== "application/octet-stream") return type === "text/vtt";
+  return a.filename.toLowerCase().endsWith(".vtt");
+}
+
 export interface AssetMetadata {
   contentType?: string | null;
   container?: string | null;
@@ -49,6 +56,10 @@ export interface AssetMetadata {
   stereoscopic?: boolean;
   channels?: number | null;
   bitrateKbps?: number | null;
+  averageBitrateKbps?: number | null;
+  durationSeconds?: number | null;
+  codecs?: string | null;
+  frameRate?: number | null;
   language?: string | null;
   label?: string | null;
   streamTier?: StreamTier | null;
@@ -409,12 +420,40 @@ export async function finalizeAsset(
   if (a.multipartUploadId) contradictions.push("the multipart upload is not complete");
   if (contradictions.length)
     throw new AppError("CONFLICT", `Finalize contradicts what is known: ${contradictions.join("; ")}.`, { contradictions });
-  // A stream tier is served only if its playlists stay inside its folder: checked before it is final.
+  // A stream tier is served only when every file its playlists name is uploaded and inside its folder:
+  // checked before it is final, and what the chain says about the ladder is recorded with it.
+  let ladder: Partial<typeof mediaAssets.$inferInsert> = {};
   if (a.kind === "HLS") {
-    const problems = await playlistChainProblems(deps.s3, a.storageKey);
-    if (problems.length) throw new AppError("CONFLICT", `The playlist chain can't be served: ${problems.join("; ")}.`, { problems });
+    const report = await inspectPlaylistChain(deps.s3, a.storageKey);
+    if (report.problems.length)
+      throw new AppError("CONFLICT", `The playlist chain can't be served: ${report.problems.join("; ")}.`, { problems: report.problems });
+    if (report.ladder) ladder = ladderColumns(report.ladder);
   }
   if (a.uploadState === "finalized") return a; // the same finalize again: nothing to change
-  const set = { sizeBytes: input.sizeBytes, contentType: input.contentType, sha256: input.sha256, uploadState: "finalized" as const };
+  const set = {
+    ...ladder,
+    sizeBytes: input.sizeBytes,
+    contentType: input.contentType,
+    sha256: input.sha256,
+    uploadState: "finalized" as const,
+  };
   return setAsset(deps.db, id, set, audit, "asset.finalize", { size_bytes: input.sizeBytes, sha256: input.sha256 });
+}
+
+/** The columns a finalized ladder sets: what its playlists say wins over what was registered; what they don't say is kept. */
+function ladderColumns(l: LadderInfo): Partial<typeof mediaAssets.$inferInsert> {
+  const kbps = (bps: number | null) => (bps === null ? undefined : Math.max(1, Math.ceil(bps / 1000)));
+  const known = <T>(v: T | null) => v ?? undefined;
+  return {
+    hlsMediaPath: l.mediaPath,
+    hlsSegmentCount: l.segmentCount,
+    hlsTargetDuration: l.targetDuration,
+    durationSeconds: l.durationSeconds,
+    bitrateKbps: kbps(l.bandwidth),
+    averageBitrateKbps: kbps(l.averageBandwidth),
+    codecs: known(l.codecs),
+    width: known(l.width),
+    height: known(l.height),
+    frameRate: known(l.frameRate),
+  };
 }

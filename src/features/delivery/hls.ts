@@ -4,6 +4,7 @@
 // stay inside the tier asset's own folder (hls/{title}/[{episode}/]{tier}p/): a playlist that
 // points elsewhere or to an absolute URL is refused, at finalize and when it is served.
 
+import { type types as Hls, parse as parseHls } from "hls-parser";
 import { AppError } from "../../lib/errors";
 import { listPages, type ObjectStore } from "../../platform/s3";
 import type { UrlSigner } from "../../platform/url-signer";
@@ -89,19 +90,51 @@ async function readPlaylist(s3: ObjectStore, key: string): Promise<string | null
   return new TextDecoder().decode(bytes);
 }
 
+/** What a tier's playlist chain says about its ladder: what finalize records on the asset. */
+export interface LadderInfo {
+  /** The media playlist of the ladder, relative to the tier's folder ("" when it is the tier's own file). */
+  mediaPath: string;
+  segmentCount: number;
+  durationSeconds: number;
+  targetDuration: number;
+  /** Peak bit rate in bits/s (HLS BANDWIDTH): the master's, else the largest segment's size over its duration. */
+  bandwidth: number | null;
+  /** Mean bit rate in bits/s (HLS AVERAGE-BANDWIDTH): the master's, else all segments' bytes over the duration. */
+  averageBandwidth: number | null;
+  codecs: string | null;
+  width: number | null;
+  height: number | null;
+  frameRate: number | null;
+}
+
+export interface ChainReport {
+  /** Everything that stops the chain from being served; empty when it can be. */
+  problems: string[];
+  /** Null when the chain has problems or no media playlist. */
+  ladder: LadderInfo | null;
+}
+
 /**
- * Everything wrong with a tier's playlist chain (the playlist and the sub-playlists it names):
- * URIs that are absolute or leave the tier's folder, sub-playlists that are missing or are not
- * HLS, and segments, init sections, keys or subtitle files that are missing or empty. Empty when
- * the chain can be served. Throws UNPROCESSABLE when the base file itself is not a playlist.
+ * Reads a tier's playlist chain (the playlist and the sub-playlists it names) and reports what is
+ * wrong with it: URIs that are absolute or leave the tier's folder, sub-playlists that are missing
+ * or are not HLS, and segments, init sections, keys or subtitle files that are missing or empty;
+ * and, when nothing is, what the ladder is (segments, duration, bit rates, codecs, resolution).
+ * Throws UNPROCESSABLE when the base file itself is not a playlist.
+ *
+ * Every URI is checked from the playlist's lines, tags included, rather than from the parser's
+ * model: a tag the parser does not know must not smuggle an unchecked URI to the player.
  */
-export async function playlistChainProblems(s3: ObjectStore, baseKey: string): Promise<string[]> {
+export async function inspectPlaylistChain(s3: ObjectStore, baseKey: string): Promise<ChainReport> {
   const folder = folderOf(baseKey);
   const sizes = await folderSizes(s3, folder);
   const problems: string[] = [];
   const queue = [baseKey];
   const seen = new Set(queue);
   const checked = new Set<string>();
+  // The variant a master names (the highest BANDWIDTH), and the media playlist that describes the ladder.
+  let variant: Hls.Variant | null = null;
+  let mainKey: string | null = baseKey;
+  let ladder: LadderInfo | null = null;
   while (queue.length > 0) {
     const key = queue.shift() as string;
     const name = key.slice(folder.length);
@@ -133,8 +166,56 @@ export async function playlistChainProblems(s3: ObjectStore, baseKey: string): P
         else if (size === 0) problems.push(`${name}: ${target.slice(folder.length)} is empty`);
       }
     }
+    let parsed: Hls.MasterPlaylist | Hls.MediaPlaylist;
+    try {
+      parsed = parseHls(text) as Hls.MasterPlaylist | Hls.MediaPlaylist;
+    } catch (e) {
+      problems.push(`${name}: not a valid HLS playlist (${(e as Error).message})`);
+      continue;
+    }
+    if (parsed.isMasterPlaylist) {
+      if (key !== mainKey) continue; // a master below the top is not followed for the ladder
+      const best = parsed.variants.filter((v) => !v.isIFrameOnly).sort((x, y) => y.bandwidth - x.bandwidth)[0];
+      if (!best) problems.push(`${name}: a master playlist without variants`);
+      else {
+        variant = best;
+        mainKey = resolveKey(key, best.uri);
+      }
+    } else if (key === mainKey) ladder = ladderOf(parsed, key, key === baseKey ? "" : key.slice(folder.length), sizes, variant);
   }
-  return problems;
+  if (problems.length === 0 && !ladder) problems.push(`${baseKey.slice(folder.length)}: no media playlist with segments`);
+  return { problems, ladder: problems.length === 0 ? ladder : null };
+}
+
+function ladderOf(
+  p: Hls.MediaPlaylist,
+  key: string,
+  mediaPath: string,
+  sizes: Map<string, number>,
+  variant: Hls.Variant | null,
+): LadderInfo | null {
+  if (p.segments.length === 0) return null;
+  let duration = 0;
+  let bytes = 0;
+  let peak = 0;
+  for (const seg of p.segments) {
+    const size = seg.byterange ? seg.byterange.length : (sizes.get(resolveKey(key, seg.uri) ?? "") ?? 0);
+    duration += seg.duration;
+    bytes += size;
+    if (seg.duration > 0) peak = Math.max(peak, (size * 8) / seg.duration);
+  }
+  return {
+    mediaPath,
+    segmentCount: p.segments.length,
+    durationSeconds: Math.round(duration * 1000) / 1000,
+    targetDuration: p.targetDuration,
+    bandwidth: variant?.bandwidth ?? (peak > 0 ? Math.ceil(peak) : null),
+    averageBandwidth: variant?.averageBandwidth ?? (duration > 0 ? Math.ceil((bytes * 8) / duration) : null),
+    codecs: variant?.codecs ?? null,
+    width: variant?.resolution?.width ?? null,
+    height: variant?.resolution?.height ?? null,
+    frameRate: variant?.frameRate ?? null,
+  };
 }
 
 /** The size of every object under `folder` (a ladder's segments cost one list call per 1,000, not a HEAD each). */
@@ -165,6 +246,8 @@ export async function rewritePlaylist(i: RewriteInput): Promise<string> {
   if (text === null) throw new AppError("NOT_FOUND", "The playlist has not been uploaded.");
   if (!text.startsWith("#EXTM3U")) throw new AppError("UNPROCESSABLE", "The stored playlist is not an HLS playlist.");
 
+  // One grant for the tier's folder: with CloudFront, one RSA signature for every segment in it.
+  const signInFolder = await i.signer.folderSigner(folder, { expiresIn: i.segmentTtl });
   const sign = async (uri: string): Promise<string> => {
     const problem = uriProblem(uri, key, folder);
     if (problem) {
@@ -174,7 +257,7 @@ export async function rewritePlaylist(i: RewriteInput): Promise<string> {
     }
     const target = resolveKey(key, uri) as string;
     if (target.endsWith(".m3u8")) return i.subPlaylistUrl(target.slice(folder.length));
-    return (await i.signer.signGet(target, { expiresIn: i.segmentTtl })).url;
+    return signInFolder(target);
   };
 
   const out: string[] = [];

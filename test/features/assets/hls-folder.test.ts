@@ -151,6 +151,56 @@ describe("finalizing an HLS tier", () => {
     expect(await up("keys/k1.key", "0123456789abcdef")).toBe(200);
     const done = await expectStatus(200, api.POST("/api/v1/admin/assets/{id}/finalize", { ...one, body }));
     expect(done.upload_state).toBe("finalized");
+    // What the chain says, recorded: bit rates from the segments' sizes (11 bytes over 12 s, 5 bytes in the largest 4 s).
+    expect(done).toMatchObject({
+      hls_segment_count: 3,
+      duration_seconds: 12,
+      hls_target_duration: 4,
+      bitrate_kbps: 1,
+      average_bitrate_kbps: 1,
+    });
+  });
+
+  it("records the ladder its master playlist declares: bandwidths, resolution, codecs, frame rate, and its media playlist's segments", async () => {
+    const { api, asset } = await hlsTier(1080);
+    const one = { params: { path: { id: asset.id } } };
+    const master = [
+      "#EXTM3U",
+      "#EXT-X-INDEPENDENT-SEGMENTS",
+      '#EXT-X-STREAM-INF:BANDWIDTH=5000000,AVERAGE-BANDWIDTH=4200000,RESOLUTION=1920x1080,CODECS="avc1.640028,mp4a.40.2",FRAME-RATE=25.000',
+      "v/media.m3u8",
+      "",
+    ].join("\n");
+    const media = ["#EXTM3U", "#EXT-X-TARGETDURATION:6", "#EXTINF:6.0,", "s1.ts", "#EXTINF:4.5,", "s2.ts", "#EXT-X-ENDLIST", ""].join("\n");
+    const { files } = await expectStatus(
+      200,
+      api.POST("/api/v1/admin/assets/{id}/files", { ...one, body: { paths: ["index.m3u8", "v/media.m3u8", "v/s1.ts", "v/s2.ts"] } }),
+    );
+    const url = Object.fromEntries(files.map((f) => [f.path, f]));
+    for (const [path, text] of [
+      ["index.m3u8", master],
+      ["v/media.m3u8", media],
+      ["v/s1.ts", "one"],
+      ["v/s2.ts", "two"],
+    ])
+      expect(await put(url[path as string] as (typeof files)[number], text as string)).toBe(200);
+    await expectStatus(200, api.GET("/api/v1/admin/assets/{id}/head", one));
+    const bytes = new TextEncoder().encode(master) as Uint8Array<ArrayBuffer>;
+    const body = { size_bytes: bytes.length, content_type: "application/vnd.apple.mpegurl", sha256: await sha256Hex(bytes) };
+    const done = await expectStatus(200, api.POST("/api/v1/admin/assets/{id}/finalize", { ...one, body }));
+    expect(done).toMatchObject({
+      upload_state: "finalized",
+      hls_media_path: "v/media.m3u8",
+      hls_segment_count: 2,
+      duration_seconds: 10.5,
+      hls_target_duration: 6,
+      bitrate_kbps: 5000,
+      average_bitrate_kbps: 4200,
+      width: 1920,
+      height: 1080,
+      codecs: "avc1.640028,mp4a.40.2",
+      frame_rate: 25,
+    });
   });
 });
 

@@ -48,9 +48,13 @@ describe("media validation", () => {
     expect(r.warnings.map((w) => w.code)).toEqual(expect.arrayContaining(["ASSET_NOT_FINALIZED", "SUBTITLE_LANGUAGE_MISSING"]));
     void h480;
 
-    // Fix each one.
+    // No tier was finalized, so none has had its playlist chain checked.
+    expect(assetsFlagged("HLS_TIER_INCOMPLETE")).toEqual([h480, h720a, h720b].sort());
+
+    // Fix each one (finalize's own checks are in assets/hls-folder.test.ts: here its outcome is written).
     await admin.ok(204, admin.del(`/admin/assets/${h720b}`));
-    await asset({ kind: "HLS", filename: "d.m3u8", stream_tier: 1080, is_streamable: true });
+    const h1080 = await asset({ kind: "HLS", filename: "d.m3u8", stream_tier: 1080, is_streamable: true });
+    for (const id of [h480, h720a, h1080]) await db.update(mediaAssets).set({ uploadState: "finalized" }).where(eq(mediaAssets.id, id));
     await db.update(mediaAssets).set({ isStreamable: false }).where(eq(mediaAssets.id, audio));
     await db
       .update(mediaAssets)
@@ -79,5 +83,52 @@ describe("media validation", () => {
     // Forced publish goes ahead and is audited as forced.
     const forced = await admin.ok(200, admin.post<{ title: { status: string } }>(`/admin/titles/${s.id}/publish?force=true`));
     expect(forced.title.status).toBe("published");
+  });
+
+  it("a tier must be finalized, fit its name and last as long as the others; subtitles that streams can't carry are named", async () => {
+    const admin = adminClient(await signIn(await newAdmin()));
+    const movie = await admin.ok(
+      201,
+      admin.post<{ id: string }>("/admin/titles", { kind: "movie", name: `Ladder ${crypto.randomUUID()}` }),
+    );
+    const asset = async (body: Record<string, unknown>) =>
+      (await admin.ok(201, admin.post<{ asset: { id: string } }>(`/admin/titles/${movie.id}/assets`, { size_bytes: 10, ...body }))).asset
+        .id;
+    const tier = (t: number, more: Record<string, unknown>) =>
+      asset({ kind: "HLS", filename: `${t}.m3u8`, stream_tier: t, is_streamable: true, ...more });
+    // 480p as 854x480, 720p as a 2.40:1 film (1280x534), 1080p wrongly encoded at 720 lines.
+    const h480 = await tier(480, { width: 854, height: 480 });
+    const h720 = await tier(720, { width: 1280, height: 534 });
+    const h1080 = await tier(1080, { width: 1280, height: 720 });
+    const srt = await asset({ kind: "SUBTITLE", filename: "en.srt", language: "en", content_type: "application/x-subrip" });
+    await asset({ kind: "SUBTITLE", filename: "fr.vtt", language: "fr", content_type: "text/vtt" });
+    const finalized = (id: string, durationSeconds: number) =>
+      db.update(mediaAssets).set({ uploadState: "finalized", durationSeconds, hlsTargetDuration: 6 }).where(eq(mediaAssets.id, id));
+    await finalized(h480, 5400);
+    await finalized(h720, 5400.4);
+    const r = await admin.ok(200, admin.get<Report>(`/admin/titles/${movie.id}/validate-media`));
+    const flagged = (code: string) =>
+      [...r.errors, ...r.warnings]
+        .filter((f) => f.code === code)
+        .map((f) => f.asset_id)
+        .sort();
+    expect(flagged("HLS_TIER_INCOMPLETE")).toEqual([h1080]);
+    expect(flagged("HLS_TIER_RESOLUTION_MISMATCH")).toEqual([h1080]);
+    expect(flagged("HLS_DURATION_MISMATCH")).toEqual([]); // 0.4 s apart: within a segment
+    expect(r.warnings.filter((w) => w.code === "SUBTITLE_NOT_WEBVTT").map((w) => w.asset_id)).toEqual([srt]);
+
+    // The 1080p tier re-encoded at 1920x1080 and finalized, but 40 s short of the others.
+    await db.update(mediaAssets).set({ width: 1920, height: 1080 }).where(eq(mediaAssets.id, h1080));
+    await finalized(h1080, 5360);
+    const r2 = await admin.ok(200, admin.get<Report>(`/admin/titles/${movie.id}/validate-media`));
+    expect(r2.errors.map((e) => [e.code, e.asset_id]).sort()).toEqual(
+      [
+        ["HLS_DURATION_MISMATCH", h1080],
+        ["HLS_DURATION_MISMATCH", h720],
+      ].sort(),
+    );
+    await finalized(h1080, 5400);
+    const r3 = await admin.ok(200, admin.get<Report>(`/admin/titles/${movie.id}/validate-media`));
+    expect(r3.errors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // CloudFront signed URLs: canned policy, RSA signature that verifies against the public key,
-// the right expiry; PKCS#1 and PKCS#8 keys; SHA-1 and SHA-256.
+// the right expiry; PKCS#1 and PKCS#8 keys; SHA-1 and SHA-256; one wildcard custom policy for a
+// folder (an HLS tier's segments).
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/http/app";
@@ -98,5 +99,28 @@ describe("CloudFront signer", () => {
     expect(new URL(url).searchParams.get("response-content-disposition")).toMatch(/^attachment;/);
     expect(new URL(url).searchParams.get("Hash-Algorithm")).toBe("SHA256");
     expect((await verify(url, k.publicKey)).ok).toBe(true);
+  });
+
+  it("grants a folder with one wildcard custom policy that verifies and covers only that folder", async () => {
+    const k = await keyPair("SHA-256");
+    const signer = createCloudFrontSigner({ domain: "cdn.moviesnow.test", keyPairId: "KF", privateKeyPem: k.pem, hash: "SHA256" }, clock);
+    const folder = "hls/t1/720p/";
+    const sign = await signer.folderSigner(folder, { expiresIn: 900 });
+    const urls = await Promise.all(["hls/t1/720p/seg_1.m4s", "hls/t1/720p/v/seg 2.m4s"].map(sign));
+    const queries = urls.map((u) => new URL(u).search);
+    expect(new Set(queries).size).toBe(1); // signed once
+    const q = new URL(urls[0] as string).searchParams;
+    const policy = new TextDecoder().decode(fromCloudFrontBase64(q.get("Policy") ?? ""));
+    const stmt = (JSON.parse(policy) as { Statement: { Resource: string; Condition: { DateLessThan: { "AWS:EpochTime": number } } }[] })
+      .Statement[0];
+    expect(stmt?.Resource).toBe("https://cdn.moviesnow.test/hls/t1/720p/*");
+    expect(stmt?.Condition.DateLessThan["AWS:EpochTime"]).toBe(now.getTime() / 1000 + 900);
+    for (const u of urls) expect(u.startsWith("https://cdn.moviesnow.test/hls/t1/720p/")).toBe(true);
+    expect(q.get("Key-Pair-Id")).toBe("KF");
+    expect(q.get("Hash-Algorithm")).toBe("SHA256");
+    const sig = fromCloudFrontBase64(q.get("Signature") ?? "");
+    expect(await crypto.subtle.verify("RSASSA-PKCS1-v1_5", k.publicKey, sig, new TextEncoder().encode(policy))).toBe(true);
+    // Another tier's folder is not in the grant, and is not signed with it.
+    await expect(sign("hls/t1/1080p/seg_1.m4s")).rejects.toThrow(/outside the signed folder/);
   });
 });
