@@ -531,8 +531,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stream variants: HLS in 480p, 720p and 1080p, each with a signed playback URL (no-store) */
+        /** A movie's stream tiers (or, with episode_id, an episode's) and the master playlist that plays them adaptively (no-store) */
         get: operations["listStreams"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/titles/{id}/episodes/{episode_id}/streams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An episode's stream tiers and its master playlist (no-store) */
+        get: operations["listEpisodeStreams"];
         put?: never;
         post?: never;
         delete?: never;
@@ -609,6 +626,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/delivery/hls/titles/{title_id}/master.m3u8": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A movie's or episode's master playlist: every tier and WebVTT subtitle track (the master_url of the streams endpoints) */
+        get: operations["getMasterPlaylist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/delivery/hls/{asset_id}/subtitles.m3u8": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A WebVTT subtitle track as an HLS media playlist (named by the master playlist) */
+        get: operations["getSubtitlePlaylist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/delivery/hls/{asset_id}/playlist.m3u8": {
         parameters: {
             query?: never;
@@ -616,7 +667,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A signed HLS playlist (the playback_url of /titles/{id}/streams) */
+        /** A stream tier's signed HLS playlist (the playback_url of /titles/{id}/streams) */
         get: operations["getSignedPlaylist"];
         put?: never;
         post?: never;
@@ -1105,9 +1156,19 @@ export interface components {
             stereoscopic: boolean;
             channels: number | null;
             bitrate_kbps: number | null;
+            average_bitrate_kbps: number | null;
+            duration_seconds: number | null;
+            codecs: string | null;
+            frame_rate: number | null;
             language: string | null;
             label: string | null;
             stream_tier: number | null;
+            /** @description HLS tiers: media segments in the playlist chain, recorded at finalize */
+            hls_segment_count: number | null;
+            /** @description HLS tiers: the playlist's EXT-X-TARGETDURATION, recorded at finalize */
+            hls_target_duration: number | null;
+            /** @description HLS tiers: the media playlist players are sent to, relative to the tier's folder ("" for the tier's own file) */
+            hls_media_path: string | null;
             is_streamable: boolean;
             is_default: boolean;
             is_forced: boolean;
@@ -1207,6 +1268,10 @@ export interface components {
             stereoscopic?: boolean;
             channels?: number | null;
             bitrate_kbps?: number | null;
+            average_bitrate_kbps?: number | null;
+            duration_seconds?: number | null;
+            codecs?: string | null;
+            frame_rate?: number | null;
             language?: string | null;
             label?: string | null;
             stream_tier?: 480 | 720 | 1080 | null;
@@ -1270,6 +1335,11 @@ export interface components {
             popularity: number;
             created_at: string;
             updated_at: string;
+        };
+        Streams: {
+            items: components["schemas"]["Stream"][];
+            /** @description A signed, expiring URL of the master playlist: every tier (EXT-X-STREAM-INF) and WebVTT subtitle track (EXT-X-MEDIA), for adaptive playback with captions; null for a series asked without an episode, or when nothing streams */
+            master_url: string | null;
         };
         Stream: {
             /** Format: uuid */
@@ -5069,6 +5139,10 @@ export interface operations {
                     stereoscopic?: boolean;
                     channels?: number | null;
                     bitrate_kbps?: number | null;
+                    average_bitrate_kbps?: number | null;
+                    duration_seconds?: number | null;
+                    codecs?: string | null;
+                    frame_rate?: number | null;
                     language?: string | null;
                     label?: string | null;
                     stream_tier?: 480 | 720 | 1080 | null;
@@ -6794,9 +6868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Stream"][];
-                    };
+                    "application/json": components["schemas"]["Streams"];
                 };
             };
             /** @description Invalid input: the problem's errors name each bad field */
@@ -6822,6 +6894,103 @@ export interface operations {
                 };
             };
             /** @description No such published title */
+            404: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (Postgres, Redis or S3) is unavailable or the request was shed; nothing changed, retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEpisodeStreams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Title id or slug */
+                id: string;
+                episode_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tiers */
+            200: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Streams"];
+                };
+            };
+            /** @description Invalid input: the problem's errors name each bad field */
+            400: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description X-API-Key missing or wrong (when the service requires one) */
+            401: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such published title or episode */
             404: {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
@@ -7288,12 +7457,240 @@ export interface operations {
             };
         };
     };
+    getMasterPlaylist: {
+        parameters: {
+            query?: {
+                /** @description The episode, for a series */
+                episode_id?: string;
+                /** @description Expiry, seconds since the epoch */
+                exp?: number | null;
+                /** @description The URL's signature */
+                sig?: string;
+            };
+            header?: never;
+            path: {
+                title_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HLS playlist */
+            200: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                };
+            };
+            /** @description Invalid input: the problem's errors name each bad field */
+            400: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description X-API-Key missing or wrong (when the service requires one) */
+            401: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, wrong or expired signature */
+            403: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No published title, or episode, with streams */
+            404: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (Postgres, Redis or S3) is unavailable or the request was shed; nothing changed, retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSubtitlePlaylist: {
+        parameters: {
+            query?: {
+                /** @description The track's duration in seconds (signed) */
+                d?: string;
+                /** @description Expiry, seconds since the epoch */
+                exp?: number | null;
+                /** @description The URL's signature */
+                sig?: string;
+            };
+            header?: never;
+            path: {
+                asset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HLS playlist */
+            200: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": string;
+                };
+            };
+            /** @description Invalid input: the problem's errors name each bad field */
+            400: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description X-API-Key missing or wrong (when the service requires one) */
+            401: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, wrong or expired signature */
+            403: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No WebVTT subtitle of a published title with that id */
+            404: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (Postgres, Redis or S3) is unavailable or the request was shed; nothing changed, retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getSignedPlaylist: {
         parameters: {
             query?: {
                 /** @description A sub-playlist, relative to the tier's folder */
                 path?: string;
+                /** @description Expiry, seconds since the epoch */
                 exp?: number | null;
+                /** @description The URL's signature */
                 sig?: string;
             };
             header?: never;

@@ -104,7 +104,15 @@ export function createApp(opts: AppOptions = {}) {
   // Not the ones that hand out signed URLs (no-store).
   app.use(
     `${API_PREFIX}/titles/*`,
-    except([`${API_PREFIX}/titles/*/media/*`, `${API_PREFIX}/titles/*/streams`, `${API_PREFIX}/titles/*/bundles/*/manifest`], catalogCache),
+    except(
+      [
+        `${API_PREFIX}/titles/*/media/*`,
+        `${API_PREFIX}/titles/*/streams`,
+        `${API_PREFIX}/titles/*/episodes/*/streams`,
+        `${API_PREFIX}/titles/*/bundles/*/manifest`,
+      ],
+      catalogCache,
+    ),
   );
   app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, OPENAPI_PATH], rateLimit("public")));
   // Admin side: limits, then who is acting, then Idempotency-Key (it is keyed per actor).

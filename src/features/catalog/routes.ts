@@ -1,16 +1,19 @@
 // /api/v1/titles…: public discovery of published titles. Every response here is cacheable
 // (catalogCache) except the media redirect, which carries a signed URL and is no-store.
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import * as z from "zod";
+import type { AppEnv } from "../../http/context";
 import { problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
 import { json } from "../../http/schemas";
+import { AppError } from "../../lib/errors";
 import { fromWire } from "../../lib/wire";
 import { downloadJson, downloadSchema } from "../assets/contract";
-import { playbackUrl } from "../delivery/routes-hls";
+import { masterPlaylistUrl, playbackUrl } from "../delivery/routes-hls";
 import { episodeJson, episodeSchema, seasonJson, seasonSchema, titleJson, titleSchema } from "./contract";
 import { downloadsOf, episodeDownloads, publicAsset, publicAssets, streamsOf, subtitlesOf } from "./listings";
-import { getPublishedTitle, getSeasonsWithEpisodes, PUBLIC_SORTS, searchTitles } from "./service";
+import { getPublishedTitle, getSeasonsWithEpisodes, PUBLIC_SORTS, searchTitles, type Title } from "./service";
 
 const tags = ["public: catalog"];
 const idOrSlug = z.object({
@@ -26,6 +29,35 @@ const publicTitleJson = (t: Parameters<typeof titleJson>[0]) => {
   return rest;
 };
 const mediaUrl = (titleId: string, assetId: string) => `/api/v1/titles/${titleId}/media/${assetId}`;
+const NO_STORE = { "cache-control": "no-store" };
+
+/** The tiers of a movie (episodeId null) or an episode, each with its signed playlist URL, and the signed master. */
+async function streams(c: Context<AppEnv>, t: Title, episodeId: string | null) {
+  const items = await streamsOf(c.var.db, t, episodeId ?? undefined);
+  const origin = new URL(c.req.url).origin;
+  const secret = c.var.config.ADMIN_JWT_SECRET;
+  const exp = Math.floor(c.var.clock.now().getTime() / 1000) + c.var.config.HLS_PLAYLIST_TTL_SECONDS;
+  const urls = await Promise.all(items.map((a) => playbackUrl(origin, secret, a.id, a.hlsMediaPath ?? "", exp)));
+  // One master per movie or episode: a series asked for all its episodes' tiers has none.
+  const scoped = t.kind === "movie" ? episodeId === null : episodeId !== null;
+  return {
+    items: items.map((a, i) => ({
+      asset_id: a.id,
+      episode_id: a.episodeId,
+      tier: a.streamTier ?? 0,
+      label: a.label ?? `${a.streamTier}p`,
+      video_codec: a.videoCodec,
+      audio_codec: a.audioCodec,
+      width: a.width,
+      height: a.height,
+      hdr: a.hdr,
+      bandwidth: a.bitrateKbps === null ? null : a.bitrateKbps * 1000,
+      is_default: a.isDefault,
+      playback_url: urls[i] as string,
+    })),
+    master_url: scoped && items.length > 0 ? await masterPlaylistUrl(origin, secret, t.id, episodeId, exp) : null,
+  };
+}
 
 const streamSchema = z
   .object({
@@ -43,6 +75,17 @@ const streamSchema = z
     playback_url: z.string().describe("A signed, expiring URL of the tier's HLS playlist"),
   })
   .meta({ id: "Stream" });
+const streamsSchema = z
+  .object({
+    items: z.array(streamSchema),
+    master_url: z
+      .string()
+      .nullable()
+      .describe(
+        "A signed, expiring URL of the master playlist: every tier (EXT-X-STREAM-INF) and WebVTT subtitle track (EXT-X-MEDIA), for adaptive playback with captions; null for a series asked without an episode, or when nothing streams",
+      ),
+  })
+  .meta({ id: "Streams" });
 const subtitleSchema = z
   .object({
     asset_id: z.uuid(),
@@ -122,9 +165,18 @@ const routes = {
     operationId: "listStreams",
     path: "/titles/{id}/streams",
     tags,
-    summary: "Stream variants: HLS in 480p, 720p and 1080p, each with a signed playback URL (no-store)",
+    summary: "A movie's stream tiers (or, with episode_id, an episode's) and the master playlist that plays them adaptively (no-store)",
     request: { params: idOrSlug, query: z.object({ episode_id: z.uuid().optional() }) },
-    responses: { 200: json(z.object({ items: z.array(streamSchema) }), "Tiers"), 404: problemResponse("No such published title") },
+    responses: { 200: json(streamsSchema, "Tiers"), 404: problemResponse("No such published title") },
+  }),
+  episodeStreams: createRoute({
+    method: "get",
+    operationId: "listEpisodeStreams",
+    path: "/titles/{id}/episodes/{episode_id}/streams",
+    tags,
+    summary: "An episode's stream tiers and its master playlist (no-store)",
+    request: { params: idOrSlug.extend({ episode_id: z.uuid().meta({ param: { name: "episode_id", in: "path" } }) }) },
+    responses: { 200: json(streamsSchema, "Tiers"), 404: problemResponse("No such published title or episode") },
   }),
   subtitles: createRoute({
     method: "get",
@@ -208,30 +260,14 @@ export const publicTitleRoutes = createRouter()
   })
   .openapi(routes.streams, async (c) => {
     const t = await getPublishedTitle(c.var.db, c.req.valid("param").id);
-    const items = await streamsOf(c.var.db, t, c.req.valid("query").episode_id);
-    const origin = new URL(c.req.url).origin;
-    const exp = Math.floor(c.var.clock.now().getTime() / 1000) + c.var.config.HLS_PLAYLIST_TTL_SECONDS;
-    const urls = await Promise.all(items.map((a) => playbackUrl(origin, c.var.config.ADMIN_JWT_SECRET, a.id, "", exp)));
-    return c.json(
-      {
-        items: items.map((a, i) => ({
-          asset_id: a.id,
-          episode_id: a.episodeId,
-          tier: a.streamTier ?? 0,
-          label: a.label ?? `${a.streamTier}p`,
-          video_codec: a.videoCodec,
-          audio_codec: a.audioCodec,
-          width: a.width,
-          height: a.height,
-          hdr: a.hdr,
-          bandwidth: a.bitrateKbps === null ? null : a.bitrateKbps * 1000,
-          is_default: a.isDefault,
-          playback_url: urls[i] as string,
-        })),
-      },
-      200,
-      { "cache-control": "no-store" },
-    );
+    return c.json(await streams(c, t, c.req.valid("query").episode_id ?? null), 200, NO_STORE);
+  })
+  .openapi(routes.episodeStreams, async (c) => {
+    const { id, episode_id } = c.req.valid("param");
+    const t = await getPublishedTitle(c.var.db, id);
+    const episode = (await getSeasonsWithEpisodes(c.var.db, t.id)).flatMap((s) => s.episodes).find((e) => e.id === episode_id);
+    if (!episode) throw new AppError("NOT_FOUND", `No episode ${episode_id} in this title.`);
+    return c.json(await streams(c, t, episode_id), 200, NO_STORE);
   })
   .openapi(routes.subtitles, async (c) => {
     const t = await getPublishedTitle(c.var.db, c.req.valid("param").id);

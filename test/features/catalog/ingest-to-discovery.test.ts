@@ -10,6 +10,7 @@ import { adminClient, pseudoBytes, sha256Hex, uniqueWord } from "../../support/a
 type Asset = Schemas["MediaAsset"];
 type Created = { asset: Asset; upload: Schemas["AssetUpload"] };
 type Report = Schemas["MediaValidationReport"];
+type SignedFiles = { files: { path: string; url: string; headers: Record<string, string> }[] };
 
 const MiB = 1024 * 1024;
 
@@ -141,8 +142,19 @@ describe("ingest → validation → publish → discovery", () => {
         });
         if (h.upload.method !== "single") throw new Error("expected single");
         expect((await fetch(h.upload.url, { method: "PUT", body: playlist, headers: h.upload.headers })).status).toBe(200);
-        // Confirmed in the bucket: only then is the tier offered.
+        // Its one segment, through the tier folder's own presigned PUT.
+        const seg = await admin.ok(200, admin.post<SignedFiles>(`/admin/assets/${h.asset.id}/files`, { paths: ["seg-0.ts"] }));
+        const [segUrl] = seg.files;
+        if (!segUrl) throw new Error("expected a signed segment PUT");
+        expect((await fetch(segUrl.url, { method: "PUT", body: pseudoBytes(1000, tier), headers: segUrl.headers })).status).toBe(200);
+        // Confirmed in the bucket and its playlist chain checked: only then is the tier offered.
         await admin.ok(200, admin.get(`/admin/assets/${h.asset.id}/head`));
+        const fin = {
+          size_bytes: playlist.length,
+          content_type: "application/vnd.apple.mpegurl",
+          sha256: await sha256Hex(playlist as Uint8Array<ArrayBuffer>),
+        };
+        await admin.ok(200, admin.post(`/admin/assets/${h.asset.id}/finalize`, fin));
       }
     }
     const after = await admin.ok(200, admin.get<Report>(`/admin/titles/${series.id}/validate-media`));
@@ -174,12 +186,18 @@ describe("ingest → validation → publish → discovery", () => {
     };
     expect(epDl.items[0]).toMatchObject({ sha256: await sha256Hex(e2bytes), size_bytes: 11 * MiB });
 
-    // Streams: three tiers per episode with a playback URL.
-    const streams = (await (await api(`/titles/${series.id}/streams?episode_id=${ep1.id}`)).json()) as {
-      items: { tier: number; bandwidth: number; playback_url: string }[];
-    };
+    // Streams: three tiers per episode with a playback URL, and the master that plays them.
+    const streams = (await (await api(`/titles/${series.id}/streams?episode_id=${ep1.id}`)).json()) as Schemas["Streams"];
     expect(streams.items.map((s) => s.tier)).toEqual([480, 720, 1080]);
-    expect(streams.items[0]?.bandwidth).toBe(480 * 4 * 1000);
+    // The bit rate finalize measured from the ladder (1,000 bytes in 6 s), not the 1,920 kbps registered.
+    expect(streams.items[0]?.bandwidth).toBe(2000);
+    expect(streams.master_url).toMatch(/\/delivery\/hls\/titles\/[0-9a-f-]{36}\/master\.m3u8\?episode_id=/);
+    const byPath = (await (await api(`/titles/${series.id}/episodes/${ep1.id}/streams`)).json()) as Schemas["Streams"];
+    expect(byPath.items.map((s) => s.asset_id)).toEqual(streams.items.map((s) => s.asset_id));
+    // A series asked for every episode's tiers at once has no single master.
+    const all = (await (await api(`/titles/${series.id}/streams`)).json()) as Schemas["Streams"];
+    expect(all.items).toHaveLength(6);
+    expect(all.master_url).toBeNull();
 
     // 6. Conditional GET: the same ETag revalidates with 304; an admin edit shows on the next read.
     const first = await api(`/titles/${series.id}`);
