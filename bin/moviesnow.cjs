@@ -23,7 +23,7 @@ const SOURCES = [
   "package-lock.json",
 ];
 // The commands scripts/cli/main.ts imports on use.
-const LAZY = ["upload", "backfill", "admin", "remote-admin", "smoke"];
+const LAZY = ["upload", "package", "backfill", "admin", "remote-admin", "smoke"];
 const builds = join(root, ".local/cli");
 
 function fingerprint() {

@@ -62,6 +62,7 @@ const onUse = <K extends string, M extends Record<K, Command>>(summary: string, 
 export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   "build-bundle": { summary: "build a season ZIP from local files (the job's layout)", load: async () => buildBundleCommand },
   upload: onUse("upload an asset (single PUT or resumable multipart) or a season ZIP", () => import("./upload.ts"), "uploadCommand"),
+  package: onUse("video → the three HLS tiers (+ MP4, WebVTT), uploaded and final", () => import("./package.ts"), "packageCommand"),
   backfill: onUse("HEAD + checksum many assets; what changed and what failed", () => import("./backfill.ts"), "backfillCommand"),
   admin: onUse("enrol and list admins (password + TOTP), straight in the database", () => import("./admin.ts"), "adminCommand"),
   login: onUse("sign in with password + TOTP; the session is kept for later commands", () => import("./remote-admin.ts"), "loginCommand"),

@@ -9,7 +9,12 @@ const MiB = 1024 * 1024;
 const fmtBytes = (n: number) => (n >= 1024 * MiB ? `${(n / 1024 / MiB).toFixed(2)} GiB` : `${(n / MiB).toFixed(1)} MiB`);
 const fmtTime = (s: number) => (Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}` : "--:--");
 
-export function progressBar(label: string, total: number, enabled = Boolean(process.stderr.isTTY)): Progress {
+export function progressBar(
+  label: string,
+  total: number,
+  enabled = Boolean(process.stderr.isTTY),
+  unit: "bytes" | "seconds" = "bytes",
+): Progress {
   if (!enabled) return { update() {}, done() {} };
   const started = performance.now();
   let last = 0;
@@ -20,9 +25,12 @@ export function progressBar(label: string, total: number, enabled = Boolean(proc
     const width = 24;
     const bar = "█".repeat(Math.round(frac * width)).padEnd(width, "░");
     const eta = rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY;
-    process.stderr.write(
-      `\r${label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${fmtBytes(done)}/${fmtBytes(total)} ${(rate / MiB).toFixed(0)} MiB/s ETA ${fmtTime(eta)}  `,
-    );
+    // Bytes show size and throughput; seconds (of media encoded) show position and speed (2.5x = 2.5 s of media a second).
+    const amount =
+      unit === "bytes"
+        ? `${fmtBytes(done)}/${fmtBytes(total)} ${(rate / MiB).toFixed(0)} MiB/s`
+        : `${fmtTime(done)}/${fmtTime(total)} ${rate.toFixed(1)}x`;
+    process.stderr.write(`\r${label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${amount} ETA ${fmtTime(eta)}  `);
   };
   return {
     update(done) {

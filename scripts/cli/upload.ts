@@ -5,27 +5,15 @@
 // admin bundle endpoint instead.
 
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import http from "node:http";
-import https from "node:https";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { withRetry } from "../../container/src/retry.ts";
 import type { Schemas } from "../client/index.ts";
 import { type Api, api, ok, stateDir } from "./api.ts";
 import { type Command, commandArgs, UsageError } from "./command.ts";
+import { uploadHlsTier } from "./hls-upload.ts";
 import { progressBar } from "./progress.ts";
+import { putFile } from "./transfer.ts";
 
 const TYPES: Record<string, string> = {
   ".mkv": "video/x-matroska",
@@ -77,30 +65,6 @@ function sha256File(file: string, onProgress: (n: number) => void): string {
   return h.digest("hex");
 }
 
-/**
- * PUTs `length` bytes of `file` from `start` to a presigned URL, streamed from disk (a 5 GiB file
- * never sits in memory). Answers the part's ETag; an HTTP error carries its status, so
- * withRetry retries 5xx and network failures but not a refused (4xx) URL.
- */
-function putFile(url: string, file: string, start: number, length: number, headers: Record<string, string> = {}): Promise<string> {
-  const u = new URL(url);
-  const mod = u.protocol === "https:" ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = mod.request(u, { method: "PUT", headers: { ...headers, "content-length": String(length) } }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      if (status >= 200 && status < 300) resolve(String(res.headers.etag ?? ""));
-      else reject(Object.assign(new Error(`PUT answered ${status}`), { status }));
-    });
-    req.on("error", reject);
-    if (length === 0) req.end();
-    else
-      createReadStream(file, { start, end: start + length - 1 })
-        .on("error", reject)
-        .pipe(req);
-  });
-}
-
 async function uploadMultipart(
   { client }: Api,
   file: string,
@@ -148,9 +112,136 @@ async function uploadMultipart(
   return { sent: todo.length, reused };
 }
 
+export interface UploadAssetOptions {
+  titleId: string;
+  kind: Asset["kind"];
+  episodeId?: string | undefined;
+  quality?: string | undefined;
+  contentType?: string | undefined;
+  multipart?: boolean;
+  concurrency: number;
+  quiet: boolean;
+  /** Probed facts registered with the asset (codecs, resolution, duration…). */
+  metadata?: Partial<Schemas["CreateAsset"]>;
+}
+
+/**
+ * Registers `file` as an asset, uploads it (one PUT, or multipart resumed from the parts S3 has),
+ * confirms it in S3 and finalizes it with its SHA-256.
+ */
+export async function uploadAsset(remote: Api, file: string, o: UploadAssetOptions) {
+  const client = remote.client;
+  const quiet = o.quiet;
+  const concurrency = o.concurrency;
+  const st = statSync(file);
+  const hashBar = progressBar("sha-256", st.size, !quiet && Boolean(process.stderr.isTTY));
+  const sha256 = sha256File(file, (n) => hashBar.update(n));
+  hashBar.done();
+  // Keyed by the file's real path: the state never lands beside the media, and a file reached by
+  // another path (a symlink, a relative path) still finds its upload.
+  const stateFile = join(stateDir(), "uploads", `${createHash("sha256").update(realpathSync(file)).digest("hex").slice(0, 32)}.json`);
+  let state: ResumeState | null = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as ResumeState) : null;
+  if (state && (state.api !== remote.base || state.size !== st.size || state.mtime_ms !== st.mtimeMs)) state = null; // another file now
+
+  let asset: Asset;
+  let result: { method: string; sent: number; reused: number };
+  if (state) {
+    asset = (await ok(client.GET("/api/v1/admin/assets/{id}", { params: { path: { id: state.asset_id } } }))).body;
+    const r = await uploadMultipart(remote, file, asset, state, st.size, concurrency, quiet);
+    result = { method: "multipart", ...r };
+  } else {
+    const created = await ok(
+      client.POST("/api/v1/admin/titles/{id}/assets", {
+        params: { path: { id: o.titleId } },
+        body: {
+          kind: o.kind,
+          ...(o.episodeId ? { episode_id: o.episodeId } : {}),
+          ...(o.quality ? { quality: o.quality } : {}),
+          filename: basename(file),
+          size_bytes: st.size,
+          content_type: o.contentType ?? contentTypeOf(file),
+          ...o.metadata,
+          ...(o.multipart ? { upload_method: "multipart" as const } : {}),
+        },
+      }),
+    );
+    asset = created.body.asset;
+    const up = created.body.upload;
+    if (up.method === "single") {
+      await withRetry("upload", () => putFile(up.url, file, 0, st.size, up.headers), RETRY);
+      result = { method: "single", sent: 1, reused: 0 };
+    } else {
+      state = {
+        api: remote.base,
+        asset_id: asset.id,
+        size: st.size,
+        mtime_ms: st.mtimeMs,
+        part_size: up.part_size,
+        part_count: up.part_count,
+      };
+      mkdirSync(join(stateDir(), "uploads"), { recursive: true, mode: 0o700 });
+      writeFileSync(stateFile, `${JSON.stringify({ ...state, file: realpathSync(file) }, null, 2)}\n`, { mode: 0o600 });
+      result = { method: "multipart", ...(await uploadMultipart(remote, file, asset, up, st.size, concurrency, quiet)) };
+    }
+  }
+  rmSync(stateFile, { force: true });
+  // What S3 has now, then the finalize that must agree with it.
+  const one = { params: { path: { id: asset.id } } };
+  const head = await ok(client.GET("/api/v1/admin/assets/{id}/head", one));
+  const fin = await ok(
+    client.POST("/api/v1/admin/assets/{id}/finalize", {
+      ...one,
+      body: { size_bytes: st.size, content_type: head.body.content_type ?? o.contentType ?? contentTypeOf(file), sha256 },
+    }),
+  );
+  return { asset, sha256, result, uploadState: fin.body.upload_state };
+}
+
+/** `upload --hls DIR --tier N`: a ladder tier made elsewhere, uploaded file by file and finalized. */
+async function uploadTier(
+  values: { hls?: string; tier?: string; "title-id"?: string; "episode-id"?: string; concurrency?: string; api?: string; json?: boolean },
+  positionals: string[],
+): Promise<number> {
+  const dir = values.hls as string;
+  if (positionals.length > 0) throw new UsageError("upload --hls takes the folder as --hls DIR, and no FILE");
+  if (!values["title-id"]) throw new UsageError("upload needs --title-id");
+  const tier = Number(values.tier);
+  if (tier !== 480 && tier !== 720 && tier !== 1080) throw new UsageError("upload --hls needs --tier 480, 720 or 1080");
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--hls: ${dir} is not a folder`);
+  const concurrency = Number(values.concurrency ?? 6);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new UsageError("--concurrency must be 1 to 16");
+  const r = await uploadHlsTier(api({ api: values.api }), {
+    titleId: values["title-id"],
+    episodeId: values["episode-id"],
+    tier,
+    dir,
+    concurrency,
+    quiet: values.json === true,
+  });
+  const out = {
+    asset_id: r.asset.id,
+    storage_key: r.asset.storage_key,
+    tier,
+    files: r.files,
+    sent: r.sent,
+    reused: r.reused,
+    upload_state: r.asset.upload_state,
+    hls_segment_count: r.asset.hls_segment_count,
+    duration_seconds: r.asset.duration_seconds,
+  };
+  if (values.json) console.log(JSON.stringify(out));
+  else
+    console.log(
+      `${r.asset.storage_key}: ${tier}p, ${r.files} files (${r.sent} sent, ${r.reused} already there), ${r.asset.hls_segment_count ?? "?"} segments, ${r.asset.duration_seconds ?? "?"} s, ${r.asset.upload_state}`,
+    );
+  return 0;
+}
+
 export const uploadCommand: Command = {
   usage: `moviesnow upload --title-id ID [--episode-id ID] [--kind ORIGINAL] [--multipart] FILE
 moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through the bundle endpoint)
+moviesnow upload --title-id ID [--episode-id ID] --hls DIR --tier 480|720|1080
+                                                         (an HLS tier: DIR/index.m3u8 and every file it names)
 
   Options: --api URL, --content-type TYPE, --quality Q, --concurrency N (parts in parallel, 3),
   --json. An asset is hashed (SHA-256), uploaded, completed and finalized. A multipart upload
@@ -174,10 +265,13 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
         "content-type": { type: "string" },
         multipart: { type: "boolean" },
         concurrency: { type: "string", default: "3" },
+        hls: { type: "string" },
+        tier: { type: "string" },
       },
       true,
     );
     const usage = (m: string) => new UsageError(m);
+    if (values.hls !== undefined) return uploadTier(values, positionals);
     const file = positionals[0];
     if (!file || positionals.length > 1) throw usage("upload takes exactly one FILE");
     if (!values["title-id"]) throw usage("upload needs --title-id");
@@ -205,71 +299,22 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
       return 0;
     }
 
-    const hashBar = progressBar("sha-256", st.size, !quiet && Boolean(process.stderr.isTTY));
-    const sha256 = sha256File(file, (n) => hashBar.update(n));
-    hashBar.done();
-    // Keyed by the file's real path: the state never lands beside the media, and a file reached by
-    // another path (a symlink, a relative path) still finds its upload.
-    const stateFile = join(stateDir(), "uploads", `${createHash("sha256").update(realpathSync(file)).digest("hex").slice(0, 32)}.json`);
-    let state: ResumeState | null = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as ResumeState) : null;
-    if (state && (state.api !== remote.base || state.size !== st.size || state.mtime_ms !== st.mtimeMs)) state = null; // another file now
-
-    let asset: Asset;
-    let result: { method: string; sent: number; reused: number };
-    if (state) {
-      asset = (await ok(client.GET("/api/v1/admin/assets/{id}", { params: { path: { id: state.asset_id } } }))).body;
-      const r = await uploadMultipart(remote, file, asset, state, st.size, concurrency, quiet);
-      result = { method: "multipart", ...r };
-    } else {
-      const created = await ok(
-        client.POST("/api/v1/admin/titles/{id}/assets", {
-          params: { path: { id: titleId } },
-          body: {
-            kind: values.kind as Asset["kind"],
-            ...(values["episode-id"] ? { episode_id: values["episode-id"] } : {}),
-            ...(values.quality ? { quality: values.quality } : {}),
-            filename: basename(file),
-            size_bytes: st.size,
-            content_type: values["content-type"] ?? contentTypeOf(file),
-            ...(values.multipart ? { upload_method: "multipart" as const } : {}),
-          },
-        }),
-      );
-      asset = created.body.asset;
-      const up = created.body.upload;
-      if (up.method === "single") {
-        await withRetry("upload", () => putFile(up.url, file, 0, st.size, up.headers), RETRY);
-        result = { method: "single", sent: 1, reused: 0 };
-      } else {
-        state = {
-          api: remote.base,
-          asset_id: asset.id,
-          size: st.size,
-          mtime_ms: st.mtimeMs,
-          part_size: up.part_size,
-          part_count: up.part_count,
-        };
-        mkdirSync(join(stateDir(), "uploads"), { recursive: true, mode: 0o700 });
-        writeFileSync(stateFile, `${JSON.stringify({ ...state, file: realpathSync(file) }, null, 2)}\n`, { mode: 0o600 });
-        result = { method: "multipart", ...(await uploadMultipart(remote, file, asset, up, st.size, concurrency, quiet)) };
-      }
-    }
-    rmSync(stateFile, { force: true });
-    // What S3 has now, then the finalize that must agree with it.
-    const one = { params: { path: { id: asset.id } } };
-    const head = await ok(client.GET("/api/v1/admin/assets/{id}/head", one));
-    const fin = await ok(
-      client.POST("/api/v1/admin/assets/{id}/finalize", {
-        ...one,
-        body: { size_bytes: st.size, content_type: head.body.content_type ?? values["content-type"] ?? contentTypeOf(file), sha256 },
-      }),
-    );
+    const { asset, sha256, result, uploadState } = await uploadAsset(remote, file, {
+      titleId,
+      kind: values.kind as Asset["kind"],
+      episodeId: values["episode-id"],
+      quality: values.quality,
+      contentType: values["content-type"],
+      multipart: values.multipart === true,
+      concurrency,
+      quiet,
+    });
     const out = {
       asset_id: asset.id,
       storage_key: asset.storage_key,
       size: st.size,
       sha256,
-      upload_state: fin.body.upload_state,
+      upload_state: uploadState,
       method: result.method,
       parts_sent: result.sent,
       parts_reused: result.reused,
@@ -277,7 +322,7 @@ moviesnow upload --title-id ID --season N FILE.zip      (a season ZIP, through t
     if (values.json) console.log(JSON.stringify(out));
     else
       console.log(
-        `${asset.storage_key}: ${st.size} bytes, sha256 ${sha256}, ${fin.body.upload_state}${result.reused ? ` (resumed: ${result.reused} parts were already there)` : ""}`,
+        `${asset.storage_key}: ${st.size} bytes, sha256 ${sha256}, ${uploadState}${result.reused ? ` (resumed: ${result.reused} parts were already there)` : ""}`,
       );
     return 0;
   },

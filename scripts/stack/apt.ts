@@ -16,6 +16,9 @@ const needs: { pkg: string; probe: string }[] = [
   { pkg: "python3", probe: "/usr/bin/python3" },
   { pkg: "7zip", probe: "/usr/bin/7zz" },
   { pkg: "libarchive-tools", probe: "/usr/bin/bsdtar" },
+  // For `moviesnow package` and the streaming tests' players: ffmpeg/ffprobe, and Chromium for hls.js.
+  { pkg: "ffmpeg", probe: "/usr/bin/ffprobe" },
+  { pkg: "chromium", probe: "/usr/bin/chromium" },
 ];
 
 export function ensurePackages(): void {
