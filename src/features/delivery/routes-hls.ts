@@ -21,7 +21,8 @@ import { masterPlaylist, subtitlePlaylist } from "./master-playlist";
 import { playbackSignature, verifyPlayback } from "./playback-urls";
 
 const tags = ["public: delivery"];
-const PLAYLIST = { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store" };
+// Players on any site read these (the URL itself is the credential, no cookies): CORS open to all.
+const PLAYLIST = { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store", "access-control-allow-origin": "*" };
 const signedQuery = {
   exp: z.coerce.number().int().optional().describe("Expiry, seconds since the epoch"),
   sig: z.string().max(100).optional().describe("The URL's signature"),

@@ -25,6 +25,29 @@ const put = async (f: { url: string; headers: Record<string, string> }, body: st
   return r.status;
 };
 
+type Api = Awaited<ReturnType<typeof hlsTier>>["api"];
+
+/**
+ * Presigns a PUT for each path of the tier's folder and uploads those given a body; answers a
+ * function that uploads one of them (again).
+ */
+async function uploadFolder(api: Api, assetId: string, paths: string[], bodies: Record<string, string>) {
+  const { files } = await expectStatus(
+    200,
+    api.POST("/api/v1/admin/assets/{id}/files", { params: { path: { id: assetId } }, body: { paths } }),
+  );
+  const url = Object.fromEntries(files.map((f) => [f.path, f]));
+  const up = (path: string, body: string) => put(url[path] as (typeof files)[number], body);
+  for (const [path, body] of Object.entries(bodies)) expect(await up(path, body), path).toBe(200);
+  return up;
+}
+
+/** The finalize body of a tier whose playlist is `text`. */
+async function finalizeBody(text: string) {
+  const bytes = new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>;
+  return { size_bytes: bytes.length, content_type: "application/vnd.apple.mpegurl", sha256: await sha256Hex(bytes) };
+}
+
 describe("an HLS tier's folder", () => {
   it("presigns a PUT per path with the type its extension calls for, and lists what was uploaded", async () => {
     const { api, asset, folder } = await hlsTier();
@@ -106,37 +129,23 @@ describe("finalizing an HLS tier", () => {
   it("lists every segment, init section and key the chain names that is missing or empty, and finalizes once they are there", async () => {
     const { api, asset } = await hlsTier(1080);
     const one = { params: { path: { id: asset.id } } };
-    const media = [
-      "#EXTM3U",
-      "#EXT-X-TARGETDURATION:4",
-      '#EXT-X-KEY:METHOD=AES-128,URI="keys/k1.key"',
-      '#EXT-X-MAP:URI="init.mp4"',
-      "#EXTINF:4.0,",
-      "seg_1.m4s",
-      "#EXTINF:4.0,",
-      "seg_2.m4s",
-      "#EXTINF:4.0,",
-      "seg_3.m4s",
-      "#EXT-X-ENDLIST",
-      "",
-    ].join("\n");
-    const { files } = await expectStatus(
-      200,
-      api.POST("/api/v1/admin/assets/{id}/files", {
-        ...one,
-        body: { paths: ["index.m3u8", "init.mp4", "seg_1.m4s", "seg_2.m4s", "seg_3.m4s", "keys/k1.key"] },
-      }),
-    );
-    const url = Object.fromEntries(files.map((f) => [f.path, f]));
-    const up = (path: string, body: string) => put(url[path] as (typeof files)[number], body);
-    expect(await up("index.m3u8", media)).toBe(200);
-    expect(await up("init.mp4", "init")).toBe(200);
-    expect(await up("seg_1.m4s", "one")).toBe(200);
-    expect(await up("seg_2.m4s", "")).toBe(200); // an empty object: a cut-off upload
+    const media = `#EXTM3U
+#EXT-X-TARGETDURATION:4
+#EXT-X-KEY:METHOD=AES-128,URI="keys/k1.key"
+#EXT-X-MAP:URI="init.mp4"
+#EXTINF:4.0,
+seg_1.m4s
+#EXTINF:4.0,
+seg_2.m4s
+#EXTINF:4.0,
+seg_3.m4s
+#EXT-X-ENDLIST
+`;
+    const paths = ["index.m3u8", "init.mp4", "seg_1.m4s", "seg_2.m4s", "seg_3.m4s", "keys/k1.key"];
+    // seg_2 empty (a cut-off upload); seg_3 and the key not uploaded.
+    const up = await uploadFolder(api, asset.id, paths, { "index.m3u8": media, "init.mp4": "init", "seg_1.m4s": "one", "seg_2.m4s": "" });
     await expectStatus(200, api.GET("/api/v1/admin/assets/{id}/head", one));
-
-    const bytes = new TextEncoder().encode(media) as Uint8Array<ArrayBuffer>;
-    const body = { size_bytes: bytes.length, content_type: "application/vnd.apple.mpegurl", sha256: await sha256Hex(bytes) };
+    const body = await finalizeBody(media);
     const refused = await expectProblemAnswer(api.POST("/api/v1/admin/assets/{id}/finalize", { ...one, body }), 409, "CONFLICT");
     expect(refused.problems).toEqual([
       "index.m3u8: keys/k1.key is not uploaded",
@@ -153,6 +162,7 @@ describe("finalizing an HLS tier", () => {
     expect(done.upload_state).toBe("finalized");
     // What the chain says, recorded: bit rates from the segments' sizes (11 bytes over 12 s, 5 bytes in the largest 4 s).
     expect(done).toMatchObject({
+      hls_media_path: "",
       hls_segment_count: 3,
       duration_seconds: 12,
       hls_target_duration: 4,
@@ -172,21 +182,10 @@ describe("finalizing an HLS tier", () => {
       "",
     ].join("\n");
     const media = ["#EXTM3U", "#EXT-X-TARGETDURATION:6", "#EXTINF:6.0,", "s1.ts", "#EXTINF:4.5,", "s2.ts", "#EXT-X-ENDLIST", ""].join("\n");
-    const { files } = await expectStatus(
-      200,
-      api.POST("/api/v1/admin/assets/{id}/files", { ...one, body: { paths: ["index.m3u8", "v/media.m3u8", "v/s1.ts", "v/s2.ts"] } }),
-    );
-    const url = Object.fromEntries(files.map((f) => [f.path, f]));
-    for (const [path, text] of [
-      ["index.m3u8", master],
-      ["v/media.m3u8", media],
-      ["v/s1.ts", "one"],
-      ["v/s2.ts", "two"],
-    ])
-      expect(await put(url[path as string] as (typeof files)[number], text as string)).toBe(200);
+    const bodies = { "index.m3u8": master, "v/media.m3u8": media, "v/s1.ts": "one", "v/s2.ts": "two" };
+    await uploadFolder(api, asset.id, Object.keys(bodies), bodies);
     await expectStatus(200, api.GET("/api/v1/admin/assets/{id}/head", one));
-    const bytes = new TextEncoder().encode(master) as Uint8Array<ArrayBuffer>;
-    const body = { size_bytes: bytes.length, content_type: "application/vnd.apple.mpegurl", sha256: await sha256Hex(bytes) };
+    const body = await finalizeBody(master);
     const done = await expectStatus(200, api.POST("/api/v1/admin/assets/{id}/finalize", { ...one, body }));
     expect(done).toMatchObject({
       upload_state: "finalized",

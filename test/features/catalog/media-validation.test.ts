@@ -8,16 +8,21 @@ import { adminClient } from "../../support/admin-client";
 type Finding = { code: string; asset_id: string | null; episode_id: string | null };
 type Report = { ok: boolean; errors: Finding[]; warnings: Finding[] };
 
+/** A draft movie, and a way to register assets on it (an id each). */
+async function draftMovie() {
+  const admin = adminClient(await signIn(await newAdmin()));
+  const movie = await admin.ok(
+    201,
+    admin.post<{ id: string }>("/admin/titles", { kind: "movie", name: `Validation ${crypto.randomUUID()}` }),
+  );
+  const asset = async (body: Record<string, unknown>) =>
+    (await admin.ok(201, admin.post<{ asset: { id: string } }>(`/admin/titles/${movie.id}/assets`, { size_bytes: 10, ...body }))).asset.id;
+  return { admin, movie, asset };
+}
+
 describe("media validation", () => {
   it("reports every kind of violation, then passes when they are fixed", async () => {
-    const admin = adminClient(await signIn(await newAdmin()));
-    const movie = await admin.ok(
-      201,
-      admin.post<{ id: string }>("/admin/titles", { kind: "movie", name: `Validation ${crypto.randomUUID()}` }),
-    );
-    const asset = async (body: Record<string, unknown>) =>
-      (await admin.ok(201, admin.post<{ asset: { id: string } }>(`/admin/titles/${movie.id}/assets`, { size_bytes: 10, ...body }))).asset
-        .id;
+    const { admin, movie, asset } = await draftMovie();
 
     const h480 = await asset({ kind: "HLS", filename: "a.m3u8", stream_tier: 480, is_streamable: true });
     const h720a = await asset({ kind: "HLS", filename: "b.m3u8", stream_tier: 720, is_streamable: true });
@@ -86,14 +91,7 @@ describe("media validation", () => {
   });
 
   it("a tier must be finalized, fit its name and last as long as the others; subtitles that streams can't carry are named", async () => {
-    const admin = adminClient(await signIn(await newAdmin()));
-    const movie = await admin.ok(
-      201,
-      admin.post<{ id: string }>("/admin/titles", { kind: "movie", name: `Ladder ${crypto.randomUUID()}` }),
-    );
-    const asset = async (body: Record<string, unknown>) =>
-      (await admin.ok(201, admin.post<{ asset: { id: string } }>(`/admin/titles/${movie.id}/assets`, { size_bytes: 10, ...body }))).asset
-        .id;
+    const { admin, movie, asset } = await draftMovie();
     const tier = (t: number, more: Record<string, unknown>) =>
       asset({ kind: "HLS", filename: `${t}.m3u8`, stream_tier: t, is_streamable: true, ...more });
     // 480p as 854x480, 720p as a 2.40:1 film (1280x534), 1080p wrongly encoded at 720 lines.

@@ -95,6 +95,8 @@ describe("the master playlist", () => {
     expect(m.status).toBe(200);
     expect(m.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
     expect(m.headers.get("cache-control")).toBe("no-store");
+    // Web players on any site fetch it: the signed URL is the credential.
+    expect(m.headers.get("access-control-allow-origin")).toBe("*");
     const master = await m.text();
     expect(master.startsWith("#EXTM3U\n")).toBe(true);
 

@@ -4,56 +4,34 @@
 // is read by the clients people use: ffprobe sees three video variants and audio, ffmpeg reads
 // the WebVTT rendition the master names and decodes each variant to its end, through signed URLs only. A second run resumes
 // without sending anything; a source ffprobe can't read fails naming the step and registers nothing.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminOverHttp, adminWorkerVars } from "../../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../../support/http-worker.ts";
+import { makeClip, moviesnow } from "../../support/packaged-title.ts";
 
-const root = resolve(import.meta.dirname, "../../..");
 const dir = mkdtempSync(join(tmpdir(), "mn-cli-package-"));
 const adminKey = `package-${crypto.randomUUID()}`;
 let worker: HttpWorker;
 let admin: ReturnType<typeof adminOverHttp>;
 
-const clip = join(dir, "clip.mp4");
-const srt = join(dir, "clip.en.srt");
+let clip = "";
+let srt = "";
 
 beforeAll(async () => {
   worker = await startHttpWorker(adminWorkerVars(adminKey));
   admin = adminOverHttp(worker.api, adminKey);
-  const made = spawnSync(
-    "ffmpeg",
-    [
-      ...["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25:duration=10"],
-      ...["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=10"],
-      ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip],
-    ],
-    { encoding: "utf8" },
-  );
-  expect(made.status, made.stderr).toBe(0);
-  writeFileSync(srt, "1\n00:00:01,000 --> 00:00:04,000\nA test pattern, and a tone.\n\n2\n00:00:05,000 --> 00:00:08,000\nStill testing.\n");
+  ({ clip, srt } = makeClip(dir));
 }, 180_000);
 afterAll(async () => {
   await worker?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (args: string[]) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], {
-      cwd: dir,
-      env: { ...process.env, MOVIESNOW_API: worker.api, MOVIESNOW_ADMIN_KEY: adminKey, MOVIESNOW_CONFIG_DIR: join(dir, "config") },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stdin.end();
-    child.on("close", (status) => done({ status, stdout, stderr }));
-  });
+const cli = (args: string[]) => moviesnow(args, { cwd: dir, api: worker.api, adminKey });
 
 type Summary = {
   tiers: { tier: number; asset_id: string; files: number; sent: number; reused: number }[];

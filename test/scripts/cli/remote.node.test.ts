@@ -13,6 +13,7 @@ import { pseudoBytes } from "../../support/bytes.ts";
 import { type FaultProxy, startFaultProxy } from "../../support/fault-proxy.ts";
 import { liftedLimits } from "../../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../../support/http-worker.ts";
+import { runCli } from "../../support/packaged-title.ts";
 import { testDatabaseUrl, testWorkerVars } from "../../support/stack-env.ts";
 
 const root = resolve(import.meta.dirname, "../../..");
@@ -49,16 +50,7 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 // Asynchronous: the fault proxy lives in this process and must keep serving while the CLI runs.
-const cli = (args: string[], extra: Record<string, string> = {}) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], { cwd: dir, env: env(extra) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stdin.end();
-    child.on("close", (status) => done({ status, stdout, stderr }));
-  });
+const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { cwd: dir, env: env(extra) });
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 let token = "";
