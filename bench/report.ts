@@ -1,4 +1,5 @@
-// npm run bench: every benchmark in one run, one report: presigning (ours vs the AWS SDK v3),
+// npm run bench: every benchmark in one run, one report: presigning (ours vs the AWS SDK v3), a
+// 1,800-segment HLS playlist signed three ways,
 // HTTP load on wrangler dev, the season bundle job vs a raw S3 copy and zip -0, and the Worker's
 // size and startup CPU. Markdown on stdout and in .local/bench/report.md; JSON in report.json.
 // Flags go to the parts: --seconds (presign, per cell), --http-seconds, --connections,
@@ -26,6 +27,7 @@ const read = <T>(name: string) => JSON.parse(readFileSync(join(out, name), "utf8
 
 try {
   part("presign.ts", ["--seconds", arg("seconds", "2")]);
+  part("hls-playlist.ts", []);
   part("http-load.ts", ["--seconds", arg("http-seconds", "10"), "--connections", arg("connections", "32")]);
   part("bundle.ts", ["--sizes", arg("sizes", "1"), "--runs", arg("runs", "1"), "--clean"]);
   part("worker-size.ts", []);
@@ -41,10 +43,12 @@ type Http = {
 };
 type Bundle = { rows: Record<string, number | null>[] };
 type Worker = { bundle_kib: number; gzip_kib: number; startup_cpu_ms_median: number };
+type Playlist = { segments: number; results: Record<string, { median_ms: number; p90_ms: number }> };
 const presign = read<Presign>("presign.json");
 const http = read<Http>("http.json");
 const bundle = read<Bundle>("bundle.json");
 const worker = read<Worker>("worker.json");
+const playlist = read<Playlist>("hls-playlist.json");
 
 const f = (v: number | null | undefined, d = 0) => (typeof v === "number" ? v.toFixed(d) : "n/a");
 const ours = presign.results["moviesnow signer"] ?? {};
@@ -63,6 +67,8 @@ md.push("## Presigned GET URLs per second", "", "| signer | sequential | 50 at a
 for (const [name, r] of Object.entries(presign.results)) {
   md.push(`| ${name} | ${f(r.sequential)} | ${f(r["50 at a time"])} | ${f((r.sequential ?? 0) / (sdk.sequential ?? 1), 2)} |`);
 }
+md.push("", `## One ${playlist.segments}-segment HLS playlist, rewritten and signed`, "", "| mode | median ms | p90 ms |", "|---|---|---|");
+for (const [name, r] of Object.entries(playlist.results)) md.push(`| ${name} | ${f(r.median_ms, 1)} | ${f(r.p90_ms, 1)} |`);
 md.push("", `## HTTP load on wrangler dev (autocannon, ${http.connections} connections, ${http.seconds} s each)`, "");
 md.push("| endpoint | req/s | × ceiling | p50 ms | p99 ms | non-2xx | errors |", "|---|---|---|---|---|---|---|");
 for (const r of http.rows)
@@ -87,7 +93,7 @@ mkdirSync(out, { recursive: true });
 writeFileSync(join(out, "report.md"), text);
 writeFileSync(
   join(out, "report.json"),
-  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, presign, http, bundle, worker, targets }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, presign, playlist, http, bundle, worker, targets }, null, 2)}\n`,
 );
 console.log(`\n${text}`);
 console.log(`(written to ${join(out, "report.md")} and report.json)`);

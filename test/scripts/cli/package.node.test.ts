@@ -5,7 +5,7 @@
 // the WebVTT rendition the master names and decodes each variant to its end, through signed URLs only. A second run resumes
 // without sending anything; a source ffprobe can't read fails naming the step and registers nothing.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,5 +130,42 @@ describe("moviesnow package", () => {
     const bad = await cli(["package", clip, "--title-id", title.id, "--subtitle", "english=x.srt"]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/not a language tag/);
+  }, 60_000);
+
+  it("upload --hls takes a tier made elsewhere, resuming past the files S3 already holds, and finalizes it", async () => {
+    const title = await admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Ladder ${crypto.randomUUID()}` });
+    const tier = join(dir, "made-elsewhere", "720p");
+    mkdirSync(join(tier, "v"), { recursive: true });
+    const playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\nv/a.ts\n#EXTINF:6.0,\nv/b.ts\n#EXTINF:3.0,\nv/c.ts\n#EXT-X-ENDLIST\n";
+    writeFileSync(join(tier, "index.m3u8"), playlist);
+    for (const n of ["a", "b", "c"]) writeFileSync(join(tier, "v", `${n}.ts`), `segment ${n} `.repeat(500));
+    // An earlier run got as far as registering the tier and sending two files, one of them cut short.
+    const created = await admin<{ asset: { id: string } }>("POST", `/admin/titles/${title.id}/assets`, {
+      kind: "HLS",
+      filename: "index.m3u8",
+      size_bytes: playlist.length,
+      stream_tier: 720,
+      is_streamable: true,
+    });
+    const signed = await admin<{ files: { path: string; url: string; headers: Record<string, string> }[] }>(
+      "POST",
+      `/admin/assets/${created.asset.id}/files`,
+      { paths: ["v/a.ts", "v/b.ts"] },
+    );
+    for (const f of signed.files) {
+      const body = f.path === "v/a.ts" ? "segment a ".repeat(500) : "segment b";
+      expect((await fetch(f.url, { method: "PUT", body, headers: f.headers })).status).toBe(200);
+    }
+
+    const run = await cli(["upload", "--hls", tier, "--tier", "720", "--title-id", title.id, "--json"]);
+    expect(run.status, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { asset_id: string; files: number; sent: number; reused: number; upload_state: string };
+    // v/a.ts was whole and is kept; v/b.ts (cut short), v/c.ts and the playlist are sent.
+    expect(out).toMatchObject({ asset_id: created.asset.id, files: 4, sent: 3, reused: 1, upload_state: "finalized" });
+    expect(out).toMatchObject({ hls_segment_count: 3, duration_seconds: 15 });
+    // Usage: the tier must be one of the three.
+    const bad = await cli(["upload", "--hls", tier, "--tier", "360", "--title-id", title.id]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--tier 480, 720 or 1080/);
   }, 60_000);
 });
