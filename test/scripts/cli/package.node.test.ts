@@ -118,6 +118,42 @@ describe("moviesnow package", () => {
     expect((JSON.parse(again.stdout) as Summary).tiers.map((t) => t.sent)).toEqual([0, 0, 0]);
   }, 300_000);
 
+  it("packages a source below 1080p in all three tiers, warning that the top ones are upscaled", async () => {
+    const small = join(dir, "small.mp4");
+    const made = spawnSync(
+      "ffmpeg",
+      [
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=25:duration=4",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        small,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    const title = await admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Small ${crypto.randomUUID()}` });
+    const run = await cli(["package", small, "--title-id", title.id, "--json"]);
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as Summary;
+    expect(summary.tiers.map((t) => t.tier)).toEqual([480, 720, 1080]);
+    expect(summary.warnings).toEqual(["the source is 640x360: the 1080p tier is upscaled, and so is 720p"]);
+    // A silent source makes tiers without audio: codecs name the video only.
+    const top = await admin<{ width: number; height: number; codecs: string }>("GET", `/admin/assets/${summary.tiers[2]?.asset_id}`);
+    expect(top).toMatchObject({ width: 1920, height: 1080 });
+    expect(top.codecs).toMatch(/^avc1\.[0-9a-f]{6}$/);
+    expect(summary.validation).toMatchObject({ ok: true, errors: 0 });
+  }, 120_000);
+
   it("fails naming the step on a source ffprobe can't read, and registers nothing", async () => {
     const title = await admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Broken ${crypto.randomUUID()}` });
     const broken = join(dir, "broken.mp4");
