@@ -22,6 +22,8 @@ export function ensureFfmpeg(): void {
 
 export interface SourceInfo {
   durationSeconds: number;
+  /** The whole file's, from the container. */
+  bitrateKbps: number | null;
   width: number;
   height: number;
   frameRate: number | null;
@@ -49,14 +51,16 @@ const rate = (r: string | undefined) => {
 export function probe(file: string): SourceInfo {
   const r = spawnSync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file], { encoding: "utf8" });
   if (r.status !== 0) throw new ToolError(`ffprobe could not read ${file}: ${(r.stderr || "").trim() || `exit ${r.status}`}`);
-  const j = JSON.parse(r.stdout) as { format?: { duration?: string }; streams?: ProbeStream[] };
+  const j = JSON.parse(r.stdout) as { format?: { duration?: string; bit_rate?: string }; streams?: ProbeStream[] };
   const video = j.streams?.find((s) => s.codec_type === "video" && s.width && s.height);
   if (!video) throw new ToolError(`${file} has no video stream`);
   const audio = j.streams?.find((s) => s.codec_type === "audio");
   const duration = Number(j.format?.duration);
   if (!(duration > 0)) throw new ToolError(`ffprobe found no duration in ${file}`);
+  const bitRate = Number(j.format?.bit_rate);
   return {
     durationSeconds: duration,
+    bitrateKbps: bitRate > 0 ? Math.round(bitRate / 1000) : null,
     width: video.width as number,
     height: video.height as number,
     frameRate: rate(video.avg_frame_rate) ?? rate(video.r_frame_rate),
@@ -158,7 +162,7 @@ export async function toWebVtt(file: string, out: string): Promise<string> {
   return out;
 }
 
-/** An MP4 (H.264 + AAC, moov first so it plays while downloading) for players without HLS. */
+/** An MP4 (H.264 + AAC, at most 1080p, moov first so it plays while downloading) for players without HLS. */
 export async function encodeMp4(input: string, out: string, src: SourceInfo, onSeconds: (s: number) => void): Promise<void> {
   await runFfmpeg(
     "encode the MP4 download",
@@ -167,6 +171,9 @@ export async function encodeMp4(input: string, out: string, src: SourceInfo, onS
       input,
       "-map",
       "0:v:0",
+      // At most 1080 lines: what every H.264 player decodes (4K H.264 is where compatibility ends).
+      "-vf",
+      "scale=-2:'min(1080,ih)'",
       ...(src.audio ? ["-map", "0:a:0", "-c:a", "aac", "-b:a", "160k"] : []),
       "-c:v",
       "libx264",

@@ -157,7 +157,7 @@ export const packageCommand: Command = {
           language: s.language,
           is_default: s.isDefault,
           is_forced: s.isForced,
-          ...(s.isForced ? { label: `${s.language} (forced)` } : {}),
+          label: trackLabel(s),
         },
       });
       subtitleAssets.push({ language: s.language, asset_id: r.asset.id, converted: s.vtt !== s.file });
@@ -172,7 +172,8 @@ export const packageCommand: Command = {
         contentType: "video/mp4",
         concurrency: Math.min(concurrency, 8),
         quiet,
-        metadata: downloadMetadata(src),
+        // What was made, not the source: the MP4's own size, rate and sound.
+        metadata: downloadMetadata(probe(mp4)),
       });
       download = { asset_id: r.asset.id, size: statSync(mp4).size };
     }
@@ -200,6 +201,17 @@ export const packageCommand: Command = {
   },
 };
 
+/** What players list the track as: "English", "French (forced)". */
+function trackLabel(s: SubtitleArg): string {
+  let name = s.language;
+  try {
+    name = new Intl.DisplayNames(["en"], { type: "language" }).of(s.language) ?? s.language;
+  } catch {
+    // an unusual tag: keep it as it is
+  }
+  return s.isForced ? `${name} (forced)` : name;
+}
+
 function tierMetadata(src: SourceInfo, tier: number, codecs: string | null) {
   return {
     width: tierWidth(src, tier),
@@ -220,6 +232,7 @@ function downloadMetadata(src: SourceInfo) {
     video_codec: "h264",
     container: "mp4",
     duration_seconds: Math.round(src.durationSeconds * 1000) / 1000,
+    ...(src.bitrateKbps ? { bitrate_kbps: src.bitrateKbps } : {}),
     ...(src.audio ? { audio_codec: "aac", channels: src.audio.channels } : {}),
     ...(src.frameRate ? { frame_rate: src.frameRate } : {}),
   };

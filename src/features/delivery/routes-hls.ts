@@ -17,7 +17,7 @@ import { isWebVtt } from "../assets/service";
 import { streamsOf, subtitlesOf } from "../catalog/listings";
 import { getPublishedTitle } from "../catalog/service";
 import { rewritePlaylist } from "./hls";
-import { masterPlaylist, subtitlePlaylist } from "./master-playlist";
+import { languageName, masterPlaylist, subtitlePlaylist } from "./master-playlist";
 import { playbackSignature, verifyPlayback } from "./playback-urls";
 
 const tags = ["public: delivery"];
@@ -158,7 +158,8 @@ export const hlsRoutes = createRouter()
           const path = subtitles.path.replace("{asset_id}", a.id);
           return {
             url: await signedUrl(origin, secret, path, subtitleSubject(a.id), `d=${d}`, { d }, exp),
-            name: a.label ?? a.language ?? a.filename,
+            // Players list tracks by NAME: the label, else the language's name ("English"), else the file's.
+            name: a.label ?? (a.language ? `${languageName(a.language)}${a.isForced ? " (forced)" : ""}` : a.filename),
             language: a.language,
             isDefault: a.isDefault,
             isForced: a.isForced,

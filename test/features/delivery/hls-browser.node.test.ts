@@ -89,7 +89,7 @@ describe("a packaged title in Chromium with hls.js", () => {
       expect(report.errors).toEqual([]);
       expect(await tab.evaluate(() => (document.getElementById("v") as HTMLVideoElement).currentTime)).toBeGreaterThanOrEqual(5);
       expect([...report.levels].sort((a, b) => a - b)).toEqual([480, 720, 1080]);
-      expect(report.subtitleTracks).toEqual([{ lang: "en", name: "en", default: true }]);
+      expect(report.subtitleTracks).toEqual([{ lang: "en", name: "English", default: true }]);
     } finally {
       await tab.close();
     }

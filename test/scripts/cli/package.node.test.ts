@@ -55,6 +55,18 @@ describe("moviesnow package", () => {
     for (const t of summary.tiers) expect(t.sent).toBe(t.files); // init, segments and the playlist
     expect(summary.subtitles).toEqual([{ language: "en", asset_id: expect.any(String), converted: true }]);
     expect(summary.download?.size).toBeGreaterThan(0);
+    // The MP4 download, registered with what it is (probed after it was made) and finalized.
+    const mp4 = await admin<Record<string, unknown>>("GET", `/admin/assets/${summary.download?.asset_id}`);
+    expect(mp4).toMatchObject({
+      kind: "DOWNLOAD",
+      container: "mp4",
+      video_codec: "h264",
+      audio_codec: "aac",
+      height: 1080,
+      upload_state: "finalized",
+    });
+    expect(mp4.bitrate_kbps).toBeGreaterThan(0);
+    expect(mp4.storage_key).toMatch(/^downloads\/[0-9a-f-]{36}\/1080p\/clip\.mp4$/);
     expect(summary.warnings).toEqual([]); // a 1080p source: nothing upscaled
     expect(summary.validation).toMatchObject({ ok: true, errors: 0 });
 
