@@ -23,7 +23,7 @@ export function createDb(cfg: DbConfig): DbClient {
   // Local stack: the driver's HTTP endpoint is our adapter in front of real Postgres.
   if (cfg.NEON_FETCH_ENDPOINT) neonConfig.fetchEndpoint = cfg.NEON_FETCH_ENDPOINT;
   // The driver's one fetch (a global setting): bounded, and Postgres being down is a 503.
-  neonConfig.fetchFunction = dependencyFetch("Postgres", cfg.DEPENDENCY_TIMEOUT_MS ?? DEFAULT_DEPENDENCY_TIMEOUT_MS);
+  neonConfig.fetchFunction = dependencyFetch("Postgres", "db", cfg.DEPENDENCY_TIMEOUT_MS ?? DEFAULT_DEPENDENCY_TIMEOUT_MS);
   const sql = neon(cfg.DATABASE_URL);
   const db = drizzle({ client: sql, schema, casing: "snake_case" });
   return {

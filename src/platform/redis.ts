@@ -1,6 +1,7 @@
 // Redis through the Upstash REST client (fetch-based, works in Workers).
 import { Redis } from "@upstash/redis/cloudflare";
 import { DEFAULT_DEPENDENCY_TIMEOUT_MS, dependencyError } from "./dependency";
+import { roundTrip } from "./round-trips";
 
 export type RedisClient = Redis;
 
@@ -34,11 +35,11 @@ export function createRedis(cfg: RedisConfig, opts: { retries?: number } = {}): 
       if (typeof v !== "function") return v;
       return (...args: unknown[]) => {
         const r = (v as (...a: unknown[]) => unknown).apply(target, args);
-        return r instanceof Promise
-          ? r.catch((e: unknown) => {
-              throw unreachable(e) ? dependencyError("Redis", e) : e;
-            })
-          : r;
+        if (!(r instanceof Promise)) return r;
+        // A command that answers a promise is one round trip to Redis (timed for Server-Timing).
+        return roundTrip("redis", () => r).catch((e: unknown) => {
+          throw unreachable(e) ? dependencyError("Redis", e) : e;
+        });
       };
     },
   });

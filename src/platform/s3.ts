@@ -158,7 +158,7 @@ export interface S3Options {
 
 export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
   const clock = opts.clock ?? systemClock;
-  const fetcher = opts.fetcher ?? dependencyFetch("S3", cfg.DEPENDENCY_TIMEOUT_MS ?? DEFAULT_DEPENDENCY_TIMEOUT_MS);
+  const fetcher = opts.fetcher ?? dependencyFetch("S3", "s3", cfg.DEPENDENCY_TIMEOUT_MS ?? DEFAULT_DEPENDENCY_TIMEOUT_MS);
   const aws = new AwsClient({
     accessKeyId: cfg.AWS_ACCESS_KEY_ID,
     secretAccessKey: cfg.AWS_SECRET_ACCESS_KEY,

@@ -4,6 +4,7 @@
 // JOB_SERVICE_SECRET (src/lib/job-auth.ts): the service answers nobody else.
 
 import { signJobRequest } from "../../lib/job-auth";
+import { roundTrip } from "../../platform/round-trips";
 import { type JobRequest, type JobStatus, jobStatusSchema } from "./contract";
 
 export interface JobRunner {
@@ -51,14 +52,13 @@ export function createHttpJobRunner(
     try {
       const text = body ? JSON.stringify(body) : "";
       const auth = await signJobRequest(secret, { method, path, body: text });
-      return await fetcher(
-        new Request(`${base}${path}`, {
-          method,
-          ...(body ? { body: text } : {}),
-          headers: { ...auth, ...(body ? { "content-type": "application/json" } : {}) },
-          signal: AbortSignal.timeout(timeoutMs),
-        }),
-      );
+      const req = new Request(`${base}${path}`, {
+        method,
+        ...(body ? { body: text } : {}),
+        headers: { ...auth, ...(body ? { "content-type": "application/json" } : {}) },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return await roundTrip("job", () => fetcher(req));
     } catch (e) {
       throw new RunnerUnavailable(`job service unreachable: ${(e as Error).message}`);
     }

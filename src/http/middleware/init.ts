@@ -7,6 +7,7 @@ import { createDb } from "../../platform/db";
 import { parseEnv } from "../../platform/env";
 import { createRateLimiter } from "../../platform/rate-limit";
 import { createRedis } from "../../platform/redis";
+import { recordRoundTrips, serverTiming } from "../../platform/round-trips";
 import { createS3 } from "../../platform/s3";
 import { createUrlSigner } from "../../platform/url-signer";
 import type { AppEnv, DepsFactory } from "../context";
@@ -41,5 +42,10 @@ export const init = (makeDeps: DepsFactory = defaultDeps) =>
     c.set("jobs", deps.jobs);
     c.set("limiter", createRateLimiter(deps.redis, config));
     c.set("actor", null);
-    await next();
+    const t0 = performance.now();
+    const { trips } = await recordRoundTrips(() => next());
+    // Outside production every answer says what it waited on: one entry per origin round trip,
+    // then the whole request (benchmarks and tests count trips from it). Production keeps it private.
+    if (config.ENVIRONMENT !== "production")
+      c.res.headers.set("server-timing", serverTiming([...trips, { origin: "total", ms: performance.now() - t0 }]));
   });

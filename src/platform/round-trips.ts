@@ -1,0 +1,37 @@
+// Every round trip a request makes to an origin (Postgres, Redis, S3, the job service), with its
+// duration, so a response can say what it waited on (Server-Timing) and benchmarks can count
+// origin trips. Kept per request in an AsyncLocalStorage: the adapters are shared by every
+// request an isolate serves (Postgres's fetch function is global to the driver), so the request
+// a trip belongs to is whichever async context made it.
+import { AsyncLocalStorage } from "node:async_hooks";
+
+export type Origin = "db" | "redis" | "s3" | "job";
+
+export interface RoundTrip {
+  origin: Origin;
+  ms: number;
+}
+
+const current = new AsyncLocalStorage<RoundTrip[]>();
+
+/** Runs `fn` with a fresh record of round trips; answers both. */
+export async function recordRoundTrips<T>(fn: () => Promise<T>): Promise<{ result: T; trips: RoundTrip[] }> {
+  const trips: RoundTrip[] = [];
+  const result = await current.run(trips, fn);
+  return { result, trips };
+}
+
+/** Times `call` as one round trip to `origin`, in the request that made it (if any is recording). */
+export async function roundTrip<T>(origin: Origin, call: () => Promise<T>): Promise<T> {
+  const trips = current.getStore();
+  if (!trips) return call();
+  const t0 = performance.now();
+  try {
+    return await call();
+  } finally {
+    trips.push({ origin, ms: performance.now() - t0 });
+  }
+}
+
+/** The Server-Timing header value: one entry per round trip, in the order they were made. */
+export const serverTiming = (trips: { origin: string; ms: number }[]) => trips.map((t) => `${t.origin};dur=${t.ms.toFixed(1)}`).join(", ");
