@@ -1,6 +1,7 @@
 // A stand-in for an outside command-line tool (terraform, wrangler, docker) that no account or
 // engine here can run: an executable that appends "<name> <args>" to a log (with what it read on
-// stdin for `secret put`) and prints a canned reply when its arguments contain a given text.
+// stdin for `secret put`; what `build` is sent on stdin is read and dropped) and prints a canned
+// reply when its arguments contain a given text.
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -12,6 +13,8 @@ export function commandRecorder(dir: string, name: string, log: string, replies:
     `#!/bin/sh
 args="$*"
 if [ ! -t 0 ] && [ "$1" = "secret" ] && [ "$2" = "put" ]; then input=$(cat); echo "${name} $args <<< $input" >> '${log}'; else echo "${name} $args" >> '${log}'; fi
+# docker build reads its Dockerfile on stdin: read it all, or the writer gets EPIPE when this exits first.
+if [ ! -t 0 ] && [ "$1" = "build" ]; then cat > /dev/null; fi
 case "$args" in
 ${cases}
 esac
