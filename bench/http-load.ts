@@ -1,30 +1,54 @@
 // bench/http-load: HTTP load (autocannon) against the Worker under wrangler dev on the local
 // stack: /health as the ceiling, the catalog list from the edge cache and past it, a title's
 // detail, download-url and a batch of 50. Requests/s and p50/p99 latency, each also as a ratio
-// to the ceiling. Limits are lifted: this measures the service, not its rate limiter.
-//   npm run bench:http [-- --seconds 10 --connections 32]
+// to the ceiling, and the origin round trips one warm request of each makes (from its
+// Server-Timing). Limits are lifted: this measures the service, not its rate limiter.
+// --origin-rtt MS puts a delay proxy on loopback in front of Postgres (the Neon HTTP adapter),
+// Redis (the Upstash adapter) and S3, adding that round-trip time to each call: what a colo far
+// from the origins sees.
+//   npm run bench:http [-- --seconds 10 --connections 32 --origin-rtt 50]
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
+import { postgres, redis, s3Env } from "../scripts/stack/config.ts";
 import { stackStatus, stackUp } from "../scripts/stack/index.ts";
 import { pseudoBytes } from "../test/support/bytes.ts";
+import { type FaultProxy, startFaultProxy } from "../test/support/fault-proxy.ts";
 import { adminOverHttp, adminWorkerVars } from "../test/support/http-admin.ts";
 import { startHttpWorker } from "../test/support/http-worker.ts";
 import { arg } from "./lib.ts";
 
 const seconds = Number(arg("seconds", "10"));
 const connections = Number(arg("connections", "32"));
+const originRtt = Number(arg("origin-rtt", "0"));
 const root = resolve(import.meta.dirname, "..");
 const ADMIN_KEY = `bench-${randomUUID()}`;
 
 if (!Object.values(await stackStatus()).every((s) => s.up)) await stackUp({ quiet: true });
-const worker = await startHttpWorker(adminWorkerVars(ADMIN_KEY));
+const proxies: FaultProxy[] = [];
+/** `url` reached through a proxy that holds every request for the origin round-trip time first. */
+async function far(url: string): Promise<string> {
+  if (originRtt <= 0) return url;
+  const u = new URL(url);
+  const proxy = await startFaultProxy(u.origin, () => ({ kind: "delay", ms: originRtt }));
+  proxies.push(proxy);
+  return `${proxy.url}${u.pathname === "/" ? "" : u.pathname}${u.search}`;
+}
+const worker = await startHttpWorker(
+  adminWorkerVars(ADMIN_KEY, {
+    NEON_FETCH_ENDPOINT: await far(postgres.fetchEndpoint),
+    UPSTASH_REDIS_REST_URL: await far(redis.restUrl),
+    S3_ENDPOINT: await far(s3Env.S3_ENDPOINT),
+  }),
+);
 
 const admin = adminOverHttp(worker.api, ADMIN_KEY);
 
 interface Row {
   name: string;
+  /** Origin round trips of one warm request, from its Server-Timing (e.g. "redis 1, db 1"). */
+  origin_trips: string;
   requests_per_s: number;
   p50_ms: number;
   p99_ms: number;
@@ -33,11 +57,29 @@ interface Row {
   vs_ceiling?: number;
 }
 
-async function load(name: string, opts: Partial<autocannon.Options>): Promise<Row> {
+/** The origins one more request of the kind just measured waits on (warm: after the load). */
+async function tripsOf(req: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<string> {
+  const res = await fetch(`${worker.api.replace(/\/api\/v1$/, "")}${req.path}`, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+  });
+  await res.body?.cancel();
+  const counts = new Map<string, number>();
+  for (const e of (res.headers.get("server-timing") ?? "").split(", ")) {
+    const origin = e.split(";")[0] ?? "";
+    if (origin && origin !== "total") counts.set(origin, (counts.get(origin) ?? 0) + 1);
+  }
+  return counts.size ? [...counts].map(([o, n]) => `${o} ${n}`).join(", ") : "none";
+}
+
+async function load(name: string, opts: Partial<autocannon.Options>, probe?: Parameters<typeof tripsOf>[0]): Promise<Row> {
   process.stderr.write(`[bench] http: ${name}\n`);
   const r = await autocannon({ url: worker.api.replace(/\/api\/v1$/, ""), connections, duration: seconds, ...opts });
+  const first = (opts.requests?.[0] ?? {}) as Parameters<typeof tripsOf>[0];
   return {
     name,
+    origin_trips: await tripsOf(probe ?? first),
     requests_per_s: r.requests.average,
     p50_ms: r.latency.p50,
     p99_ms: r.latency.p99,
@@ -71,9 +113,11 @@ try {
   const rows: Row[] = [
     await load("GET /health (ceiling)", { requests: [{ method: "GET", path: "/api/v1/health" }] }),
     await load("GET /titles (edge-cache hit)", { requests: [{ method: "GET", path: list }] }),
-    await load("GET /titles (cache miss: a new search each time)", {
-      requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/api/v1/titles?q=bench-${miss++}` }) }],
-    }),
+    await load(
+      "GET /titles (cache miss: a new search each time)",
+      { requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/api/v1/titles?q=bench-${miss++}` }) }] },
+      { method: "GET", path: `/api/v1/titles?q=bench-probe-${randomUUID()}` },
+    ),
     await load("GET /titles/{id} (detail)", { requests: [{ method: "GET", path: `/api/v1/titles/${t.id}` }] }),
     await load("POST /delivery/download-url", {
       requests: [{ method: "POST", path: "/api/v1/delivery/download-url", headers: json, body: JSON.stringify({ storage_key: keys[0] }) }],
@@ -92,18 +136,25 @@ try {
   const ceiling = rows[0]?.requests_per_s ?? 1;
   for (const r of rows) r.vs_ceiling = r.requests_per_s / ceiling;
 
-  console.log(`\nHTTP load on wrangler dev (autocannon, ${connections} connections, ${seconds} s each, node ${process.version})`);
-  console.log("| endpoint | req/s | × ceiling | p50 ms | p99 ms | non-2xx | errors |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log(
+    `\nHTTP load on wrangler dev (autocannon, ${connections} connections, ${seconds} s each, origin RTT ${originRtt} ms, node ${process.version})`,
+  );
+  console.log("| endpoint | req/s | × ceiling | p50 ms | p99 ms | origin trips (warm) | non-2xx | errors |");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     console.log(
-      `| ${r.name} | ${r.requests_per_s.toFixed(0)} | ${(r.vs_ceiling ?? 0).toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.errors} |`,
+      `| ${r.name} | ${r.requests_per_s.toFixed(0)} | ${(r.vs_ceiling ?? 0).toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${r.origin_trips} | ${r.non_2xx} | ${r.errors} |`,
     );
   }
   console.log("target: catalog hit ≥ 0.50 × ceiling");
   const out = resolve(root, ".local/bench");
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "http.json"), `${JSON.stringify({ at: new Date().toISOString(), connections, seconds, rows }, null, 2)}\n`);
+  const file = originRtt > 0 ? `http-rtt-${originRtt}.json` : "http.json";
+  writeFileSync(
+    join(out, file),
+    `${JSON.stringify({ at: new Date().toISOString(), connections, seconds, origin_rtt_ms: originRtt, rows }, null, 2)}\n`,
+  );
 } finally {
   await worker.stop();
+  for (const p of proxies) await p.close();
 }

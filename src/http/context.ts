@@ -3,6 +3,7 @@ import type { JobRunner } from "../features/bundles/job-runner";
 import type { Logger } from "../lib/logger";
 import type { Clock } from "../platform/clock";
 import type { Database } from "../platform/db";
+import type { EdgeCache } from "../platform/edge-cache";
 import type { AppConfig } from "../platform/env";
 import type { RateLimiter } from "../platform/rate-limit";
 import type { RedisClient } from "../platform/redis";
@@ -25,10 +26,7 @@ export interface Deps {
   jobs: JobRunner;
 }
 
-export interface EdgeCache {
-  match(key: Request): Promise<Response | undefined>;
-  put(key: Request, res: Response): Promise<void>;
-}
+export type { EdgeCache };
 
 export type AppBindings = CloudflareBindings;
 

@@ -68,7 +68,7 @@ export const downloadTokenRoutes = createRouter().openapi(route, async (c) => {
       : [],
   );
   const keys = b.items.map((i) => ("asset_id" in i ? (byId.get(i.asset_id) ?? "") : i.storage_key));
-  const allowed = await authorizeKeys(c.var.db, keys.filter(Boolean));
+  const allowed = await authorizeKeys(c.var, keys.filter(Boolean));
   const missing: FieldError[] = keys.flatMap((k, i) =>
     k && allowed.has(k) ? [] : [{ path: `json.items.${i}`, message: "not a downloadable file of a published title" }],
   );

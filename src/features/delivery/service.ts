@@ -1,12 +1,20 @@
 // Which keys may be signed for download: a downloadable asset (ORIGINAL, DOWNLOAD, VIDEO,
 // SUBTITLE) of a published title, or a ready, unexpired bundle of one. Everything else is 404,
-// whatever it looks like. A whole batch is authorised with one database query.
+// whatever it looks like. A whole batch is authorised with one database query, and the answer is
+// kept in the edge cache under the catalog version (as catalog reads are): a warm presign asks no
+// database, and any admin write, publish or finished bundle moves the version on, so what it
+// changed is seen as fast as a catalog change is.
 import { sql } from "drizzle-orm";
 import { attachmentDisposition } from "../../lib/content-disposition";
+import { sha256Hex } from "../../lib/crypto/encoding";
 import { AppError, type FieldError } from "../../lib/errors";
+import type { Clock } from "../../platform/clock";
 import type { Database } from "../../platform/db";
+import type { EdgeCache } from "../../platform/edge-cache";
 import type { AppConfig } from "../../platform/env";
+import type { RedisClient } from "../../platform/redis";
 import type { UrlSigner } from "../../platform/url-signer";
+import { catalogVersion } from "../catalog/catalog-version";
 
 export const DELIVERABLE_KINDS = ["ORIGINAL", "DOWNLOAD", "VIDEO", "SUBTITLE"] as const;
 
@@ -16,11 +24,45 @@ export interface Deliverable {
   contentType: string | null;
   sizeBytes: number | null;
   source: "asset" | "bundle";
+  /** A bundle's expiry (ISO), checked on every use, cached or not; null for assets. */
+  expiresAt: string | null;
 }
 
-export async function authorizeKeys(db: Database, keys: string[]): Promise<Map<string, Deliverable>> {
-  const unique = [...new Set(keys)];
+export interface AuthorizeDeps {
+  db: Database;
+  redis: RedisClient;
+  edgeCache: EdgeCache;
+  clock: Clock;
+}
+
+const AUTH_CACHE_HOST = "https://presign-auth.moviesnow.internal";
+/** How long a colo keeps an answer; a new catalog version makes it unreachable long before. */
+const AUTH_CACHE_SECONDS = 300;
+
+export async function authorizeKeys(deps: AuthorizeDeps, keys: string[]): Promise<Map<string, Deliverable>> {
+  const unique = [...new Set(keys)].sort();
   if (unique.length === 0) return new Map();
+  const version = await catalogVersion(deps.redis);
+  // One entry per set of keys: a batch of 50 is one lookup. No version (Redis can't say): no cache.
+  const cacheKey = version === null ? null : new Request(`${AUTH_CACHE_HOST}/v${version}/${await sha256Hex(unique.join("\n"))}`);
+  const cached = cacheKey ? await deps.edgeCache.match(cacheKey) : undefined;
+  let found: Deliverable[];
+  if (cached) found = (await cached.json()) as Deliverable[];
+  else {
+    found = await queryDeliverables(deps.db, unique);
+    if (cacheKey)
+      await deps.edgeCache.put(
+        cacheKey,
+        new Response(JSON.stringify(found), {
+          headers: { "content-type": "application/json", "cache-control": `max-age=${AUTH_CACHE_SECONDS}` },
+        }),
+      );
+  }
+  const now = deps.clock.now().getTime();
+  return new Map(found.filter((d) => d.expiresAt === null || Date.parse(d.expiresAt) > now).map((d) => [d.storageKey, d]));
+}
+
+async function queryDeliverables(db: Database, unique: string[]): Promise<Deliverable[]> {
   const kinds = sql.join(
     DELIVERABLE_KINDS.map((k) => sql`${k}`),
     sql`, `,
@@ -31,27 +73,25 @@ export async function authorizeKeys(db: Database, keys: string[]): Promise<Map<s
     content_type: string | null;
     size_bytes: string | null;
     source: "asset" | "bundle";
+    expires_at: string | null;
   }>(sql`
-    select a.storage_key, a.filename, a.content_type, a.size_bytes::text as size_bytes, 'asset' as source
+    select a.storage_key, a.filename, a.content_type, a.size_bytes::text as size_bytes, 'asset' as source, null as expires_at
       from media_assets a join titles t on t.id = a.title_id
      where a.storage_key = any(${sql.param(unique)}::text[]) and a.kind in (${kinds}) and t.status = 'published'
        and a.upload_state <> 'pending'
     union all
-    select b.storage_key, t.slug || '-S' || lpad(b.season_number::text, 2, '0') || '.zip', 'application/zip', b.size_bytes::text, 'bundle'
+    select b.storage_key, t.slug || '-S' || lpad(b.season_number::text, 2, '0') || '.zip', 'application/zip', b.size_bytes::text, 'bundle',
+           to_char(b.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
       from bundles b join titles t on t.id = b.title_id
      where b.storage_key = any(${sql.param(unique)}::text[]) and b.status = 'ready' and (b.expires_at is null or b.expires_at > now()) and t.status = 'published'`);
-  return new Map(
-    rows.rows.map((r) => [
-      r.storage_key,
-      {
-        storageKey: r.storage_key,
-        filename: r.filename,
-        contentType: r.content_type,
-        sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
-        source: r.source,
-      },
-    ]),
-  );
+  return rows.rows.map((r) => ({
+    storageKey: r.storage_key,
+    filename: r.filename,
+    contentType: r.content_type,
+    sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
+    source: r.source,
+    expiresAt: r.expires_at,
+  }));
 }
 
 export function checkTtl(config: AppConfig, ttl: number | undefined, path: string): number {
@@ -72,13 +112,13 @@ export interface SignedDownload {
 }
 
 export async function signDownloads(
-  deps: { db: Database; signer: UrlSigner },
+  deps: AuthorizeDeps & { signer: UrlSigner },
   items: { storageKey: string; attachmentFilename?: string | undefined }[],
   ttl: number,
   pathOf: (i: number) => string,
 ): Promise<SignedDownload[]> {
   const allowed = await authorizeKeys(
-    deps.db,
+    deps,
     items.map((i) => i.storageKey),
   );
   const missing: FieldError[] = items.flatMap((it, i) =>

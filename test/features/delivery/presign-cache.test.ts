@@ -1,0 +1,77 @@
+// Presign authorisation from the edge cache: a warm download-url or batch asks no database (its
+// Server-Timing names no db trip); an unpublish is seen at once (the catalog version moves on);
+// a cached bundle key stops being signed the moment the bundle expires.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { bundles } from "../../../src/db/schema";
+import { createApp } from "../../../src/http/app";
+import { defaultDeps } from "../../../src/http/middleware/init";
+import { keys } from "../../../src/lib/storage-keys";
+import { db } from "../../support/admin";
+import { pseudoBytes, publishedMovieWith } from "../../support/delivery";
+import { expectProblem } from "../../support/problem";
+
+let now = Date.now();
+// The real stack, with a clock the test moves (for bundle expiry).
+const app = createApp({
+  logSink: () => {},
+  deps: (config, bindings) => ({ ...defaultDeps(config, bindings), clock: { now: () => new Date(now) } }),
+});
+const adminKey = `k-${crypto.randomUUID()}`;
+const e = { ...env, ADMIN_API_KEY: adminKey };
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  app.request(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) }, e);
+const dbTrips = (res: Response) => (res.headers.get("server-timing") ?? "").split(", ").filter((e) => e.startsWith("db;")).length;
+
+describe("presign authorisation", () => {
+  it("is answered from the edge cache once warm: no database round trip, for one key or a batch", async () => {
+    const { assets } = await publishedMovieWith([
+      { kind: "ORIGINAL", filename: "warm-a.mkv", bytes: pseudoBytes(8, 1) },
+      { kind: "DOWNLOAD", filename: "warm-b.mp4", bytes: pseudoBytes(8, 2), extra: { quality: "1080p" } },
+    ]);
+    const one = { storage_key: assets[0]?.storage_key };
+    const cold = await post("/api/v1/delivery/download-url", one);
+    expect(cold.status).toBe(200);
+    expect(dbTrips(cold)).toBe(1);
+    const warm = await post("/api/v1/delivery/download-url", one);
+    expect(warm.status).toBe(200);
+    expect(dbTrips(warm)).toBe(0);
+    // The cached answer signs the same file: S3 serves it.
+    const { url } = (await warm.json()) as { url: string };
+    const got = await fetch(url);
+    expect(got.status).toBe(200);
+    expect(new Uint8Array(await got.arrayBuffer())).toEqual(pseudoBytes(8, 1));
+
+    const batch = { items: assets.map((a) => ({ storage_key: a.storage_key })) };
+    expect(dbTrips(await post("/api/v1/delivery/batch-download-urls", batch))).toBe(1);
+    const again = await post("/api/v1/delivery/batch-download-urls", batch);
+    expect(again.status).toBe(200);
+    expect(dbTrips(again)).toBe(0);
+  });
+
+  it("sees an unpublish at once, however warm", async () => {
+    const { title, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "gone.mkv", bytes: pseudoBytes(8, 3) }]);
+    const one = { storage_key: assets[0]?.storage_key };
+    expect((await post("/api/v1/delivery/download-url", one)).status).toBe(200);
+    expect(dbTrips(await post("/api/v1/delivery/download-url", one))).toBe(0);
+    // Through this same Worker (the one whose cached answer it was).
+    expect((await post(`/api/v1/admin/titles/${title.id}/unpublish`, {}, { "x-admin-key": adminKey })).status).toBe(200);
+    await expectProblem(await post("/api/v1/delivery/download-url", one), 404, "NOT_FOUND");
+  });
+
+  it("stops signing a cached bundle key when the bundle expires", async () => {
+    const { title } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "b.mkv", bytes: pseudoBytes(8, 4) }]);
+    now = Date.now();
+    const key = keys.bundle(title.id, 1);
+    await db
+      .insert(bundles)
+      .values({ titleId: title.id, seasonNumber: 1, storageKey: key, status: "ready", sizeBytes: 10, expiresAt: new Date(now + 60_000) });
+    const ask = () => post("/api/v1/delivery/download-url", { storage_key: key });
+    expect((await ask()).status).toBe(200);
+    const warm = await ask();
+    expect(warm.status).toBe(200);
+    expect(dbTrips(warm)).toBe(0);
+    now += 61_000;
+    await expectProblem(await ask(), 404, "NOT_FOUND");
+  });
+});
