@@ -94,13 +94,15 @@ try {
   const keys: string[] = [];
   for (let i = 0; i < 50; i++) {
     const bytes = pseudoBytes(1024, i + 1);
-    const c = await admin<{ asset: { storage_key: string }; upload: { url: string; headers: Record<string, string> } }>(
+    const c = await admin<{ asset: { id: string; storage_key: string }; upload: { url: string; headers: Record<string, string> } }>(
       "POST",
       `/admin/titles/${t.id}/assets`,
       { kind: "DOWNLOAD", filename: `part-${i}.mp4`, size_bytes: bytes.length },
     );
     const put = await fetch(c.upload.url, { method: "PUT", body: bytes, headers: c.upload.headers });
     await put.body?.cancel();
+    // Confirmed in the bucket, as an operator does: only then is a file offered for download.
+    await admin("GET", `/admin/assets/${c.asset.id}/head`);
     keys.push(c.asset.storage_key);
   }
   await admin("POST", `/admin/titles/${t.id}/publish?force=true`);
@@ -109,6 +111,15 @@ try {
   await warm.body?.cancel();
   const json = { "content-type": "application/json" };
   let miss = 0;
+
+  // A benchmark of refusals measures nothing: every request measured must succeed once.
+  const check = await fetch(`${worker.api}/delivery/download-url`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ storage_key: keys[0] }),
+  });
+  if (check.status !== 200) throw new Error(`download-url answers ${check.status} before the run: ${await check.text()}`);
+  await check.body?.cancel();
 
   const rows: Row[] = [
     await load("GET /health (ceiling)", { requests: [{ method: "GET", path: "/api/v1/health" }] }),
