@@ -13,7 +13,7 @@ import { downloadJson, downloadSchema } from "../assets/contract";
 import { masterPlaylistUrl, playbackUrl } from "../delivery/routes-hls";
 import { episodeJson, episodeSchema, seasonJson, seasonSchema, titleJson, titleSchema } from "./contract";
 import { downloadsOf, episodeDownloads, publicAsset, publicAssets, streamsOf, subtitlesOf } from "./listings";
-import { getPublishedTitle, getSeasonsWithEpisodes, PUBLIC_SORTS, searchTitles, type Title } from "./service";
+import { getEpisode, getPublishedTitle, getSeasonsWithEpisodes, PUBLIC_SORTS, searchTitles, type Title } from "./service";
 
 const tags = ["public: catalog"];
 const idOrSlug = z.object({
@@ -265,8 +265,12 @@ export const publicTitleRoutes = createRouter()
   .openapi(routes.episodeStreams, async (c) => {
     const { id, episode_id } = c.req.valid("param");
     const t = await getPublishedTitle(c.var.db, id);
-    const episode = (await getSeasonsWithEpisodes(c.var.db, t.id)).flatMap((s) => s.episodes).find((e) => e.id === episode_id);
-    if (!episode) throw new AppError("NOT_FOUND", `No episode ${episode_id} in this title.`);
+    // One row by its key, not every season and episode of the title, to know it belongs here.
+    const episode = await getEpisode(c.var.db, episode_id).catch((e: unknown) => {
+      if (e instanceof AppError && e.code === "NOT_FOUND") return null;
+      throw e;
+    });
+    if (episode?.titleId !== t.id) throw new AppError("NOT_FOUND", `No episode ${episode_id} in this title.`);
     return c.json(await streams(c, t, episode_id), 200, NO_STORE);
   })
   .openapi(routes.subtitles, async (c) => {
