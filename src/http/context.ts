@@ -39,6 +39,8 @@ export type AppEnv = {
     logger: Logger;
     config: AppConfig;
     limiter: RateLimiter;
+    /** Keeps a promise alive after the answer is sent (ExecutionContext.waitUntil). */
+    background: (p: Promise<unknown>) => void;
     /** Who is acting on an admin route (set by adminAuth); null elsewhere. */
     actor: Actor | null;
   };

@@ -1,22 +1,21 @@
-// Rate limits with @upstash/ratelimit sliding windows, one rule per class (configurable).
-// When Redis can't answer, the decision says so (`unavailable`); whether that fails open or
-// closed is the caller's policy (see middleware/rate-limit.ts).
+// Rate limits, one rule per class (configurable). Public reads and presigning are decided in the
+// isolate and counted in Redis behind the answer (edge-rate-limit.ts): no request waits on Redis
+// for them. Sign-in, MFA and admin limits stay exact and global: @upstash/ratelimit sliding
+// windows, decided in Redis. When Redis can't answer those, the decision says so (`unavailable`);
+// whether that fails open or closed is the caller's policy (see middleware/rate-limit.ts).
 import { Ratelimit } from "@upstash/ratelimit";
+import type { Clock } from "./clock";
+import { createEdgeLimiter, type EdgeLimitStore } from "./edge-rate-limit";
 import type { AppConfig, RateRule } from "./env";
+import type { RateDecision } from "./rate-decision";
 import type { RedisClient } from "./redis";
+
+export type { RateDecision };
 
 export const RATE_LIMIT_CLASSES = ["public", "presign", "admin", "login_ip", "login_account", "login_account_all"] as const;
 export type RateLimitClass = (typeof RATE_LIMIT_CLASSES)[number];
-
-export interface RateDecision {
-  success: boolean;
-  limit: number;
-  remaining: number;
-  /** Unix ms when the window frees up again. */
-  reset: number;
-  /** Redis did not answer: no decision could be made. */
-  unavailable: boolean;
-}
+/** The classes decided at the edge (per isolate, counted globally a round trip late). */
+export const EDGE_CLASSES: ReadonlySet<RateLimitClass> = new Set(["public", "presign"]);
 
 export interface RateLimiter {
   /** Counts one hit against `identifier` and says whether it is allowed. */
@@ -36,7 +35,20 @@ const RULE: Record<RateLimitClass, (c: AppConfig) => RateRule> = {
   login_account_all: (c) => c.RATE_LIMIT_LOGIN_ACCOUNT_ALL,
 };
 
-export function createRateLimiter(redis: RedisClient, config: AppConfig): RateLimiter {
+export interface RateLimiterDeps {
+  clock: Clock;
+  /** Keeps work alive after the answer is sent (ExecutionContext.waitUntil). */
+  background: (p: Promise<unknown>) => void;
+  /** Told when an edge-decided hit could not be counted in Redis. */
+  onSyncError?: (e: unknown) => void;
+  /** The edge classes' per-isolate counts (tests give each simulated isolate its own). */
+  edgeStore?: EdgeLimitStore;
+}
+
+export function createRateLimiter(redis: RedisClient, config: AppConfig, deps: RateLimiterDeps): RateLimiter {
+  const edge = new Map(
+    [...EDGE_CLASSES].map((cls) => [cls, createEdgeLimiter(cls, RULE[cls](config), { redis, ...deps, store: deps.edgeStore })]),
+  );
   const limiters = new Map<RateLimitClass, Ratelimit>();
   const limiter = (cls: RateLimitClass) => {
     let l = limiters.get(cls);
@@ -64,6 +76,8 @@ export function createRateLimiter(redis: RedisClient, config: AppConfig): RateLi
 
   return {
     async hit(cls, identifier) {
+      const atEdge = edge.get(cls);
+      if (atEdge) return atEdge.hit(identifier);
       try {
         const r = await limiter(cls).limit(identifier);
         // On timeout the library answers "allowed"; we report that no decision was made.
@@ -74,12 +88,16 @@ export function createRateLimiter(redis: RedisClient, config: AppConfig): RateLi
       }
     },
     async refund(cls, identifier) {
+      const atEdge = edge.get(cls);
+      if (atEdge) return atEdge.refund(identifier);
       // A negative rate decrements the window without checking the limit (@upstash/ratelimit ≥ 2.0).
       await limiter(cls)
         .limit(identifier, { rate: -1 })
         .catch(() => undefined);
     },
     async peek(cls, identifier) {
+      const atEdge = edge.get(cls);
+      if (atEdge) return atEdge.peek(identifier);
       try {
         const r = await limiter(cls).getRemaining(identifier);
         const limit = RULE[cls](config).limit;

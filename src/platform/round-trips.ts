@@ -12,7 +12,7 @@ export interface RoundTrip {
   ms: number;
 }
 
-const current = new AsyncLocalStorage<RoundTrip[]>();
+const current = new AsyncLocalStorage<RoundTrip[] | null>();
 
 /** Runs `fn` with a fresh record of round trips; answers both. */
 export async function recordRoundTrips<T>(fn: () => Promise<T>): Promise<{ result: T; trips: RoundTrip[] }> {
@@ -32,6 +32,12 @@ export async function roundTrip<T>(origin: Origin, call: () => Promise<T>): Prom
     trips.push({ origin, ms: performance.now() - t0 });
   }
 }
+
+/**
+ * Runs `fn` outside the request's record: work the answer does not wait for (counts sent behind
+ * it, refreshes ahead of need) is not a round trip the request made.
+ */
+export const detachedFromRequest = <T>(fn: () => Promise<T>): Promise<T> => current.run(null, fn);
 
 /** The Server-Timing header value: one entry per round trip, in the order they were made. */
 export const serverTiming = (trips: { origin: string; ms: number }[]) => trips.map((t) => `${t.origin};dur=${t.ms.toFixed(1)}`).join(", ");

@@ -4,5 +4,6 @@ export * from "./bundles";
 export * from "./enums";
 export * from "./episodes";
 export * from "./media-assets";
+export * from "./relations";
 export * from "./seasons";
 export * from "./titles";

@@ -359,7 +359,7 @@ export const adminAssetRoutes = createRouter()
   .openapi(routes.head, async (c) => {
     const a = await headAsset(c.var, c.req.valid("param").id, auditContextOf(c.var));
     // A GET that writes (its documented contract): move the catalog version on like any other write.
-    await bumpCatalogVersion(c.var.redis);
+    await bumpCatalogVersion(c.var);
     return c.json(assetJson(a), 200);
   })
   .openapi(routes.checksum, async (c) => {

@@ -11,8 +11,7 @@ import { attachmentDisposition } from "../../lib/content-disposition";
 import { AppError } from "../../lib/errors";
 import { checkTtl } from "../delivery/service";
 import { buildStatusJson, buildStatusSchema, bundleSummaryJson, bundleSummarySchema } from "./contract";
-import { publishedSeason, requestBuild, seasonBundleView } from "./season-service";
-import { activeBundle, type Bundle } from "./service";
+import { type DeliverableBundle, deliverableSeason, publishedSeason, requestBuild, seasonBundleView } from "./season-service";
 
 const tags = ["public: delivery"];
 const seasonBody = { title_id: z.uuid(), season_number: z.number().int().min(0).max(9999) };
@@ -116,7 +115,7 @@ export const statusUrl = (titleId: string, season: number) =>
 async function signBundle(
   c: Context<AppEnv>,
   title: { slug: string },
-  bundle: Bundle,
+  bundle: Omit<DeliverableBundle, "expiresAt">,
   expiresIn: number,
 ): Promise<z.infer<typeof signedBundle>> {
   const filename = `${title.slug}-S${String(bundle.seasonNumber).padStart(2, "0")}.zip`;
@@ -137,9 +136,8 @@ async function signBundle(
 export const bundleDeliveryRoutes = createRouter()
   .openapi(bundleUrl, async (c) => {
     const b = c.req.valid("json");
-    const { title: t } = await publishedSeason(c.var.db, b.title_id, b.season_number);
     const ttl = checkTtl(c.var.config, b.ttl_seconds, "json.ttl_seconds");
-    const active = await activeBundle(c.var.db, t.id, b.season_number, c.var.clock.now());
+    const { title: t, bundle: active } = await deliverableSeason(c.var, b.title_id, b.season_number);
     if (active) return c.json(await signBundle(c, t, active, ttl), 200, NO_STORE);
     if (!b.rebuild_if_missing)
       throw new AppError("NOT_FOUND", "This season has no current bundle; ask with rebuild_if_missing=true to build one.");

@@ -10,6 +10,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { keys } from "../../lib/storage-keys";
+import { systemClock } from "../../platform/clock";
 import { createDb } from "../../platform/db";
 import { parseEnv } from "../../platform/env";
 import { analyticsSink, type BuildPoint, createMetrics, type Metrics } from "../../platform/metrics";
@@ -341,7 +342,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       });
       this.record(r, "ready", job.result.size, null);
       await this.freeSlot(r);
-      await bumpCatalogVersion(this.redis).catch(() => undefined);
+      await bumpCatalogVersion({ redis: this.redis, clock: systemClock }).catch(() => undefined);
     } catch (e) {
       // The archive is there; recording it failed (database down): try the recording again.
       this.save({ error: `recording the bundle failed: ${(e as Error).message}` });

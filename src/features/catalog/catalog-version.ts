@@ -1,29 +1,88 @@
-// The catalog version: a counter every admin write bumps. Public responses are cached at the
-// edge under it, so a write makes every older cached entry unreachable: at once in the isolate
-// that wrote, and within VERSION_TTL_MS everywhere else (each isolate re-reads it that often,
-// rather than on every cached read).
+// The catalog version: a counter every admin write bumps. Public responses and presign
+// authorisations are cached at the edge under it, so a write makes every older cached entry
+// unreachable: at once in the isolate that wrote, and within VERSION_TTL_MS everywhere else.
+// An isolate re-reads it ahead of need: past half the TTL a request answers with the version it
+// has and re-reads it behind the answer, so under steady traffic no request waits on Redis for
+// it; only a request that finds it older than the TTL (an idle isolate) waits.
+import { sha256Hex } from "../../lib/crypto/encoding";
+import type { Clock } from "../../platform/clock";
+import type { EdgeCache } from "../../platform/edge-cache";
 import type { RedisClient } from "../../platform/redis";
+import { detachedFromRequest } from "../../platform/round-trips";
 
 export const CATALOG_VERSION_KEY = "catalog:version";
 export const VERSION_TTL_MS = 1000;
 
+export interface CatalogVersionDeps {
+  redis: RedisClient;
+  clock: Clock;
+  /** Keeps the read-ahead alive after the answer (ExecutionContext.waitUntil). */
+  background: (p: Promise<unknown>) => void;
+}
+
 let memo: { value: string; at: number } | null = null;
+let refreshing: Promise<unknown> | null = null;
+
+const read = async (redis: RedisClient, at: number) => {
+  const value = String((await redis.get<number | string>(CATALOG_VERSION_KEY)) ?? 0);
+  // A read that started before a newer one (or a bump here) landed must not replace it.
+  if (!memo || memo.at <= at) memo = { value, at };
+  return value;
+};
 
 /** The current version, or null when Redis can't say (callers then skip the edge cache). */
-export async function catalogVersion(redis: RedisClient, now = Date.now()): Promise<string | null> {
-  if (memo && now - memo.at < VERSION_TTL_MS) return memo.value;
+export async function catalogVersion(deps: CatalogVersionDeps): Promise<string | null> {
+  const now = deps.clock.now().getTime();
+  const age = memo ? now - memo.at : Number.POSITIVE_INFINITY;
+  if (memo && age < VERSION_TTL_MS) {
+    if (age >= VERSION_TTL_MS / 2 && !refreshing) {
+      refreshing = detachedFromRequest(() => read(deps.redis, now)).finally(() => {
+        refreshing = null;
+      });
+      deps.background(refreshing);
+    }
+    return memo.value;
+  }
   try {
-    const value = String((await redis.get<number | string>(CATALOG_VERSION_KEY)) ?? 0);
-    memo = { value, at: now };
-    return value;
+    return await read(deps.redis, now);
   } catch {
     memo = null;
     return null;
   }
 }
 
-export async function bumpCatalogVersion(redis: RedisClient): Promise<number> {
-  const v = await redis.incr(CATALOG_VERSION_KEY);
-  memo = { value: String(v), at: Date.now() };
+export async function bumpCatalogVersion(deps: { redis: RedisClient; clock: Clock }): Promise<number> {
+  const v = await deps.redis.incr(CATALOG_VERSION_KEY);
+  memo = { value: String(v), at: deps.clock.now().getTime() };
   return v;
+}
+
+/** How long a colo keeps a versioned answer; a new catalog version makes it unreachable long before. */
+const VERSIONED_CACHE_SECONDS = 300;
+
+/**
+ * `compute()` as of the current catalog version, kept in the colo's cache under that version: one
+ * origin query per colo and version, and an admin write (which moves the version on) is seen
+ * everywhere within VERSION_TTL_MS. `name` separates the kinds of answer; `key` names one. When
+ * Redis can't say the version the answer is computed, not cached. The answer must be plain JSON.
+ */
+export async function underCatalogVersion<T>(
+  deps: CatalogVersionDeps & { edgeCache: EdgeCache },
+  name: string,
+  key: string,
+  compute: () => Promise<T>,
+): Promise<T> {
+  const version = await catalogVersion(deps);
+  if (version === null) return compute();
+  const cacheKey = new Request(`https://${name}.moviesnow.internal/v${version}/${await sha256Hex(key)}`);
+  const cached = await deps.edgeCache.match(cacheKey);
+  if (cached) return (await cached.json()) as T;
+  const value = await compute();
+  await deps.edgeCache.put(
+    cacheKey,
+    new Response(JSON.stringify(value), {
+      headers: { "content-type": "application/json", "cache-control": `max-age=${VERSIONED_CACHE_SECONDS}` },
+    }),
+  );
+  return value;
 }

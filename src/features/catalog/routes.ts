@@ -12,8 +12,8 @@ import { fromWire } from "../../lib/wire";
 import { downloadJson, downloadSchema } from "../assets/contract";
 import { masterPlaylistUrl, playbackUrl } from "../delivery/routes-hls";
 import { episodeJson, episodeSchema, seasonJson, seasonSchema, titleJson, titleSchema } from "./contract";
-import { downloadsOf, episodeDownloads, publicAsset, publicAssets, streamsOf, subtitlesOf } from "./listings";
-import { getEpisode, getPublishedTitle, getSeasonsWithEpisodes, PUBLIC_SORTS, searchTitles, type Title } from "./service";
+import { downloadsOf, episodeDownloads, publicAsset, streamsOf, subtitlesOf } from "./listings";
+import { getEpisode, getPublishedTitle, PUBLIC_SORTS, publishedTitleDetail, searchTitles, type Title } from "./service";
 
 const tags = ["public: catalog"];
 const idOrSlug = z.object({
@@ -247,8 +247,7 @@ export const publicTitleRoutes = createRouter()
     );
   })
   .openapi(routes.get, async (c) => {
-    const t = await getPublishedTitle(c.var.db, c.req.valid("param").id);
-    const [seasons, artwork] = await Promise.all([getSeasonsWithEpisodes(c.var.db, t.id), publicAssets(c.var.db, t.id, ["ARTWORK"])]);
+    const { title: t, seasons, artwork } = await publishedTitleDetail(c.var.db, c.req.valid("param").id);
     return c.json(
       {
         title: publicTitleJson(t),

@@ -1,6 +1,6 @@
 // Titles, seasons and episodes: the admin side (every state, every write audited in the same
 // batch) and the public side (published only, searchable, keyset-paginated).
-import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import { bundles, episodes, mediaAssets, seasons, titles } from "../../db/schema";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { AppError } from "../../lib/errors";
@@ -417,6 +417,27 @@ export async function searchTitles(db: Database, q: PublicTitleQuery) {
     items: page.map((r) => ({ title: r.t, score: text ? r.rank : null })),
     nextCursor: rows.length > q.limit && last ? encodeCursor(sort, [last.k0, last.t.id]) : null,
   };
+}
+
+/**
+ * A published title's page: the title, its seasons with their episodes, and its uploaded artwork,
+ * in one SQL statement (drizzle's relational query aggregates the children as JSON).
+ */
+export async function publishedTitleDetail(db: Database, idOrSlug: string) {
+  const t = await db.query.titles.findFirst({
+    where: and(UUID.test(idOrSlug) ? eq(titles.id, idOrSlug) : eq(titles.slug, idOrSlug.toLowerCase()), eq(titles.status, "published")),
+    with: {
+      seasons: { orderBy: asc(seasons.number) },
+      episodes: { orderBy: [asc(episodes.seasonNumber), asc(episodes.episodeNumber)] },
+      mediaAssets: {
+        where: and(eq(mediaAssets.kind, "ARTWORK"), ne(mediaAssets.uploadState, "pending")),
+        orderBy: asc(mediaAssets.filename),
+      },
+    },
+  });
+  if (!t) throw new AppError("NOT_FOUND", `No published title "${idOrSlug}".`);
+  const { seasons: ss, episodes: es, mediaAssets: artwork, ...title } = t;
+  return { title, seasons: ss.map((s) => ({ ...s, episodes: es.filter((e) => e.seasonNumber === s.number) })), artwork };
 }
 
 /** A published title by id or slug; drafts and archived titles are not found. */

@@ -5,7 +5,11 @@
 //   maps, keys) become signed URLs (S3, or one CloudFront grant for the folder) and sub-playlists
 //   signed URLs of this same route, so master → media → segment plays through signed URLs only.
 // - {asset_id}/subtitles.m3u8: a WebVTT subtitle file as a one-segment media playlist.
-// Published titles only; no-store.
+// Published titles only; no-store. A built or rewritten playlist is kept in the colo's cache for
+// one signing window (HLS_PLAYLIST_TTL_SECONDS) under the catalog version: the next viewer in the
+// window costs no database query, no S3 read and no signing, and an unpublish is seen as a catalog
+// change is. URLs inside live one window longer than their TTL, so a playlist served from the
+// cache at the end of its window still gives its viewer the full TTL.
 import { createRoute } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import * as z from "zod";
@@ -13,7 +17,10 @@ import { mediaAssets } from "../../db/schema";
 import { problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
 import { AppError } from "../../lib/errors";
+import type { Database } from "../../platform/db";
+import type { AppConfig } from "../../platform/env";
 import { isWebVtt } from "../assets/service";
+import { underCatalogVersion } from "../catalog/catalog-version";
 import { streamsOf, subtitlesOf } from "../catalog/listings";
 import { getPublishedTitle } from "../catalog/service";
 import { rewritePlaylist } from "./hls";
@@ -108,6 +115,19 @@ async function checkSignature(
     throw new AppError("FORBIDDEN", verdict === "expired" ? "This playback URL has expired." : "This playback URL is not validly signed.");
 }
 
+/** The signing window a request falls in, and the expiries of what is signed in it. */
+function signingWindow(c: {
+  var: { config: { HLS_PLAYLIST_TTL_SECONDS: number; HLS_SEGMENT_TTL_SECONDS: number }; clock: { now(): Date } };
+}) {
+  const window = c.var.config.HLS_PLAYLIST_TTL_SECONDS;
+  const now = Math.floor(c.var.clock.now().getTime() / 1000);
+  return {
+    id: Math.floor(now / window),
+    playlistExp: now + c.var.config.HLS_PLAYLIST_TTL_SECONDS + window,
+    segmentTtl: c.var.config.HLS_SEGMENT_TTL_SECONDS + window,
+  };
+}
+
 const masterSubject = (titleId: string, episodeId: string | null) => `master:${titleId}:${episodeId ?? ""}`;
 const subtitleSubject = (assetId: string) => `subtitles:${assetId}`;
 
@@ -123,49 +143,62 @@ export function playbackUrl(origin: string, secret: string, assetId: string, pat
   return signedUrl(origin, secret, routePath, assetId, path, path ? { path } : {}, exp);
 }
 
+/** A movie's or episode's master playlist: its tiers and WebVTT tracks, each at a signed URL. */
+async function buildMaster(
+  deps: { db: Database; config: AppConfig },
+  origin: string,
+  titleId: string,
+  episodeId: string | null,
+  exp: number,
+): Promise<string> {
+  const t = await getPublishedTitle(deps.db, titleId);
+  if ((t.kind === "series") !== (episodeId !== null))
+    throw new AppError("NOT_FOUND", t.kind === "series" ? "A series streams per episode." : "A movie has no episodes.");
+  const [tiers, subs] = await Promise.all([streamsOf(deps.db, t, episodeId ?? undefined), subtitlesOf(deps.db, t)]);
+  if (tiers.length === 0) throw new AppError("NOT_FOUND", "Nothing to stream here yet.");
+  const secret = deps.config.ADMIN_JWT_SECRET;
+  // A subtitle track lasts as long as the longest tier (else the runtime, else three hours).
+  const duration = Math.max(0, ...tiers.map((a) => a.durationSeconds ?? 0)) || (t.runtimeMinutes ? t.runtimeMinutes * 60 : 3 * 3600);
+  const tracks = subs.filter((a) => a.episodeId === episodeId && isWebVtt(a));
+  return masterPlaylist(
+    await Promise.all(
+      tiers.map(async (a) => ({
+        url: await playbackUrl(origin, secret, a.id, a.hlsMediaPath ?? "", exp),
+        bandwidth: a.bitrateKbps ? a.bitrateKbps * 1000 : (FALLBACK_BANDWIDTH[a.streamTier ?? 0] ?? 5_000_000),
+        averageBandwidth: a.averageBitrateKbps ? a.averageBitrateKbps * 1000 : null,
+        width: a.width,
+        height: a.height,
+        codecs: a.codecs,
+        frameRate: a.frameRate,
+      })),
+    ),
+    await Promise.all(
+      tracks.map(async (a) => {
+        const d = duration.toFixed(3);
+        const path = subtitles.path.replace("{asset_id}", a.id);
+        return {
+          url: await signedUrl(origin, secret, path, subtitleSubject(a.id), `d=${d}`, { d }, exp),
+          // Players list tracks by NAME: the label, else the language's name ("English"), else the file's.
+          name: a.label ?? (a.language ? `${languageName(a.language)}${a.isForced ? " (forced)" : ""}` : a.filename),
+          language: a.language,
+          isDefault: a.isDefault,
+          isForced: a.isForced,
+        };
+      }),
+    ),
+  );
+}
+
 export const hlsRoutes = createRouter()
   .openapi(master, async (c) => {
     const { title_id } = c.req.valid("param");
     const q = c.req.valid("query");
     const episodeId = q.episode_id ?? null;
     await checkSignature(c, masterSubject(title_id, episodeId), "", q);
-    const t = await getPublishedTitle(c.var.db, title_id);
-    if ((t.kind === "series") !== (episodeId !== null))
-      throw new AppError("NOT_FOUND", t.kind === "series" ? "A series streams per episode." : "A movie has no episodes.");
-    const [tiers, subs] = await Promise.all([streamsOf(c.var.db, t, episodeId ?? undefined), subtitlesOf(c.var.db, t)]);
-    if (tiers.length === 0) throw new AppError("NOT_FOUND", "Nothing to stream here yet.");
     const origin = new URL(c.req.url).origin;
-    const secret = c.var.config.ADMIN_JWT_SECRET;
-    const exp = Math.floor(c.var.clock.now().getTime() / 1000) + c.var.config.HLS_PLAYLIST_TTL_SECONDS;
-    // A subtitle track lasts as long as the longest tier (else the runtime, else three hours).
-    const duration = Math.max(0, ...tiers.map((a) => a.durationSeconds ?? 0)) || (t.runtimeMinutes ? t.runtimeMinutes * 60 : 3 * 3600);
-    const tracks = subs.filter((a) => a.episodeId === episodeId && isWebVtt(a));
-    const body = masterPlaylist(
-      await Promise.all(
-        tiers.map(async (a) => ({
-          url: await playbackUrl(origin, secret, a.id, a.hlsMediaPath ?? "", exp),
-          bandwidth: a.bitrateKbps ? a.bitrateKbps * 1000 : (FALLBACK_BANDWIDTH[a.streamTier ?? 0] ?? 5_000_000),
-          averageBandwidth: a.averageBitrateKbps ? a.averageBitrateKbps * 1000 : null,
-          width: a.width,
-          height: a.height,
-          codecs: a.codecs,
-          frameRate: a.frameRate,
-        })),
-      ),
-      await Promise.all(
-        tracks.map(async (a) => {
-          const d = duration.toFixed(3);
-          const path = subtitles.path.replace("{asset_id}", a.id);
-          return {
-            url: await signedUrl(origin, secret, path, subtitleSubject(a.id), `d=${d}`, { d }, exp),
-            // Players list tracks by NAME: the label, else the language's name ("English"), else the file's.
-            name: a.label ?? (a.language ? `${languageName(a.language)}${a.isForced ? " (forced)" : ""}` : a.filename),
-            language: a.language,
-            isDefault: a.isDefault,
-            isForced: a.isForced,
-          };
-        }),
-      ),
+    const w = signingWindow(c);
+    const body = await underCatalogVersion(c.var, "hls-master", [origin, title_id, episodeId, w.id].join("\n"), () =>
+      buildMaster(c.var, origin, title_id, episodeId, w.playlistExp),
     );
     return c.body(body, 200, PLAYLIST);
   })
@@ -185,21 +218,22 @@ export const hlsRoutes = createRouter()
     const q = c.req.valid("query");
     const path = q.path ?? "";
     const secret = c.var.config.ADMIN_JWT_SECRET;
-    const now = Math.floor(c.var.clock.now().getTime() / 1000);
     await checkSignature(c, asset_id, path, q);
-
-    const [a] = await c.var.db.select().from(mediaAssets).where(eq(mediaAssets.id, asset_id)).limit(1);
-    if (a?.kind !== "HLS" || !a.isStreamable || a.uploadState === "pending") throw new AppError("NOT_FOUND", `No stream ${asset_id}.`);
-    await getPublishedTitle(c.var.db, a.titleId);
     const origin = new URL(c.req.url).origin;
-    const body = await rewritePlaylist({
-      s3: c.var.s3,
-      signer: c.var.signer,
-      baseKey: a.storageKey,
-      path,
-      segmentTtl: c.var.config.HLS_SEGMENT_TTL_SECONDS,
-      onRefused: (why) => c.var.logger.warn("playlist refused", { asset_id, why }),
-      subPlaylistUrl: (subPath) => playbackUrl(origin, secret, asset_id, subPath, now + c.var.config.HLS_PLAYLIST_TTL_SECONDS),
+    const w = signingWindow(c);
+    const body = await underCatalogVersion(c.var, "hls-playlist", [origin, asset_id, path, w.id].join("\n"), async () => {
+      const [a] = await c.var.db.select().from(mediaAssets).where(eq(mediaAssets.id, asset_id)).limit(1);
+      if (a?.kind !== "HLS" || !a.isStreamable || a.uploadState === "pending") throw new AppError("NOT_FOUND", `No stream ${asset_id}.`);
+      await getPublishedTitle(c.var.db, a.titleId);
+      return rewritePlaylist({
+        s3: c.var.s3,
+        signer: c.var.signer,
+        baseKey: a.storageKey,
+        path,
+        segmentTtl: w.segmentTtl,
+        onRefused: (why) => c.var.logger.warn("playlist refused", { asset_id, why }),
+        subPlaylistUrl: (subPath) => playbackUrl(origin, secret, asset_id, subPath, w.playlistExp),
+      });
     });
     return c.body(body, 200, PLAYLIST);
   });

@@ -6,7 +6,6 @@
 // changed is seen as fast as a catalog change is.
 import { sql } from "drizzle-orm";
 import { attachmentDisposition } from "../../lib/content-disposition";
-import { sha256Hex } from "../../lib/crypto/encoding";
 import { AppError, type FieldError } from "../../lib/errors";
 import type { Clock } from "../../platform/clock";
 import type { Database } from "../../platform/db";
@@ -14,7 +13,7 @@ import type { EdgeCache } from "../../platform/edge-cache";
 import type { AppConfig } from "../../platform/env";
 import type { RedisClient } from "../../platform/redis";
 import type { UrlSigner } from "../../platform/url-signer";
-import { catalogVersion } from "../catalog/catalog-version";
+import { underCatalogVersion } from "../catalog/catalog-version";
 
 export const DELIVERABLE_KINDS = ["ORIGINAL", "DOWNLOAD", "VIDEO", "SUBTITLE"] as const;
 
@@ -33,31 +32,14 @@ export interface AuthorizeDeps {
   redis: RedisClient;
   edgeCache: EdgeCache;
   clock: Clock;
+  background: (p: Promise<unknown>) => void;
 }
-
-const AUTH_CACHE_HOST = "https://presign-auth.moviesnow.internal";
-/** How long a colo keeps an answer; a new catalog version makes it unreachable long before. */
-const AUTH_CACHE_SECONDS = 300;
 
 export async function authorizeKeys(deps: AuthorizeDeps, keys: string[]): Promise<Map<string, Deliverable>> {
   const unique = [...new Set(keys)].sort();
   if (unique.length === 0) return new Map();
-  const version = await catalogVersion(deps.redis);
-  // One entry per set of keys: a batch of 50 is one lookup. No version (Redis can't say): no cache.
-  const cacheKey = version === null ? null : new Request(`${AUTH_CACHE_HOST}/v${version}/${await sha256Hex(unique.join("\n"))}`);
-  const cached = cacheKey ? await deps.edgeCache.match(cacheKey) : undefined;
-  let found: Deliverable[];
-  if (cached) found = (await cached.json()) as Deliverable[];
-  else {
-    found = await queryDeliverables(deps.db, unique);
-    if (cacheKey)
-      await deps.edgeCache.put(
-        cacheKey,
-        new Response(JSON.stringify(found), {
-          headers: { "content-type": "application/json", "cache-control": `max-age=${AUTH_CACHE_SECONDS}` },
-        }),
-      );
-  }
+  // One entry per set of keys: a batch of 50 is one lookup.
+  const found = await underCatalogVersion(deps, "presign-auth", unique.join("\n"), () => queryDeliverables(deps.db, unique));
   const now = deps.clock.now().getTime();
   return new Map(found.filter((d) => d.expiresAt === null || Date.parse(d.expiresAt) > now).map((d) => [d.storageKey, d]));
 }

@@ -23,7 +23,7 @@ export const catalogCache = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method !== "GET") return next();
   const url = new URL(c.req.url);
   url.searchParams.sort();
-  const version = await catalogVersion(c.var.redis);
+  const version = await catalogVersion(c.var);
   const key = version === null ? null : new Request(`${CACHE_HOST}/v${version}${url.pathname}?${url.searchParams}`);
   const ifNoneMatch = c.req.header("if-none-match");
 
@@ -62,7 +62,7 @@ export const bumpCatalogOnWrite = createMiddleware<AppEnv>(async (c, next) => {
     c.res.status < 400 &&
     c.res.headers.get("idempotent-replayed") === null
   ) {
-    await bumpCatalogVersion(c.var.redis).catch((e: unknown) =>
+    await bumpCatalogVersion(c.var).catch((e: unknown) =>
       c.var.logger.error("catalog version bump failed", { error: (e as Error).message }),
     );
   }

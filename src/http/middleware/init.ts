@@ -40,7 +40,26 @@ export const init = (makeDeps: DepsFactory = defaultDeps) =>
     c.set("edgeCache", deps.edgeCache);
     c.set("signer", deps.signer);
     c.set("jobs", deps.jobs);
-    c.set("limiter", createRateLimiter(deps.redis, config));
+    // Work the answer does not wait for; without an ExecutionContext (tests calling the app
+    // directly) the promise simply runs on.
+    const background = (p: Promise<unknown>) => {
+      const settled = p.catch(() => undefined);
+      try {
+        c.executionCtx.waitUntil(settled);
+      } catch {
+        // No ExecutionContext: nothing to extend.
+      }
+    };
+    c.set("background", background);
+    c.set(
+      "limiter",
+      createRateLimiter(deps.redis, config, {
+        clock: deps.clock,
+        background,
+        onSyncError: (e) =>
+          c.var.logger.warn("rate-limit count not sent to Redis; deciding on this isolate's counts", { error: String(e) }),
+      }),
+    );
     c.set("actor", null);
     const t0 = performance.now();
     const { trips } = await recordRoundTrips(() => next());

@@ -1,5 +1,6 @@
-// Per-client rate limits. Policy when Redis can't answer: public reads (and presigning, whose
-// URLs are short-lived anyway) fail open and are logged; admin calls and sign-in fail closed.
+// Per-client rate limits. Public reads and presigning are decided in the isolate (they never wait
+// on Redis, and with Redis down each isolate limits on its own counts); admin calls and sign-in
+// are decided in Redis and fail closed when it can't answer.
 import { createMiddleware } from "hono/factory";
 import { clientNetwork } from "../../lib/client-network";
 import type { RateLimitClass } from "../../platform/rate-limit";

@@ -1,8 +1,10 @@
 // Public browsing: filters, sorts, keyset cursors that stay stable while titles are added, and
 // nothing but published titles.
 import { describe, expect, it } from "vitest";
+import type { TitleJson } from "../../../src/features/catalog/contract";
 import { api, newAdmin, signIn } from "../../support/admin";
 import { adminClient, uniqueWord } from "../../support/admin-client";
+import type { Created } from "../../support/delivery";
 import { expectProblem } from "../../support/problem";
 
 type Page = { items: { id: string; name: string; popularity: number }[]; next_cursor: string | null; sort: string };
@@ -113,5 +115,74 @@ describe("public title listing", () => {
     expect((await expectProblem(rel, 400, "VALIDATION_FAILED")).errors?.[0]?.path).toBe("query.sort");
     const lim = await api("/titles?limit=1000");
     expect((await expectProblem(lim, 400, "VALIDATION_FAILED")).errors?.[0]?.path).toBe("query.limit");
+  });
+
+  it("a title's page lists its seasons in order with their episodes in order, and only uploaded artwork", async () => {
+    const admin = adminClient(await signIn(await newAdmin()));
+    const t = await admin.ok(201, admin.post<TitleJson>("/admin/titles", { kind: "series", name: `Detail ${uniqueWord()}`, year: 2024 }));
+    // Made out of order: the page orders them.
+    const made: Record<string, string> = {};
+    for (const [season, episode, air] of [
+      [2, 2, "2025-02-08"],
+      [1, 1, "2024-01-05"],
+      [2, 1, "2025-02-01"],
+      [1, 2, null],
+    ] as const) {
+      const e = await admin.ok(
+        201,
+        admin.post<{ id: string }>(`/admin/titles/${t.id}/episodes`, { season_number: season, episode_number: episode, air_date: air }),
+      );
+      made[`${season}x${episode}`] = e.id;
+    }
+    const poster = await admin.ok(
+      201,
+      admin.post<Created>(`/admin/titles/${t.id}/assets`, {
+        kind: "ARTWORK",
+        filename: "poster.jpg",
+        size_bytes: 4,
+        content_type: "image/jpeg",
+      }),
+    );
+    const put = await fetch(poster.upload.url, { method: "PUT", body: new Uint8Array([1, 2, 3, 4]), headers: poster.upload.headers });
+    await put.body?.cancel();
+    await admin.ok(200, admin.get(`/admin/assets/${poster.asset.id}/head`));
+    // Registered, never uploaded: not shown.
+    await admin.ok(
+      201,
+      admin.post(`/admin/titles/${t.id}/assets`, { kind: "ARTWORK", filename: "banner.jpg", size_bytes: 4, content_type: "image/jpeg" }),
+    );
+    const published = await admin.ok(200, admin.post<{ title: TitleJson }>(`/admin/titles/${t.id}/publish?force=true`));
+
+    const res = await api(`/titles/${t.slug}`);
+    expect(res.status).toBe(200);
+    const detail = (await res.json()) as {
+      title: TitleJson;
+      seasons: { number: number; episodes: { id: string; episode_number: number; air_date: string | null }[] }[];
+      artwork: { asset_id: string; url: string }[];
+    };
+    expect(detail.title).toMatchObject({
+      id: t.id,
+      name: t.name,
+      year: 2024,
+      created_at: t.created_at,
+      updated_at: published.title.updated_at,
+    });
+    expect(detail.seasons.map((s) => [s.number, s.episodes.map((e) => [e.id, e.episode_number, e.air_date])])).toEqual([
+      [
+        1,
+        [
+          [made["1x1"], 1, "2024-01-05"],
+          [made["1x2"], 2, null],
+        ],
+      ],
+      [
+        2,
+        [
+          [made["2x1"], 1, "2025-02-01"],
+          [made["2x2"], 2, "2025-02-08"],
+        ],
+      ],
+    ]);
+    expect(detail.artwork.map((a) => a.asset_id)).toEqual([poster.asset.id]);
   });
 });

@@ -1,10 +1,12 @@
 // One URL for adaptive playback with captions: the streams endpoints' master_url opens a master
 // playlist the Worker builds from the tier assets (EXT-X-STREAM-INF with what finalize recorded)
 // and the WebVTT subtitle assets (EXT-X-MEDIA), every URI in it signed, down to the segments.
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "../../../scripts/client/index";
 import { masterPlaylistUrl } from "../../../src/features/delivery/routes-hls";
+import { createApp } from "../../../src/http/app";
+import { defaultDeps } from "../../../src/http/middleware/init";
 import { createS3 } from "../../../src/platform/s3";
 import { api, config } from "../../support/admin";
 import { sha256Hex } from "../../support/admin-client";
@@ -199,5 +201,53 @@ describe("the master playlist", () => {
     expect((await get(u)).status).toBe(200);
     await admin.ok(200, admin.post(`/admin/titles/${title.id}/unpublish`));
     await expectProblem(await get(u), 404, "NOT_FOUND");
+  });
+
+  it("a second viewer in the same signing window costs no database query, S3 read or signing, and an unpublish still stops it", async () => {
+    // A Worker whose clock stands still: both viewers are in one signing window, and the catalog
+    // version in hand never ages, however slow the machine.
+    const frozen = new Date();
+    const app = createApp({ logSink: () => {}, deps: (cfg, b) => ({ ...defaultDeps(cfg, b), clock: { now: () => frozen } }) });
+    const adminKey = `k-${crypto.randomUUID()}`;
+    const e = { ...env, ADMIN_API_KEY: adminKey };
+    const viaApp = (u: string) => {
+      const url = new URL(u);
+      return app.request(`${url.pathname}${url.search}`, {}, e);
+    };
+    const trips = (res: Response, origin: string) =>
+      (res.headers.get("server-timing") ?? "").split(", ").filter((t) => t.startsWith(`${origin};`)).length;
+    const { title } = await streamingMovie();
+    const { master_url } = (await (await app.request(`/api/v1/titles/${title.id}/streams`, {}, e)).json()) as Schemas["Streams"];
+
+    const first = await viaApp(master_url ?? "");
+    const firstBody = await first.text();
+    expect(trips(first, "db")).toBeGreaterThan(0);
+    const second = await viaApp(master_url ?? "");
+    expect(second.status).toBe(200);
+    expect([trips(second, "db"), trips(second, "redis")]).toEqual([0, 0]);
+    expect(await second.text()).toBe(firstBody);
+
+    // A tier's playlist: read from S3 and signed once per window.
+    const tierUrl = uris(firstBody)[0] ?? "";
+    const tierFirst = await viaApp(tierUrl);
+    const tierBody = await tierFirst.text();
+    expect(trips(tierFirst, "s3")).toBe(1);
+    const tierSecond = await viaApp(tierUrl);
+    expect([trips(tierSecond, "db"), trips(tierSecond, "s3"), trips(tierSecond, "redis")]).toEqual([0, 0, 0]);
+    expect(await tierSecond.text()).toBe(tierBody);
+    // The cached playlist's segments are still good for a whole viewing, and S3 serves them.
+    const seg = uris(tierBody)[0] ?? "";
+    expect(Number(new URL(seg).searchParams.get("X-Amz-Expires"))).toBeGreaterThanOrEqual(config.HLS_SEGMENT_TTL_SECONDS);
+    expect((await fetch(seg)).status).toBe(200);
+
+    // Through this same Worker, so its catalog version moves on at once.
+    const unpublish = await app.request(
+      `/api/v1/admin/titles/${title.id}/unpublish`,
+      { method: "POST", headers: { "x-admin-key": adminKey } },
+      e,
+    );
+    expect(unpublish.status).toBe(200);
+    await expectProblem(await viaApp(master_url ?? ""), 404, "NOT_FOUND");
+    await expectProblem(await viaApp(tierUrl), 404, "NOT_FOUND");
   });
 });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/http/app";
+import { systemClock } from "../../../src/platform/clock";
 import { parseEnv } from "../../../src/platform/env";
 import { createRateLimiter } from "../../../src/platform/rate-limit";
 import { createRedis } from "../../../src/platform/redis";
@@ -8,11 +9,11 @@ import { freshIp } from "../../support/admin";
 import { expectProblem } from "../../support/problem";
 
 describe("rate limits", () => {
-  it("a limit of N per window admits exactly N of 3N concurrent hits", async () => {
-    const config = parseEnv({ ...env, RATE_LIMIT_PRESIGN: "7/60s" });
-    const limiter = createRateLimiter(createRedis(config), config);
+  it.each(["presign", "admin"] as const)("a %s limit of N per window admits exactly N of 3N concurrent hits", async (cls) => {
+    const config = parseEnv({ ...env, RATE_LIMIT_PRESIGN: "7/60s", RATE_LIMIT_ADMIN: "7/60s" });
+    const limiter = createRateLimiter(createRedis(config), config, { clock: systemClock, background: () => {} });
     const id = `ip-${crypto.randomUUID()}`;
-    const decisions = await Promise.all(Array.from({ length: 21 }, () => limiter.hit("presign", id)));
+    const decisions = await Promise.all(Array.from({ length: 21 }, () => limiter.hit(cls, id)));
     expect(decisions.filter((d) => d.success)).toHaveLength(7);
     expect(decisions.every((d) => !d.unavailable)).toBe(true);
   });

@@ -1,0 +1,143 @@
+// Public and presign limits, decided inside the isolate and counted globally in Redis behind the
+// answer. Hand-written rather than @upstash/ratelimit because every algorithm there waits on Redis
+// for its decision (cachedFixedWindow too, on each client's first hit of every window, and it never
+// learns other isolates' counts): from a far colo that wait is 100–250 ms on every presign.
+//
+// The window slides like Upstash's: two fixed buckets, the previous one weighted by how much of it
+// still overlaps. An isolate counts what it allowed itself at once and learns everyone else's hits
+// from the reply to its own background INCR, so a client's global count is known one Redis round
+// trip late. A client spread over many isolates can therefore pass the limit by what those
+// isolates allow before their first reply; one isolate never passes it. When Redis is down the
+// isolate keeps deciding on its own counts (a per-isolate limit) rather than letting all through.
+import type { Clock } from "./clock";
+import type { RateDecision } from "./rate-decision";
+import type { RedisClient } from "./redis";
+import { detachedFromRequest } from "./round-trips";
+
+interface Bucketed {
+  /** Which fixed window (floor(now / window)) `known` and `local` belong to. */
+  bucket: number;
+  /** The global count of this window, as Redis last answered it. */
+  known: number;
+  /** Hits allowed here in this window that Redis has not acknowledged yet. */
+  local: number;
+  /** The global count of the window before. */
+  previous: number;
+}
+
+/** Per isolate: what it knows of each client's counts. Tests pass their own to play two isolates. */
+export type EdgeLimitStore = Map<string, Bucketed>;
+
+const isolateStore: EdgeLimitStore = new Map();
+/** Past this many clients an isolate forgets the idle ones (forgetting only costs accuracy). */
+const MAX_ENTRIES = 50_000;
+
+export interface EdgeLimitRule {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface EdgeLimiterDeps {
+  redis: RedisClient;
+  clock: Clock;
+  /** Keeps the background count alive after the answer (ExecutionContext.waitUntil). */
+  background: (p: Promise<unknown>) => void;
+  /** Told when Redis could not take a count (the decision stood on this isolate's counts). */
+  onSyncError?: (e: unknown) => void;
+  store?: EdgeLimitStore;
+}
+
+export const edgeLimitKey = (name: string, identifier: string, bucket: number) => `rl:edge:${name}:${identifier}:${bucket}`;
+
+export function createEdgeLimiter(name: string, rule: EdgeLimitRule, deps: EdgeLimiterDeps) {
+  const store = deps.store ?? isolateStore;
+  const windowMs = rule.windowSeconds * 1000;
+
+  const stateFor = (identifier: string, bucket: number): Bucketed => {
+    const id = `${name}:${identifier}`;
+    const s = store.get(id);
+    if (s && s.bucket === bucket) return s;
+    // A new window: what was this window's count becomes the previous one's.
+    const previous = s && s.bucket === bucket - 1 ? s.known + s.local : 0;
+    const fresh = { bucket, known: 0, local: 0, previous };
+    if (!s && store.size >= MAX_ENTRIES) forgetIdle(store, bucket);
+    store.set(id, fresh);
+    return fresh;
+  };
+
+  /** One pipelined request: count the hit (or its refund), keep the key two windows, read the previous window. */
+  const count = async (identifier: string, bucket: number, by: number) => {
+    const key = edgeLimitKey(name, identifier, bucket);
+    const [current, , previous] = await deps.redis
+      .pipeline()
+      .incrby(key, by)
+      .pexpire(key, 2 * windowMs)
+      .get<number | string>(edgeLimitKey(name, identifier, bucket - 1))
+      .exec<[number, number, number | string | null]>();
+    return { current: Number(current), previous: Number(previous ?? 0) };
+  };
+
+  const decide = (identifier: string, cost: number): RateDecision => {
+    const now = deps.clock.now().getTime();
+    const bucket = Math.floor(now / windowMs);
+    const s = stateFor(identifier, bucket);
+    const overlap = 1 - (now % windowMs) / windowMs;
+    const used = s.previous * overlap + s.known + s.local;
+    const reset = (bucket + 1) * windowMs;
+    if (used + cost > rule.limit) return { success: false, limit: rule.limit, remaining: 0, reset, unavailable: false };
+    return { success: true, limit: rule.limit, remaining: Math.floor(rule.limit - used - cost), reset, unavailable: false };
+  };
+
+  /** Counts `by` (1, or -1 for a refund) here now and in Redis behind the answer. */
+  const record = (identifier: string, by: 1 | -1) => {
+    const bucket = Math.floor(deps.clock.now().getTime() / windowMs);
+    const s = stateFor(identifier, bucket);
+    s.local += by;
+    const sync = detachedFromRequest(() => count(identifier, bucket, by)).then(
+      (r) => {
+        const latest = store.get(`${name}:${identifier}`);
+        if (!latest) return;
+        if (latest.bucket === bucket) {
+          // Replies may come back out of order: the largest count is the latest.
+          latest.known = Math.max(latest.known, r.current);
+          latest.local -= by;
+          latest.previous = Math.max(latest.previous, r.previous);
+        } else if (latest.bucket === bucket + 1) {
+          latest.previous = Math.max(latest.previous, r.current);
+        }
+      },
+      // The hit stays counted here (`local`), so this isolate still holds the line alone.
+      (e: unknown) => deps.onSyncError?.(e),
+    );
+    deps.background(sync);
+  };
+
+  return {
+    /** Decides at once; a hit that is allowed is counted. */
+    hit(identifier: string): RateDecision {
+      const d = decide(identifier, 1);
+      if (d.success) record(identifier, 1);
+      return d;
+    },
+    /** What is left, counting nothing. */
+    peek(identifier: string): RateDecision {
+      const d = decide(identifier, 0);
+      return { ...d, success: d.remaining > 0 };
+    },
+    refund(identifier: string): void {
+      record(identifier, -1);
+    },
+  };
+}
+
+function forgetIdle(store: EdgeLimitStore, bucket: number) {
+  for (const [id, s] of store) if (s.bucket < bucket - 1) store.delete(id);
+  // Still full (a flood of new clients within one window): drop the oldest-seen half.
+  if (store.size >= MAX_ENTRIES) {
+    let drop = Math.floor(store.size / 2);
+    for (const id of store.keys()) {
+      if (drop-- <= 0) break;
+      store.delete(id);
+    }
+  }
+}
