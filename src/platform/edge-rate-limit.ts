@@ -5,8 +5,8 @@
 //
 // The window slides like Upstash's: two fixed buckets, the previous one weighted by how much of it
 // still overlaps. An isolate counts what it allowed itself at once and learns everyone else's hits
-// from the reply to its own background INCR, so a client's global count is known one Redis round
-// trip late. A client spread over many isolates can therefore pass the limit by what those
+// from the reply to its own background INCRBY (hits arriving meanwhile are sent together after
+// it: one request in flight per client), so a client's global count is known a round trip late. A client spread over many isolates can therefore pass the limit by what those
 // isolates allow before their first reply; one isolate never passes it. When Redis is down the
 // isolate keeps deciding on its own counts (a per-isolate limit) rather than letting all through.
 import type { Clock } from "./clock";
@@ -23,6 +23,10 @@ interface Bucketed {
   local: number;
   /** The global count of the window before. */
   previous: number;
+  /** Of `local`, what has not been sent to Redis yet. */
+  unsent: number;
+  /** A send for this client and window is in flight. */
+  sending: boolean;
 }
 
 /** Per isolate: what it knows of each client's counts. Tests pass their own to play two isolates. */
@@ -31,6 +35,8 @@ export type EdgeLimitStore = Map<string, Bucketed>;
 const isolateStore: EdgeLimitStore = new Map();
 /** Past this many clients an isolate forgets the idle ones (forgetting only costs accuracy). */
 const MAX_ENTRIES = 50_000;
+/** Sends one background task makes for a client before leaving the rest to the next hit. */
+const MAX_CHAINED_SENDS = 4;
 
 export interface EdgeLimitRule {
   limit: number;
@@ -59,7 +65,7 @@ export function createEdgeLimiter(name: string, rule: EdgeLimitRule, deps: EdgeL
     if (s && s.bucket === bucket) return s;
     // A new window: what was this window's count becomes the previous one's.
     const previous = s && s.bucket === bucket - 1 ? s.known + s.local : 0;
-    const fresh = { bucket, known: 0, local: 0, previous };
+    const fresh = { bucket, known: 0, local: 0, previous, unsent: 0, sending: false };
     if (!s && store.size >= MAX_ENTRIES) forgetIdle(store, bucket);
     store.set(id, fresh);
     return fresh;
@@ -88,28 +94,40 @@ export function createEdgeLimiter(name: string, rule: EdgeLimitRule, deps: EdgeL
     return { success: true, limit: rule.limit, remaining: Math.floor(rule.limit - used - cost), reset, unavailable: false };
   };
 
-  /** Counts `by` (1, or -1 for a refund) here now and in Redis behind the answer. */
-  const record = (identifier: string, by: 1 | -1) => {
-    const bucket = Math.floor(deps.clock.now().getTime() / windowMs);
-    const s = stateFor(identifier, bucket);
-    s.local += by;
-    const sync = detachedFromRequest(() => count(identifier, bucket, by)).then(
-      (r) => {
+  /**
+   * Sends what this isolate counted for a client and not yet sent, as one INCRBY, and again after
+   * each reply while more came in meanwhile: at most one request per client in flight, however
+   * busy the client (a few chained sends at most; then the next hit starts a new chain, so no
+   * background task outlives its request's waitUntil budget).
+   */
+  const flush = async (identifier: string, s: Bucketed) => {
+    s.sending = true;
+    try {
+      for (let sends = 0; s.unsent !== 0 && sends < MAX_CHAINED_SENDS; sends++) {
+        const n = s.unsent;
+        s.unsent = 0;
+        const r = await detachedFromRequest(() => count(identifier, s.bucket, n));
+        // Replies may come back out of order (another chain, a newer window): the largest is the latest.
+        s.known = Math.max(s.known, r.current);
+        s.local -= n;
+        s.previous = Math.max(s.previous, r.previous);
         const latest = store.get(`${name}:${identifier}`);
-        if (!latest) return;
-        if (latest.bucket === bucket) {
-          // Replies may come back out of order: the largest count is the latest.
-          latest.known = Math.max(latest.known, r.current);
-          latest.local -= by;
-          latest.previous = Math.max(latest.previous, r.previous);
-        } else if (latest.bucket === bucket + 1) {
-          latest.previous = Math.max(latest.previous, r.current);
-        }
-      },
-      // The hit stays counted here (`local`), so this isolate still holds the line alone.
-      (e: unknown) => deps.onSyncError?.(e),
-    );
-    deps.background(sync);
+        if (latest && latest !== s && latest.bucket === s.bucket + 1) latest.previous = Math.max(latest.previous, r.current);
+      }
+    } catch (e) {
+      // What was sent and unacknowledged stays counted here (`local`): this isolate holds the line alone.
+      deps.onSyncError?.(e);
+    } finally {
+      s.sending = false;
+    }
+  };
+
+  /** Counts `by` (1, or -1 for a refund) here now, and in Redis behind the answer. */
+  const record = (identifier: string, by: 1 | -1) => {
+    const s = stateFor(identifier, Math.floor(deps.clock.now().getTime() / windowMs));
+    s.local += by;
+    s.unsent += by;
+    if (!s.sending) deps.background(flush(identifier, s));
   };
 
   return {

@@ -349,9 +349,6 @@ export interface PublicTitleQuery {
   cursor?: string | undefined;
 }
 
-/** Trigram similarity above which a name counts as a (typo-tolerant) match. */
-const TRIGRAM_THRESHOLD = 0.3;
-
 export async function searchTitles(db: Database, q: PublicTitleQuery) {
   const text = q.q?.trim() || undefined;
   const sort: PublicSort = q.sort ?? (text ? "relevance" : "popularity");
@@ -369,7 +366,9 @@ export async function searchTitles(db: Database, q: PublicTitleQuery) {
   const where: SQL[] = [eq(titles.status, "published")];
   if (text) {
     where.push(
-      sql`(${titles.search} @@ ${tsq} or ${titles.search} @@ ${tsqEn} or similarity(${titles.name}, ${text}) > ${TRIGRAM_THRESHOLD} or ${titles.name} ilike ${`%${text}%`})`,
+      // `%` (pg_trgm's similarity above pg_trgm.similarity_threshold, 0.3 by default) rather than
+      // similarity() > x: the operator can use the trigram index, the function reads every row.
+      sql`(${titles.search} @@ ${tsq} or ${titles.search} @@ ${tsqEn} or ${titles.name} % ${text} or ${titles.name} ilike ${`%${text}%`})`,
     );
   }
   if (q.kind) where.push(eq(titles.kind, q.kind));
@@ -380,27 +379,31 @@ export async function searchTitles(db: Database, q: PublicTitleQuery) {
 
   // Each sort is a total order ending in the id, so the keyset never skips or repeats a row,
   // however many titles are added meanwhile. Nullable keys are coalesced to a sentinel.
-  const orders: Record<PublicSort, { key: SQL[]; dir: "asc" | "desc" }> = {
-    relevance: { key: [rank], dir: "desc" },
-    popularity: { key: [sql`${titles.popularity}::float8`], dir: "desc" },
-    name: { key: [sql`lower(${titles.name})`], dir: "asc" },
-    year: { key: [sql`coalesce(${titles.year}, 0)::int`], dir: "desc" },
-    newest: { key: [sql`${titles.createdAt}::text`], dir: "desc" },
+  // Each has an index on its exact expressions (db/schema/titles.ts). `newest` orders by the
+  // timestamp itself (text of a timestamptz is not immutable, so not indexable) and carries its
+  // exact text in the cursor, read back as a timestamptz.
+  const orders: Record<PublicSort, { key: SQL; dir: "asc" | "desc"; cursorValue?: SQL; fromCursor?: (v: SQL) => SQL }> = {
+    relevance: { key: rank, dir: "desc" },
+    popularity: { key: sql`${titles.popularity}::float8`, dir: "desc" },
+    name: { key: sql`lower(${titles.name})`, dir: "asc" },
+    year: { key: sql`coalesce(${titles.year}, 0)::int`, dir: "desc" },
+    newest: {
+      key: sql`${titles.createdAt}`,
+      dir: "desc",
+      cursorValue: sql`${titles.createdAt}::text`,
+      fromCursor: (v) => sql`${v}::timestamptz`,
+    },
   };
   const order = orders[sort];
-  const keyExprs = [...order.key, sql`${titles.id}::text`];
+  const keyExprs = [order.key, sql`${titles.id}::text`];
   if (q.cursor) {
-    const values = decodeCursor(q.cursor, sort, keyExprs.length);
+    const [k0, id] = decodeCursor(q.cursor, sort, keyExprs.length);
     const cmp = order.dir === "desc" ? sql`<` : sql`>`;
-    where.push(
-      sql`(${sql.join(keyExprs, sql`, `)}) ${cmp} (${sql.join(
-        values.map((v) => sql`${v}`),
-        sql`, `,
-      )})`,
-    );
+    const first = order.fromCursor ? order.fromCursor(sql`${k0}`) : sql`${k0}`;
+    where.push(sql`(${sql.join(keyExprs, sql`, `)}) ${cmp} (${first}, ${id})`);
   }
   const rows = await db
-    .select({ t: titles, k0: sql<string | number>`${order.key[0]}`, rank })
+    .select({ t: titles, k0: sql<string | number>`${order.cursorValue ?? order.key}`, rank })
     .from(titles)
     .where(and(...where))
     .orderBy(
@@ -432,6 +435,8 @@ export async function publishedTitleDetail(db: Database, idOrSlug: string) {
       mediaAssets: {
         where: and(eq(mediaAssets.kind, "ARTWORK"), ne(mediaAssets.uploadState, "pending")),
         orderBy: asc(mediaAssets.filename),
+        // What the page shows of each; the rest would only swell the aggregated JSON.
+        columns: { id: true, label: true, width: true, height: true },
       },
     },
   });
