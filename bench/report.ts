@@ -40,6 +40,7 @@ type Http = {
   connections: number;
   seconds: number;
   rows: { name: string; requests_per_s: number; p50_ms: number; p99_ms: number; vs_ceiling: number; non_2xx: number; errors: number }[];
+  targets: { target: string; value: string; met: boolean }[];
 };
 type Bundle = { rows: Record<string, number | null>[] };
 type Worker = { bundle_kib: number; gzip_kib: number; startup_cpu_ms_median: number };
@@ -54,10 +55,9 @@ const f = (v: number | null | undefined, d = 0) => (typeof v === "number" ? v.to
 const ours = presign.results["moviesnow signer"] ?? {};
 const sdk = presign.results["AWS SDK v3 presigner"] ?? {};
 const presignRatio = (ours.sequential ?? 0) / (sdk.sequential ?? 1);
-const hit = http.rows.find((r) => r.name.includes("hit"));
 const targets = [
   { target: "presign ≥ 5 × the AWS SDK (sequential)", value: `${presignRatio.toFixed(1)}×`, met: presignRatio >= 5 },
-  { target: "catalog edge-cache hit ≥ 0.50 × the /health ceiling", value: f(hit?.vs_ceiling, 2), met: (hit?.vs_ceiling ?? 0) >= 0.5 },
+  ...http.targets,
   { target: "Worker ≤ 250 KiB gzip", value: `${f(worker.gzip_kib)} KiB`, met: worker.gzip_kib <= 250 },
 ];
 

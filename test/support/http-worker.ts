@@ -12,6 +12,8 @@ const root = resolve(import.meta.dirname, "../..");
 export interface HttpWorker {
   /** …/api/v1 */
   api: string;
+  /** The process group wrangler and its workerd run in (benchmarks read their CPU time). */
+  processGroup: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -84,5 +86,5 @@ export async function startHttpWorker(vars: Record<string, string>): Promise<Htt
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { api: `${base}/api/v1`, stop };
+  return { api: `${base}/api/v1`, processGroup: child.pid, stop };
 }
