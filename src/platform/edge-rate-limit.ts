@@ -56,6 +56,11 @@ export interface EdgeLimiterDeps {
   store?: EdgeLimitStore;
 }
 
+const COUNT_SCRIPT = `
+local current = redis.call("INCRBY", KEYS[1], ARGV[1])
+redis.call("PEXPIRE", KEYS[1], ARGV[2])
+return { current, redis.call("GET", KEYS[2]) }`;
+
 export const edgeLimitKey = (name: string, identifier: string, bucket: number) => `rl:edge:${name}:${identifier}:${bucket}`;
 
 export function createEdgeLimiter(name: string, rule: EdgeLimitRule, deps: EdgeLimiterDeps) {
@@ -74,15 +79,14 @@ export function createEdgeLimiter(name: string, rule: EdgeLimitRule, deps: EdgeL
     return fresh;
   };
 
-  /** One pipelined request: count the hit (or its refund), keep the key two windows, read the previous window. */
+  /**
+   * One command (a script, so Upstash bills one, not three): count the hits (or a refund), keep
+   * the key two windows, and read the window before.
+   */
+  const countScript = deps.redis.createScript<[number, number | string | null]>(COUNT_SCRIPT);
   const count = async (identifier: string, bucket: number, by: number) => {
-    const key = edgeLimitKey(name, identifier, bucket);
-    const [current, , previous] = await deps.redis
-      .pipeline()
-      .incrby(key, by)
-      .pexpire(key, 2 * windowMs)
-      .get<number | string>(edgeLimitKey(name, identifier, bucket - 1))
-      .exec<[number, number, number | string | null]>();
+    const keys = [edgeLimitKey(name, identifier, bucket), edgeLimitKey(name, identifier, bucket - 1)];
+    const [current, previous] = await countScript.exec(keys, [String(by), String(2 * windowMs)]);
     return { current: Number(current), previous: Number(previous ?? 0) };
   };
 
