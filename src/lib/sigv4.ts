@@ -1,5 +1,5 @@
 // SigV4 query signing (presigned URLs) for S3. The signing key is derived once per
-// day/region/service and kept as HMAC pad states, and the hashing is synchronous (lib/sha256),
+// day/region/service and kept, and the hashing is synchronous and native (lib/sha256),
 // so a URL costs a few SHA-256 block compressions and no URL parsing; a plain aws4fetch sign()
 // re-derives and re-imports the key chain through WebCrypto and builds a Request for every URL.
 import { type HmacKey, hex, hmac, hmacKey, sha256 } from "./sha256";
