@@ -2,12 +2,15 @@
 // Server-Timing names no db trip); an unpublish is seen at once (the catalog version moves on);
 // a cached bundle key stops being signed the moment the bundle expires.
 import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { bundles } from "../../../src/db/schema";
+import { bundles, titles } from "../../../src/db/schema";
+import { CATALOG_VERSION_KEY, VERSION_TTL_MS } from "../../../src/features/catalog/catalog-version";
 import { createApp } from "../../../src/http/app";
 import { defaultDeps } from "../../../src/http/middleware/init";
 import { keys } from "../../../src/lib/storage-keys";
-import { db } from "../../support/admin";
+import { createRedis } from "../../../src/platform/redis";
+import { config, db } from "../../support/admin";
 import { seriesWithSeason } from "../../support/bundles";
 import { pseudoBytes, publishedMovieWith } from "../../support/delivery";
 import { expectProblem } from "../../support/problem";
@@ -18,6 +21,7 @@ const app = createApp({
   logSink: () => {},
   deps: (config, bindings) => ({ ...defaultDeps(config, bindings), clock: { now: () => new Date(now) } }),
 });
+const redis = createRedis(config);
 const adminKey = `k-${crypto.randomUUID()}`;
 const e = { ...env, ADMIN_API_KEY: adminKey };
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -63,6 +67,21 @@ describe("presign authorisation", () => {
     expect(dbTrips(await post("/api/v1/delivery/download-url", one))).toBe(0);
     // Through this same Worker (the one whose cached answer it was).
     expect((await post(`/api/v1/admin/titles/${title.id}/unpublish`, {}, { "x-admin-key": adminKey })).status).toBe(200);
+    await expectProblem(await post("/api/v1/delivery/download-url", one), 404, "NOT_FOUND");
+  });
+
+  it("stops signing a title unpublished in another isolate within the catalog version's staleness bound", async () => {
+    const { title, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "far.mkv", bytes: pseudoBytes(8, 5) }]);
+    now = Date.now();
+    const one = { storage_key: assets[0]?.storage_key };
+    expect((await post("/api/v1/delivery/download-url", one)).status).toBe(200);
+    expect(dbTrips(await post("/api/v1/delivery/download-url", one))).toBe(0);
+    // Another isolate's unpublish: the row changes and the version moves on in Redis, but this
+    // isolate's copy of the version does not (it re-reads it at most once per VERSION_TTL_MS).
+    await db.update(titles).set({ status: "draft" }).where(eq(titles.id, title.id));
+    await redis.incr(CATALOG_VERSION_KEY);
+    expect((await post("/api/v1/delivery/download-url", one)).status).toBe(200);
+    now += VERSION_TTL_MS;
     await expectProblem(await post("/api/v1/delivery/download-url", one), 404, "NOT_FOUND");
   });
 
