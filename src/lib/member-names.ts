@@ -32,6 +32,9 @@ function safeSegment(raw: string): string {
   return s;
 }
 
+/** One folder or file name made safe for every extractor; a "/" in it is replaced too. */
+export const safeNameSegment = (raw: string): string => safeSegment(raw.replace(/\//g, "_"));
+
 /** `name` made safe for every extractor; "/" keeps separating folders. */
 export function safeMemberName(name: string): string {
   const segments = name.split("/").filter((seg) => seg !== "");

@@ -1,16 +1,34 @@
-// ZIP layout for season bundles: STORE entries, ZIP64 records whenever a size, offset or count
-// needs them, UTF-8 names, DOS timestamps from each entry's own time. Pure: given the same
-// entries it produces the same bytes, and it knows the total length and every header's and
-// member's offset before a byte is written. CRC-32 and size of each member are known up front,
-// so there are no data descriptors. (fflate's Zip writer has no ZIP64: fflate issue #81.)
+// ZIP layout for season bundles: STORE entries (and DEFLATE for small text members compressed
+// up front, see deflateMember), ZIP64 records whenever a size, offset or count needs them, UTF-8
+// names, DOS timestamps from each entry's own time. Pure: given the same entries it produces the
+// same bytes, and it knows the total length and every header's and member's offset before a byte
+// is written. CRC-32 and sizes of each member are known up front, so there are no data
+// descriptors. (fflate's Zip writer has no ZIP64: fflate issue #81; fflate still deflates.)
+import { deflateSync } from "fflate";
+import { crc32 } from "./crc32";
 import { isSafeMemberName, safeMemberName } from "./member-names";
 export interface ZipEntry {
   /** Path inside the archive, UTF-8. */
   name: string;
+  /** The member's size once extracted. */
   size: number;
   crc32: number;
   mtime: Date;
+  /** Set for a DEFLATEd member: the length of its compressed bytes (what the archive holds). */
+  compressedSize?: number;
 }
+
+/** The DEFLATE level of text members: fixed, so the same text always gives the same bytes. */
+export const DEFLATE_LEVEL = 9;
+
+/** A text member compressed up front (fflate), with what its entry needs: sizes and CRC-32. */
+export function deflateMember(data: Uint8Array): { bytes: Uint8Array; size: number; compressedSize: number; crc32: number } {
+  const bytes = deflateSync(data, { level: DEFLATE_LEVEL });
+  return { bytes, size: data.length, compressedSize: bytes.length, crc32: crc32(data) };
+}
+
+/** How many bytes an entry takes in the archive after its local header. */
+export const storedLength = (e: ZipEntry) => e.compressedSize ?? e.size;
 
 export interface ZipMember extends ZipEntry {
   /** Where the local header starts. */
@@ -88,6 +106,8 @@ function validate(entries: ZipEntry[]): Uint8Array[] {
     if (seen.has(e.name)) throw new TypeError(`duplicate member name ${JSON.stringify(e.name)}`);
     seen.add(e.name);
     if (!Number.isSafeInteger(e.size) || e.size < 0) throw new TypeError(`bad size for ${e.name}`);
+    if (e.compressedSize !== undefined && (!Number.isSafeInteger(e.compressedSize) || e.compressedSize < 0))
+      throw new TypeError(`bad compressed size for ${e.name}`);
     if (!Number.isInteger(e.crc32) || e.crc32 < 0 || e.crc32 > U32) throw new TypeError(`bad crc32 for ${e.name}`);
     const name = enc.encode(e.name);
     if (name.length > U16) throw new TypeError(`name too long: ${e.name}`);
@@ -105,44 +125,36 @@ export function localHeader(entry: ZipEntry): Uint8Array {
 
 /**
  * The fields local and central headers share, in their order: version needed, flags (UTF-8
- * names), method (0, STORE), DOS time and date, CRC-32, compressed and uncompressed size (equal
- * when stored; 0xFFFFFFFF when the ZIP64 extra carries them), name length, extra length.
+ * names), method (0 STORE, 8 DEFLATE), DOS time and date, CRC-32, compressed and uncompressed
+ * size (0xFFFFFFFF when the ZIP64 extra carries them), name length, extra length.
  */
-function sharedFields(
-  w: Writer,
-  version: number,
-  dos: { time: number; date: number },
-  crc32: number,
-  size32: number,
-  nameLen: number,
-  extraLen: number,
-) {
+function sharedFields(w: Writer, version: number, e: ZipEntry, big: boolean, nameLen: number, extraLen: number) {
+  const { date, time } = dosDateTime(e.mtime);
   w.u16(version);
   w.u16(FLAG_UTF8);
-  w.u16(0);
-  w.u16(dos.time);
-  w.u16(dos.date);
-  w.u32(crc32);
-  w.u32(size32);
-  w.u32(size32);
+  w.u16(e.compressedSize === undefined ? 0 : 8);
+  w.u16(time);
+  w.u16(date);
+  w.u32(e.crc32);
+  w.u32(big ? U32 : storedLength(e));
+  w.u32(big ? U32 : e.size);
   w.u16(nameLen);
   w.u16(extraLen);
 }
 
 function encodeLocalHeader(e: ZipEntry, name: Uint8Array): Uint8Array {
-  // In a local header ZIP64 extra carries both sizes; needed when the size doesn't fit.
-  const big = e.size >= U32;
+  // In a local header ZIP64 extra carries both sizes; needed when a size doesn't fit.
+  const big = e.size >= U32 || storedLength(e) >= U32;
   const extraLen = big ? 20 : 0;
-  const { date, time } = dosDateTime(e.mtime);
   const w = new Writer(30 + name.length + extraLen);
   w.u32(0x04034b50);
-  sharedFields(w, big ? VERSION_ZIP64 : VERSION_DEFAULT, { time, date }, e.crc32, big ? U32 : e.size, name.length, extraLen);
+  sharedFields(w, big ? VERSION_ZIP64 : VERSION_DEFAULT, e, big, name.length, extraLen);
   w.bytes(name);
   if (big) {
     w.u16(0x0001);
     w.u16(16);
     w.u64(e.size);
-    w.u64(e.size);
+    w.u64(storedLength(e));
   }
   return w.done();
 }
@@ -155,28 +167,19 @@ export function planZip(entries: ZipEntry[]): ZipLayout {
     const name = names[i] as Uint8Array;
     const localHeader = encodeLocalHeader(e, name);
     members.push({ ...e, headerOffset: offset, dataOffset: offset + localHeader.length, localHeader });
-    offset += localHeader.length + e.size;
+    offset += localHeader.length + storedLength(e);
   });
 
   const cdOffset = offset;
   const central: Uint8Array[] = members.map((m, i) => {
     const name = names[i] as Uint8Array;
-    const bigSize = m.size >= U32;
+    const bigSize = m.size >= U32 || storedLength(m) >= U32;
     const bigOffset = m.headerOffset >= U32;
     const extraLen = bigSize || bigOffset ? 4 + (bigSize ? 16 : 0) + (bigOffset ? 8 : 0) : 0;
-    const { date, time } = dosDateTime(m.mtime);
     const w = new Writer(46 + name.length + extraLen);
     w.u32(0x02014b50);
     w.u16(VERSION_MADE_BY);
-    sharedFields(
-      w,
-      bigSize || bigOffset ? VERSION_ZIP64 : VERSION_DEFAULT,
-      { time, date },
-      m.crc32,
-      bigSize ? U32 : m.size,
-      name.length,
-      extraLen,
-    );
+    sharedFields(w, bigSize || bigOffset ? VERSION_ZIP64 : VERSION_DEFAULT, m, bigSize, name.length, extraLen);
     w.u16(0); // comment
     w.u16(0); // disk
     w.u16(0); // internal attributes
@@ -188,14 +191,18 @@ export function planZip(entries: ZipEntry[]): ZipLayout {
       w.u16(extraLen - 4);
       if (bigSize) {
         w.u64(m.size);
-        w.u64(m.size);
+        w.u64(storedLength(m));
       }
       if (bigOffset) w.u64(m.headerOffset);
     }
     return w.done();
   });
   const cdSize = central.reduce((n, b) => n + b.length, 0);
-  const zip64 = members.length >= U16 || cdOffset >= U32 || cdSize >= U32 || members.some((m) => m.size >= U32 || m.headerOffset >= U32);
+  const zip64 =
+    members.length >= U16 ||
+    cdOffset >= U32 ||
+    cdSize >= U32 ||
+    members.some((m) => m.size >= U32 || storedLength(m) >= U32 || m.headerOffset >= U32);
 
   const endLen = (zip64 ? 56 + 20 : 0) + 22;
   const w = new Writer(cdSize + endLen);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { planZip, type ZipEntry } from "../../src/lib/zip64.ts";
+import { deflateMember, planZip, type ZipEntry } from "../../src/lib/zip64.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mn-zip-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,6 +52,49 @@ function writeArchive(file: string, entries: ZipEntry[], data: (i: number) => Bu
 }
 
 describe("ZIP layout", () => {
+  it("DEFLATEs text members between stored ones: every extractor inflates them to the original bytes, the same bytes each time", () => {
+    const video = Buffer.from("not really a video ".repeat(100));
+    const nfo = Buffer.from(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<episodedetails>\n${"  <plot>Fog rolls in.</plot>\n".repeat(40)}</episodedetails>\n`,
+    );
+    const vtt = Buffer.from("WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nBonjour ✓\n");
+    const deflated = [nfo, vtt].map((b) => deflateMember(b));
+    // Real compression, raw DEFLATE as zlib reads it.
+    expect(deflated[0]?.compressedSize).toBeLessThan(nfo.length / 4);
+    expect(zlib.inflateRawSync(deflated[0]?.bytes ?? new Uint8Array()).equals(nfo)).toBe(true);
+    const mtime = new Date("2026-03-01T12:00:00Z");
+    const entries: ZipEntry[] = [
+      { name: "Show (2024)/Season 01/Show - S01E01.mkv", size: video.length, crc32: zlib.crc32(video), mtime },
+      { name: "Show (2024)/Season 01/Show - S01E01.nfo", ...deflated[0], mtime } as ZipEntry,
+      { name: "Show (2024)/Season 01/Show - S01E01.fr.vtt", ...deflated[1], mtime } as ZipEntry,
+    ];
+    const data = [video, Buffer.from(deflated[0]?.bytes ?? []), Buffer.from(deflated[1]?.bytes ?? [])];
+    const a = join(dir, "deflate-a.zip");
+    const b = join(dir, "deflate-b.zip");
+    writeArchive(a, entries, (i) => data[i] ?? null);
+    writeArchive(b, entries, (i) => data[i] ?? null);
+    checkWithTools(a);
+    for (const [tool, args] of [
+      ["7zz", ["t", a]],
+      ["bsdtar", ["-tf", a]],
+    ] as const) {
+      const r = spawnSync(tool, args, { encoding: "utf8" });
+      expect(r.status, `${tool}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+    const read = spawnSync(
+      "python3",
+      [
+        "-c",
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor i in z.infolist(): sys.stdout.write(f'{i.compress_type} {z.read(i).hex()}\\n')",
+        a,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(read.status, read.stderr).toBe(0);
+    expect(read.stdout.trim().split("\n")).toEqual([`0 ${video.toString("hex")}`, `8 ${nfo.toString("hex")}`, `8 ${vtt.toString("hex")}`]);
+    expect(spawnSync("cmp", [a, b]).status).toBe(0);
+  });
+
   it("small archives with UTF-8 names pass both tools, byte for byte the same each time", () => {
     const bodies = ["first", "", "日本語の内容 ✓"].map((s) => Buffer.from(s));
     const entries: ZipEntry[] = bodies.map((b, i) => ({
