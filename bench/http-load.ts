@@ -157,7 +157,53 @@ try {
     await admin("GET", `/admin/assets/${c.asset.id}/head`);
     keys.push(c.asset.storage_key);
   }
+  // One 720p tier of a 20-minute film (300 segments of 4 s), so the playlists are measured too.
+  const SEGMENTS = 300;
+  const media = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:4", "#EXT-X-PLAYLIST-TYPE:VOD"];
+  for (let i = 0; i < SEGMENTS; i++) media.push("#EXTINF:4.000,", `seg_${String(i).padStart(5, "0")}.ts`);
+  media.push("#EXT-X-ENDLIST", "");
+  const playlist = new TextEncoder().encode(media.join("\n"));
+  const tier = await admin<{ asset: { id: string } }>("POST", `/admin/titles/${t.id}/assets`, {
+    kind: "HLS",
+    filename: "index.m3u8",
+    size_bytes: playlist.length,
+    content_type: "application/vnd.apple.mpegurl",
+    stream_tier: 720,
+    is_streamable: true,
+  });
+  const paths = ["index.m3u8", ...Array.from({ length: SEGMENTS }, (_, i) => `seg_${String(i).padStart(5, "0")}.ts`)];
+  const { files } = await admin<{ files: { path: string; url: string; headers: Record<string, string> }[] }>(
+    "POST",
+    `/admin/assets/${tier.asset.id}/files`,
+    { paths },
+  );
+  for (let i = 0; i < files.length; i += 16) {
+    await Promise.all(
+      files.slice(i, i + 16).map(async (f) => {
+        const body = f.path === "index.m3u8" ? playlist : pseudoBytes(2048, i + 1);
+        const put = await fetch(f.url, { method: "PUT", body, headers: f.headers });
+        await put.body?.cancel();
+        if (put.status !== 200) throw new Error(`PUT ${f.path}: ${put.status}`);
+      }),
+    );
+  }
+  const sha256 = Buffer.from(await crypto.subtle.digest("SHA-256", playlist)).toString("hex");
+  await admin("POST", `/admin/assets/${tier.asset.id}/finalize`, {
+    size_bytes: playlist.length,
+    content_type: "application/vnd.apple.mpegurl",
+    sha256,
+  });
   await admin("POST", `/admin/titles/${t.id}/publish?force=true`);
+  const streams = await admin<{ master_url: string }>("GET", `/titles/${t.id}/streams`);
+  const pathOf = (u: string) => {
+    const url = new URL(u);
+    return `${url.pathname}${url.search}`;
+  };
+  const masterPath = pathOf(streams.master_url);
+  const masterBody = await (await fetch(`${worker.api.replace(/\/api\/v1$/, "")}${masterPath}`)).text();
+  const tierUrl = masterBody.split("\n").find((l) => l.startsWith("http"));
+  if (!tierUrl) throw new Error(`the master playlist names no tier: ${masterBody}`);
+  const tierPath = pathOf(tierUrl);
   const list = "/api/v1/titles?limit=20";
   const warm = await fetch(`${worker.api.replace(/\/api\/v1$/, "")}${list}`);
   await warm.body?.cancel();
@@ -182,6 +228,8 @@ try {
       { method: "GET", path: "/api/v1/titles?q=bench-probe-{fresh}" },
     ),
     await load("GET /titles/{id} (detail)", { requests: [{ method: "GET", path: `/api/v1/titles/${t.id}` }] }),
+    await load("GET master playlist", { requests: [{ method: "GET", path: masterPath }] }),
+    await load(`GET tier playlist (${SEGMENTS} segments signed)`, { requests: [{ method: "GET", path: tierPath }] }),
     await load("POST /delivery/download-url", {
       requests: [{ method: "POST", path: "/api/v1/delivery/download-url", headers: json, body: JSON.stringify({ storage_key: keys[0] }) }],
     }),

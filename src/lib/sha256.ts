@@ -27,3 +27,7 @@ export function hmacKey(key: string | Uint8Array): HmacKey {
 }
 
 export const hmac = (key: HmacKey, msg: string | Uint8Array): Uint8Array => createHmac("sha256", key.key).update(msg).digest();
+
+/** The same two, as lowercase hex made natively (what SigV4 puts in a URL). */
+export const sha256Hex = (m: string | Uint8Array): string => createHash("sha256").update(m).digest("hex");
+export const hmacHex = (key: HmacKey, msg: string | Uint8Array): string => createHmac("sha256", key.key).update(msg).digest("hex");

@@ -2,7 +2,7 @@
 // day/region/service and kept, and the hashing is synchronous and native (lib/sha256),
 // so a URL costs a few SHA-256 block compressions and no URL parsing; a plain aws4fetch sign()
 // re-derives and re-imports the key chain through WebCrypto and builds a Request for every URL.
-import { type HmacKey, hex, hmac, hmacKey, sha256 } from "./sha256";
+import { type HmacKey, hmac, hmacHex, hmacKey, sha256Hex } from "./sha256";
 
 export interface PresignerCredentials {
   accessKeyId: string;
@@ -57,10 +57,21 @@ export function createSigV4Presigner(creds: PresignerCredentials) {
   };
   const credentialPrefix = `${creds.accessKeyId}/`;
 
+  // The parts that change once a second, kept for the second (a batch signs many URLs in one).
+  let second: { at: number; amzDate: string; date: string; scope: string; credential: string } | null = null;
+  const timeParts = (now: Date) => {
+    const at = Math.floor(now.getTime() / 1000);
+    if (second?.at !== at) {
+      const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, "");
+      const date = amzDate.slice(0, 8);
+      const scope = `${date}/${creds.region}/${service}/aws4_request`;
+      second = { at, amzDate, date, scope, credential: rfc3986(`${credentialPrefix}${scope}`) };
+    }
+    return second;
+  };
+
   function sign(p: PresignParts): string {
-    const amzDate = p.now.toISOString().replace(/[-:]|\.\d{3}/g, "");
-    const date = amzDate.slice(0, 8);
-    const scope = `${date}/${creds.region}/${service}/aws4_request`;
+    const { amzDate, date, scope, credential } = timeParts(p.now);
     let signedHeaders = "host";
     let canonicalHeaders = `host:${p.host}\n`;
     if (p.headers) {
@@ -72,7 +83,7 @@ export function createSigV4Presigner(creds: PresignerCredentials) {
     }
     const params: [string, string][] = [
       ["X-Amz-Algorithm", "AWS4-HMAC-SHA256"],
-      ["X-Amz-Credential", rfc3986(`${credentialPrefix}${scope}`)],
+      ["X-Amz-Credential", credential],
       ["X-Amz-Date", amzDate],
       ["X-Amz-Expires", String(Math.floor(p.expiresIn))],
       ["X-Amz-SignedHeaders", rfc3986(signedHeaders)],
@@ -82,8 +93,8 @@ export function createSigV4Presigner(creds: PresignerCredentials) {
     let query = "";
     for (const [k, v] of params) query += query ? `&${k}=${v}` : `${k}=${v}`;
     const canonicalRequest = `${p.method}\n${p.path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${hex(sha256(canonicalRequest))}`;
-    return `${p.origin}${p.path}?${query}&X-Amz-Signature=${hex(hmac(signingKey(date), stringToSign))}`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+    return `${p.origin}${p.path}?${query}&X-Amz-Signature=${hmacHex(signingKey(date), stringToSign)}`;
   }
 
   /** Presigns a full URL (its path already encoded); query parameters in it are kept and signed. */

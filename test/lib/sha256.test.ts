@@ -1,6 +1,6 @@
 import { AwsClient } from "aws4fetch";
 import { describe, expect, it } from "vitest";
-import { hex, hmac, hmacKey, sha256 } from "../../src/lib/sha256";
+import { hex, hmac, hmacHex, hmacKey, sha256, sha256Hex } from "../../src/lib/sha256";
 import { createSigV4Presigner } from "../../src/lib/sigv4";
 
 const webSha = async (b: Uint8Array<ArrayBuffer>) => hex(new Uint8Array(await crypto.subtle.digest("SHA-256", b)));
@@ -9,13 +9,14 @@ const webHmac = async (k: Uint8Array<ArrayBuffer>, m: Uint8Array<ArrayBuffer>) =
   return hex(new Uint8Array(await crypto.subtle.sign("HMAC", key, m)));
 };
 
-describe("pure-JS SHA-256 and HMAC", () => {
+describe("SHA-256 and HMAC", () => {
   it("agrees with WebCrypto at every length around the block boundaries", async () => {
     for (let n = 0; n <= 300; n++) {
       const b = crypto.getRandomValues(new Uint8Array(n));
       expect(hex(sha256(b)), `length ${n}`).toBe(await webSha(b));
     }
     expect(hex(sha256("abc"))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 
   it("HMAC agrees with WebCrypto for short, block-sized and long keys", async () => {
@@ -25,6 +26,7 @@ describe("pure-JS SHA-256 and HMAC", () => {
         const k = crypto.getRandomValues(new Uint8Array(klen));
         const m = crypto.getRandomValues(new Uint8Array(mlen));
         expect(hex(hmac(hmacKey(k), m)), `key ${klen}, msg ${mlen}`).toBe(await webHmac(k, m));
+        expect(hmacHex(hmacKey(k), m), `key ${klen}, msg ${mlen}`).toBe(await webHmac(k, m));
       }
     }
   });
