@@ -83,9 +83,11 @@ export function createEdgeLimiter(name: string, rule: EdgeLimitRule, deps: EdgeL
    * One command (a script, so Upstash bills one, not three): count the hits (or a refund), keep
    * the key two windows, and read the window before.
    */
-  const countScript = deps.redis.createScript<[number, number | string | null]>(COUNT_SCRIPT);
+  // Made at the first send, not per request (a script hashes itself when made).
+  let countScript: ReturnType<typeof deps.redis.createScript<[number, number | string | null]>> | null = null;
   const count = async (identifier: string, bucket: number, by: number) => {
     const keys = [edgeLimitKey(name, identifier, bucket), edgeLimitKey(name, identifier, bucket - 1)];
+    countScript ??= deps.redis.createScript<[number, number | string | null]>(COUNT_SCRIPT);
     const [current, previous] = await countScript.exec(keys, [String(by), String(2 * windowMs)]);
     return { current: Number(current), previous: Number(previous ?? 0) };
   };

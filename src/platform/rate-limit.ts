@@ -46,9 +46,17 @@ export interface RateLimiterDeps {
 }
 
 export function createRateLimiter(redis: RedisClient, config: AppConfig, deps: RateLimiterDeps): RateLimiter {
-  const edge = new Map(
-    [...EDGE_CLASSES].map((cls) => [cls, createEdgeLimiter(cls, RULE[cls](config), { redis, ...deps, store: deps.edgeStore })]),
-  );
+  // Built when a class is first used: a request touches one or two classes of six.
+  const edgeLimiters = new Map<RateLimitClass, ReturnType<typeof createEdgeLimiter>>();
+  const atEdge = (cls: RateLimitClass) => {
+    if (!EDGE_CLASSES.has(cls)) return null;
+    let l = edgeLimiters.get(cls);
+    if (!l) {
+      l = createEdgeLimiter(cls, RULE[cls](config), { redis, ...deps, store: deps.edgeStore });
+      edgeLimiters.set(cls, l);
+    }
+    return l;
+  };
   const limiters = new Map<RateLimitClass, Ratelimit>();
   const limiter = (cls: RateLimitClass) => {
     let l = limiters.get(cls);
@@ -76,8 +84,8 @@ export function createRateLimiter(redis: RedisClient, config: AppConfig, deps: R
 
   return {
     async hit(cls, identifier) {
-      const atEdge = edge.get(cls);
-      if (atEdge) return atEdge.hit(identifier);
+      const edge = atEdge(cls);
+      if (edge) return edge.hit(identifier);
       try {
         const r = await limiter(cls).limit(identifier);
         // On timeout the library answers "allowed"; we report that no decision was made.
@@ -88,16 +96,16 @@ export function createRateLimiter(redis: RedisClient, config: AppConfig, deps: R
       }
     },
     async refund(cls, identifier) {
-      const atEdge = edge.get(cls);
-      if (atEdge) return atEdge.refund(identifier);
+      const edge = atEdge(cls);
+      if (edge) return edge.refund(identifier);
       // A negative rate decrements the window without checking the limit (@upstash/ratelimit ≥ 2.0).
       await limiter(cls)
         .limit(identifier, { rate: -1 })
         .catch(() => undefined);
     },
     async peek(cls, identifier) {
-      const atEdge = edge.get(cls);
-      if (atEdge) return atEdge.peek(identifier);
+      const edge = atEdge(cls);
+      if (edge) return edge.peek(identifier);
       try {
         const r = await limiter(cls).getRemaining(identifier);
         const limit = RULE[cls](config).limit;
