@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
+import { trackName } from "../../src/lib/track-name.ts";
 import { api, ok } from "./api.ts";
 import { type Command, commandArgs, UsageError } from "./command.ts";
 import { uploadHlsTier } from "./hls-upload.ts";
@@ -157,7 +158,7 @@ export const packageCommand: Command = {
           language: s.language,
           is_default: s.isDefault,
           is_forced: s.isForced,
-          label: trackLabel(s),
+          label: trackName(s.language, s.isForced),
         },
       });
       subtitleAssets.push({ language: s.language, asset_id: r.asset.id, converted: s.vtt !== s.file });
@@ -200,17 +201,6 @@ export const packageCommand: Command = {
     return 0;
   },
 };
-
-/** What players list the track as: "English", "French (forced)". */
-function trackLabel(s: SubtitleArg): string {
-  let name = s.language;
-  try {
-    name = new Intl.DisplayNames(["en"], { type: "language" }).of(s.language) ?? s.language;
-  } catch {
-    // an unusual tag: keep it as it is
-  }
-  return s.isForced ? `${name} (forced)` : name;
-}
 
 function tierMetadata(src: SourceInfo, tier: number, codecs: string | null) {
   return {

@@ -79,12 +79,3 @@ export function subtitlePlaylist(vttUrl: string, durationSeconds: number): strin
     "",
   ].join("\n");
 }
-
-/** A track's name in English from its language tag ("fr" → "French"); the tag itself if the runtime can't say. */
-export function languageName(tag: string): string {
-  try {
-    return new Intl.DisplayNames(["en"], { type: "language" }).of(tag) ?? tag;
-  } catch {
-    return tag;
-  }
-}

@@ -17,6 +17,7 @@ import { mediaAssets } from "../../db/schema";
 import { problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
 import { AppError } from "../../lib/errors";
+import { trackName } from "../../lib/track-name";
 import type { Database } from "../../platform/db";
 import type { AppConfig } from "../../platform/env";
 import { isWebVtt } from "../assets/service";
@@ -24,7 +25,7 @@ import { underCatalogVersion } from "../catalog/catalog-version";
 import { streamsOf, subtitlesOf } from "../catalog/listings";
 import { getPublishedTitle } from "../catalog/service";
 import { rewritePlaylist } from "./hls";
-import { languageName, masterPlaylist, subtitlePlaylist } from "./master-playlist";
+import { masterPlaylist, subtitlePlaylist } from "./master-playlist";
 import { playbackSignature, verifyPlayback } from "./playback-urls";
 
 const tags = ["public: delivery"];
@@ -179,7 +180,7 @@ async function buildMaster(
         return {
           url: await signedUrl(origin, secret, path, subtitleSubject(a.id), `d=${d}`, { d }, exp),
           // Players list tracks by NAME: the label, else the language's name ("English"), else the file's.
-          name: a.label ?? (a.language ? `${languageName(a.language)}${a.isForced ? " (forced)" : ""}` : a.filename),
+          name: a.label ?? (a.language ? trackName(a.language, a.isForced) : a.filename),
           language: a.language,
           isDefault: a.isDefault,
           isForced: a.isForced,
