@@ -1,18 +1,19 @@
 // Asking a season's SeasonBundle object for its bundle, from the HTTP routes.
 
-import { sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { bundles, seasons, titles } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Database } from "../../platform/db";
-import type { EdgeCache } from "../../platform/edge-cache";
 import type { AppConfig } from "../../platform/env";
-import { type CatalogVersionDeps, underCatalogVersion } from "../catalog/catalog-version";
-import { getPublishedTitle } from "../catalog/service";
+import { underCatalogVersion, type VersionedCacheDeps } from "../catalog/catalog-version";
+import { getPublishedTitle, noPublishedTitle } from "../catalog/service";
+import { unexpired } from "../delivery/service";
 import type { SeasonBundleStatus } from "./contract";
 import { type RequestOutcome, type SeasonBundle, seasonBundleStub } from "./season-bundle";
-import { activeBundle, type Bundle, seasonExists } from "./service";
+import { activeBundle, activeWhere, type Bundle, seasonExists } from "./service";
 
 export async function requireSeason(db: Database, titleId: string, season: number): Promise<void> {
-  if (!(await seasonExists(db, titleId, season))) throw new AppError("NOT_FOUND", `No season ${season} for this title.`);
+  if (!(await seasonExists(db, titleId, season))) throw noSeason(season);
 }
 
 /** A season of a published title, as the public delivery routes take it: 404 for drafts and unknown seasons. */
@@ -39,6 +40,8 @@ interface SeasonDelivery {
   bundle: DeliverableBundle | null;
 }
 
+export const noSeason = (season: number) => new AppError("NOT_FOUND", `No season ${season} for this title.`);
+
 /**
  * What bundle-url needs, in one query kept under the catalog version: the published title, whether
  * the season exists, and its current bundle. A warm bundle-url asks no database; a publish, an
@@ -46,57 +49,53 @@ interface SeasonDelivery {
  * every use. 404 for drafts and unknown seasons, as publishedSeason.
  */
 export async function deliverableSeason(
-  deps: CatalogVersionDeps & { db: Database; edgeCache: EdgeCache },
+  deps: VersionedCacheDeps & { db: Database },
   titleId: string,
   seasonNumber: number,
 ): Promise<{ title: { id: string; slug: string }; bundle: DeliverableBundle | null }> {
   const found = await underCatalogVersion(deps, "season-delivery", `${titleId}\n${seasonNumber}`, () =>
-    querySeasonDelivery(deps.db, titleId, seasonNumber),
+    querySeasonDelivery(deps.db, titleId, seasonNumber, deps.clock.now()),
   );
-  if (!found.title) throw new AppError("NOT_FOUND", `No published title "${titleId}".`);
-  if (!found.seasonExists) throw new AppError("NOT_FOUND", `No season ${seasonNumber} for this title.`);
+  if (!found.title) throw noPublishedTitle(titleId);
+  if (!found.seasonExists) throw noSeason(seasonNumber);
   const b = found.bundle;
-  const live = b && (b.expiresAt === null || Date.parse(b.expiresAt) > deps.clock.now().getTime());
-  return { title: found.title, bundle: live ? b : null };
+  return { title: found.title, bundle: b && unexpired(b.expiresAt, deps.clock) ? b : null };
 }
 
-async function querySeasonDelivery(db: Database, titleId: string, seasonNumber: number): Promise<SeasonDelivery> {
-  const { rows } = await db.execute<{
-    id: string;
-    slug: string;
-    season_exists: boolean;
-    storage_key: string | null;
-    size_bytes: string | null;
-    sha256: string | null;
-    item_count: number | null;
-    expires_at: string | null;
-  }>(sql`
-    select t.id, t.slug, exists (select 1 from seasons s where s.title_id = t.id and s.number = ${seasonNumber}) as season_exists,
-           b.storage_key, b.size_bytes::text as size_bytes, b.sha256, b.item_count,
-           to_char(b.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as expires_at
-      from titles t
-      left join lateral (
-        select * from bundles b
-         where b.title_id = t.id and b.season_number = ${seasonNumber} and b.status = 'ready'
-           and (b.expires_at is null or b.expires_at > now())
-         order by b.created_at desc limit 1) b on true
-     where t.id = ${titleId} and t.status = 'published'`);
-  const r = rows[0];
+async function querySeasonDelivery(db: Database, titleId: string, seasonNumber: number, now: Date): Promise<SeasonDelivery> {
+  const current = db
+    .select({
+      storageKey: bundles.storageKey,
+      sizeBytes: bundles.sizeBytes,
+      sha256: bundles.sha256,
+      itemCount: bundles.itemCount,
+      expiresAt: bundles.expiresAt,
+    })
+    .from(bundles)
+    .where(and(eq(bundles.titleId, titles.id), eq(bundles.seasonNumber, seasonNumber), activeWhere(now)))
+    .orderBy(desc(bundles.createdAt))
+    .limit(1)
+    .as("current");
+  const [r] = await db
+    .select({
+      id: titles.id,
+      slug: titles.slug,
+      seasonExists: sql<boolean>`exists (select 1 from ${seasons} where ${seasons.titleId} = ${titles.id} and ${seasons.number} = ${seasonNumber})`,
+      storageKey: current.storageKey,
+      sizeBytes: current.sizeBytes,
+      sha256: current.sha256,
+      itemCount: current.itemCount,
+      expiresAt: current.expiresAt,
+    })
+    .from(titles)
+    .leftJoinLateral(current, sql`true`)
+    .where(and(eq(titles.id, titleId), eq(titles.status, "published")));
   if (!r) return { title: null, seasonExists: false, bundle: null };
+  const { id, slug, seasonExists, storageKey, expiresAt, ...rest } = r;
   return {
-    title: { id: r.id, slug: r.slug },
-    seasonExists: r.season_exists,
-    bundle:
-      r.storage_key === null
-        ? null
-        : {
-            storageKey: r.storage_key,
-            seasonNumber,
-            sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
-            sha256: r.sha256,
-            itemCount: r.item_count,
-            expiresAt: r.expires_at,
-          },
+    title: { id, slug },
+    seasonExists,
+    bundle: storageKey === null ? null : { ...rest, storageKey, seasonNumber, expiresAt: expiresAt?.toISOString() ?? null },
   };
 }
 

@@ -67,7 +67,8 @@ export async function planSeason(db: Database, titleId: string, season: number):
   return { items, missing };
 }
 
-const activeWhere = (now: Date) => and(eq(bundles.status, "ready"), or(isNull(bundles.expiresAt), gt(bundles.expiresAt, now)));
+/** A bundle that may be delivered: ready and not expired at `now`. */
+export const activeWhere = (now: Date) => and(eq(bundles.status, "ready"), or(isNull(bundles.expiresAt), gt(bundles.expiresAt, now)));
 
 export async function activeBundle(db: Database, titleId: string, season: number, now: Date): Promise<Bundle | null> {
   const [b] = await db

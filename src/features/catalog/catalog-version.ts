@@ -76,12 +76,9 @@ let isolateCopyBytes = 0;
  * everywhere within VERSION_TTL_MS. `name` separates the kinds of answer; `key` names one. When
  * Redis can't say the version the answer is computed, not cached. The answer must be plain JSON.
  */
-export async function underCatalogVersion<T>(
-  deps: CatalogVersionDeps & { edgeCache: EdgeCache },
-  name: string,
-  key: string,
-  compute: () => Promise<T>,
-): Promise<T> {
+export type VersionedCacheDeps = CatalogVersionDeps & { edgeCache: EdgeCache };
+
+export async function underCatalogVersion<T>(deps: VersionedCacheDeps, name: string, key: string, compute: () => Promise<T>): Promise<T> {
   const version = await catalogVersion(deps);
   if (version === null) return compute();
   const copyKey = `${name}\u0000${version}\u0000${key}`;

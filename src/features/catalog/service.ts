@@ -428,7 +428,7 @@ export async function searchTitles(db: Database, q: PublicTitleQuery) {
  */
 export async function publishedTitleDetail(db: Database, idOrSlug: string) {
   const t = await db.query.titles.findFirst({
-    where: and(UUID.test(idOrSlug) ? eq(titles.id, idOrSlug) : eq(titles.slug, idOrSlug.toLowerCase()), eq(titles.status, "published")),
+    where: publishedTitleWhere(idOrSlug),
     with: {
       seasons: { orderBy: asc(seasons.number) },
       episodes: { orderBy: [asc(episodes.seasonNumber), asc(episodes.episodeNumber)] },
@@ -440,19 +440,19 @@ export async function publishedTitleDetail(db: Database, idOrSlug: string) {
       },
     },
   });
-  if (!t) throw new AppError("NOT_FOUND", `No published title "${idOrSlug}".`);
+  if (!t) throw noPublishedTitle(idOrSlug);
   const { seasons: ss, episodes: es, mediaAssets: artwork, ...title } = t;
   return { title, seasons: ss.map((s) => ({ ...s, episodes: es.filter((e) => e.seasonNumber === s.number) })), artwork };
 }
 
+/** Drafts and archived titles are not found, whichever way they are asked for. */
+const publishedTitleWhere = (idOrSlug: string) =>
+  and(UUID.test(idOrSlug) ? eq(titles.id, idOrSlug) : eq(titles.slug, idOrSlug.toLowerCase()), eq(titles.status, "published"));
+export const noPublishedTitle = (idOrSlug: string) => new AppError("NOT_FOUND", `No published title "${idOrSlug}".`);
+
 /** A published title by id or slug; drafts and archived titles are not found. */
 export async function getPublishedTitle(db: Database, idOrSlug: string): Promise<Title> {
-  const cond = UUID.test(idOrSlug) ? eq(titles.id, idOrSlug) : eq(titles.slug, idOrSlug.toLowerCase());
-  const [t] = await db
-    .select()
-    .from(titles)
-    .where(and(cond, eq(titles.status, "published")))
-    .limit(1);
-  if (!t) throw new AppError("NOT_FOUND", `No published title "${idOrSlug}".`);
+  const [t] = await db.select().from(titles).where(publishedTitleWhere(idOrSlug)).limit(1);
+  if (!t) throw noPublishedTitle(idOrSlug);
   return t;
 }

@@ -9,11 +9,9 @@ import { attachmentDisposition } from "../../lib/content-disposition";
 import { AppError, type FieldError } from "../../lib/errors";
 import type { Clock } from "../../platform/clock";
 import type { Database } from "../../platform/db";
-import type { EdgeCache } from "../../platform/edge-cache";
 import type { AppConfig } from "../../platform/env";
-import type { RedisClient } from "../../platform/redis";
 import type { UrlSigner } from "../../platform/url-signer";
-import { underCatalogVersion } from "../catalog/catalog-version";
+import { underCatalogVersion, type VersionedCacheDeps } from "../catalog/catalog-version";
 
 export const DELIVERABLE_KINDS = ["ORIGINAL", "DOWNLOAD", "VIDEO", "SUBTITLE"] as const;
 
@@ -27,22 +25,18 @@ export interface Deliverable {
   expiresAt: string | null;
 }
 
-export interface AuthorizeDeps {
-  db: Database;
-  redis: RedisClient;
-  edgeCache: EdgeCache;
-  clock: Clock;
-  background: (p: Promise<unknown>) => void;
-}
+export type AuthorizeDeps = VersionedCacheDeps & { db: Database };
 
 export async function authorizeKeys(deps: AuthorizeDeps, keys: string[]): Promise<Map<string, Deliverable>> {
   const unique = [...new Set(keys)].sort();
   if (unique.length === 0) return new Map();
   // One entry per set of keys: a batch of 50 is one lookup.
   const found = await underCatalogVersion(deps, "presign-auth", unique.join("\n"), () => queryDeliverables(deps.db, unique));
-  const now = deps.clock.now().getTime();
-  return new Map(found.filter((d) => d.expiresAt === null || Date.parse(d.expiresAt) > now).map((d) => [d.storageKey, d]));
+  return new Map(found.filter((d) => unexpired(d.expiresAt, deps.clock)).map((d) => [d.storageKey, d]));
 }
+
+/** Whether an answer kept in a cache (an ISO expiry, or none) still holds now. */
+export const unexpired = (expiresAt: string | null, clock: Clock) => expiresAt === null || Date.parse(expiresAt) > clock.now().getTime();
 
 async function queryDeliverables(db: Database, unique: string[]): Promise<Deliverable[]> {
   const kinds = sql.join(
