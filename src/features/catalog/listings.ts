@@ -17,16 +17,26 @@ export async function publicAssets(db: Database, titleId: string, kinds: Asset["
     .orderBy(asc(mediaAssets.kind), asc(mediaAssets.filename));
 }
 
-/** Streamable HLS tiers (480/720/1080), for the movie or, for a series, per episode. */
-export async function streamsOf(db: Database, t: Title, episodeId?: string) {
-  const hls = (await publicAssets(db, t.id, ["HLS"])).filter((a) => a.isStreamable && a.streamTier !== null);
-  return hls
+/** Of a title's assets, its streamable HLS tiers (480/720/1080): the movie's or, for a series, per episode. */
+function streamTiers(assets: Asset[], t: Title, episodeId?: string) {
+  return assets
+    .filter((a) => a.kind === "HLS" && a.isStreamable && a.streamTier !== null)
     .filter((a) => (episodeId ? a.episodeId === episodeId : t.kind === "movie" ? a.episodeId === null : true))
     .sort((a, b) => (a.episodeId ?? "").localeCompare(b.episodeId ?? "") || (a.streamTier ?? 0) - (b.streamTier ?? 0));
 }
 
+export async function streamsOf(db: Database, t: Title, episodeId?: string) {
+  return streamTiers(await publicAssets(db, t.id, ["HLS"]), t, episodeId);
+}
+
 export async function subtitlesOf(db: Database, t: Title) {
   return publicAssets(db, t.id, ["SUBTITLE"]);
+}
+
+/** What a master playlist is built from, in one query: the stream tiers and the title's subtitle tracks. */
+export async function playbackAssets(db: Database, t: Title, episodeId?: string) {
+  const assets = await publicAssets(db, t.id, ["HLS", "SUBTITLE"]);
+  return { tiers: streamTiers(assets, t, episodeId), subtitles: assets.filter((a) => a.kind === "SUBTITLE") };
 }
 
 /** Downloads of a movie, or of a series grouped by season and episode. */

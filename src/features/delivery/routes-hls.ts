@@ -22,7 +22,7 @@ import type { Database } from "../../platform/db";
 import type { AppConfig } from "../../platform/env";
 import { isWebVtt } from "../assets/service";
 import { underCatalogVersion } from "../catalog/catalog-version";
-import { streamsOf, subtitlesOf } from "../catalog/listings";
+import { playbackAssets } from "../catalog/listings";
 import { getPublishedTitle } from "../catalog/service";
 import { rewritePlaylist } from "./hls";
 import { masterPlaylist, subtitlePlaylist } from "./master-playlist";
@@ -155,7 +155,7 @@ async function buildMaster(
   const t = await getPublishedTitle(deps.db, titleId);
   if ((t.kind === "series") !== (episodeId !== null))
     throw new AppError("NOT_FOUND", t.kind === "series" ? "A series streams per episode." : "A movie has no episodes.");
-  const [tiers, subs] = await Promise.all([streamsOf(deps.db, t, episodeId ?? undefined), subtitlesOf(deps.db, t)]);
+  const { tiers, subtitles: subs } = await playbackAssets(deps.db, t, episodeId ?? undefined);
   if (tiers.length === 0) throw new AppError("NOT_FOUND", "Nothing to stream here yet.");
   const secret = deps.config.ADMIN_JWT_SECRET;
   // A subtitle track lasts as long as the longest tier (else the runtime, else three hours).
