@@ -1,7 +1,7 @@
 // A title packaged the way an operator does it: a short 1080p clip made by ffmpeg (test pattern
 // + tone) and an SRT subtitle, through `moviesnow package` against a Worker over HTTP, published
 // without force. For the tests that play it with real clients.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { expect } from "vitest";
@@ -15,10 +15,14 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `moviesnow …` as a process, in `cwd`, with exactly the environment given (stdin closed). */
-export function runCli(args: string[], o: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliRun> {
+/**
+ * A process run to its end without blocking the event loop (stdin closed). spawnSync would: a
+ * pooled keep-alive connection then outlives the server's idle timeout unnoticed, and the next
+ * request on it fails with "other side closed".
+ */
+function run(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], { cwd: o.cwd, env: o.env });
+    const child = spawn(cmd, args, o);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -28,6 +32,10 @@ export function runCli(args: string[], o: { cwd: string; env: NodeJS.ProcessEnv 
   });
 }
 
+/** `moviesnow …` as a process, in `cwd`, with exactly the environment given (stdin closed). */
+export const runCli = (args: string[], o: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliRun> =>
+  run(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], o);
+
 /** `moviesnow …` as an operator runs it: the API and the admin key in its environment. */
 export const moviesnow = (args: string[], o: { cwd: string; api: string; adminKey: string }) =>
   runCli(args, {
@@ -36,18 +44,14 @@ export const moviesnow = (args: string[], o: { cwd: string; api: string; adminKe
   });
 
 /** A `seconds`-long 1920x1080 25 fps clip with a 440 Hz tone, and an SRT subtitle with two cues. */
-export function makeClip(dir: string, seconds = 10): { clip: string; srt: string } {
+export async function makeClip(dir: string, seconds = 10): Promise<{ clip: string; srt: string }> {
   const clip = join(dir, "clip.mp4");
   const srt = join(dir, "clip.en.srt");
-  const made = spawnSync(
-    "ffmpeg",
-    [
-      ...["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=size=1920x1080:rate=25:duration=${seconds}`],
-      ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
-      ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip],
-    ],
-    { encoding: "utf8" },
-  );
+  const made = await run("ffmpeg", [
+    ...["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=size=1920x1080:rate=25:duration=${seconds}`],
+    ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
+    ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip],
+  ]);
   expect(made.status, made.stderr).toBe(0);
   writeFileSync(srt, "1\n00:00:01,000 --> 00:00:04,000\nA test pattern, and a tone.\n\n2\n00:00:05,000 --> 00:00:08,000\nStill testing.\n");
   return { clip, srt };
@@ -55,7 +59,7 @@ export function makeClip(dir: string, seconds = 10): { clip: string; srt: string
 
 /** A movie packaged from a fresh clip with an English default subtitle, published without force; its master_url. */
 export async function packagedMovie(o: { dir: string; api: string; adminKey: string; admin: ReturnType<typeof adminOverHttp> }) {
-  const { clip, srt } = makeClip(o.dir);
+  const { clip, srt } = await makeClip(o.dir);
   const title = await o.admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Packaged ${crypto.randomUUID()}` });
   const run = await moviesnow(["package", clip, "--title-id", title.id, "--subtitle", `en:default=${srt}`, "--json"], { ...o, cwd: o.dir });
   expect(run.status, run.stderr).toBe(0);

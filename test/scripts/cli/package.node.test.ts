@@ -24,7 +24,7 @@ let srt = "";
 beforeAll(async () => {
   worker = await startHttpWorker(adminWorkerVars(adminKey));
   admin = adminOverHttp(worker.api, adminKey);
-  ({ clip, srt } = makeClip(dir));
+  ({ clip, srt } = await makeClip(dir));
 }, 180_000);
 afterAll(async () => {
   await worker?.stop();
