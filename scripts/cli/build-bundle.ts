@@ -14,14 +14,15 @@
 // and renamed into place only when complete.
 
 import { createHash } from "node:crypto";
-import { type BigIntStats, closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { type BigIntStats, closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import * as zlib from "node:zlib";
 import type { BundleManifest } from "../../src/features/bundles/contract.ts";
 import { crc32Combine, crc32ShiftOperator } from "../../src/lib/crc32.ts";
+import { libraryManifestText } from "../../src/lib/library-layout.ts";
 import { safeMemberName } from "../../src/lib/member-names.ts";
-import { localHeader, planZip, type ZipEntry, type ZipMember } from "../../src/lib/zip64.ts";
+import { deflateMember, localHeader, planZip, type ZipEntry, type ZipMember } from "../../src/lib/zip64.ts";
 
 // 256 KiB chunks run as fast as 1 MiB ones here and keep the peak RSS about 3 MiB lower.
 const CHUNK = 256 * 1024;
@@ -38,10 +39,12 @@ const CRC_DONE = 8; // + file index: chunks of that file checksummed
 
 export interface BundleItem {
   name: string;
-  source: string;
+  /** The file it was read from; null for text made by the build. */
+  source: string | null;
   size: number;
   crc32: number;
   sha256: string;
+  method: "store" | "deflate";
 }
 
 export interface BuiltBundle {
@@ -49,16 +52,29 @@ export interface BuiltBundle {
   size: number;
   sha256: string;
   zip64: boolean;
+  layout: "flat" | "library";
   items: BundleItem[];
 }
 
+/**
+ * One member: a file STORED as it is (streamed, whatever its size), a small file DEFLATEd
+ * (subtitles), or text made by the caller (NFO files), DEFLATEd.
+ */
+export type BuildMember =
+  | { file: string; name?: string; mtime?: Date; method?: "store" | "deflate" }
+  | { text: string; name: string; mtime: Date };
+
 export interface BuildBundleInput {
   out: string;
-  files: string[];
+  /** The members in archive order; or `files` (with `names` and `mtimes`), each STORED. */
+  members?: BuildMember[];
+  files?: string[];
   /** Names inside the archive (default: each file's base name). */
   names?: string[];
   /** Member times (default: each file's modification time). */
   mtimes?: Date[];
+  /** A library build: MANIFEST.json (every other member's size, CRC-32 and SHA-256) goes last. */
+  library?: { manifest: string; title: string; year: number | null; season: number; mtime: Date };
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** Overrides the digest worker's resource limits (tests use it to make the worker fail). */
   workerLimits?: ResourceLimits;
@@ -158,8 +174,31 @@ const writeAt = (fd: number, bytes: Uint8Array, at: number) => {
   for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off, at + off);
 };
 
+/** A DEFLATEd member, made before the archive is: bytes, sizes, CRC-32 and SHA-256. */
+interface InlineMember {
+  entry: ZipEntry;
+  bytes: Uint8Array;
+  sha256: string;
+  source: string | null;
+}
+
+function inline(name: string, raw: Uint8Array, mtime: Date, source: string | null): InlineMember {
+  const d = deflateMember(raw);
+  return {
+    entry: { name: safeMemberName(name), size: d.size, compressedSize: d.compressedSize, crc32: d.crc32, mtime },
+    bytes: d.bytes,
+    sha256: createHash("sha256").update(raw).digest("hex"),
+    source,
+  };
+}
+
 export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle> {
-  if (input.files.length === 0) throw new Error("build-bundle needs at least one file");
+  const members: BuildMember[] =
+    input.members ?? (input.files ?? []).map((file, i) => ({ file, name: input.names?.[i], mtime: input.mtimes?.[i] }));
+  if (members.length === 0) throw new Error("build-bundle needs at least one file");
+  // STORED files go through the two threads (indexed f = 0…n-1 among them); the rest is in memory.
+  const paths: string[] = [];
+  const asGiven: { name?: string; mtime?: Date }[] = [];
   const fds: number[] = [];
   const partial = `${input.out}.partial-${process.pid}`;
   let out = -1;
@@ -171,29 +210,43 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
   };
   process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
   try {
+    // Each member in archive order: a stored file's index among the stored files, or its bytes.
+    const order: ({ f: number } | InlineMember)[] = members.map((m) => {
+      if ("text" in m) return inline(m.name, new TextEncoder().encode(m.text), m.mtime, null);
+      if (m.method === "deflate") {
+        const raw = readFileSync(m.file);
+        return inline(m.name ?? basename(m.file), raw, m.mtime ?? statSync(m.file).mtime, m.file);
+      }
+      paths.push(m.file);
+      asGiven.push(m);
+      fds.push(openSync(m.file, "r"));
+      return { f: paths.length - 1 };
+    });
     // Each file's status as opened: its entry now, and what it must still be at the end.
-    for (const f of input.files) fds.push(openSync(f, "r"));
     const opened = fds.map((fd) => fstatSync(fd, { bigint: true }));
-    const entries: ZipEntry[] = opened.map((st, i) => {
-      if (!st.isFile()) throw new Error(`${input.files[i]} is not a file`);
+    const stored: ZipEntry[] = opened.map((st, f) => {
+      if (!st.isFile()) throw new Error(`${paths[f]} is not a file`);
+      const m = asGiven[f] as { name?: string; mtime?: Date };
       return {
-        name: safeMemberName(input.names?.[i] ?? basename(input.files[i] as string)),
+        name: safeMemberName(m.name ?? basename(paths[f] as string)),
         size: Number(st.size),
         crc32: 0, // known after the first pass; header lengths and offsets do not depend on it
-        mtime: input.mtimes?.[i] ?? st.mtime,
+        mtime: m.mtime ?? st.mtime,
       };
     });
+    const entries: ZipEntry[] = order.map((o) => ("f" in o ? (stored[o.f] as ZipEntry) : o.entry));
+    const memberOf = order.flatMap((o, i) => ("f" in o ? [i] : [])); // stored file f → its member index
     const plan = planZip(entries); // validates names and sizes before any work; offsets do not depend on CRCs
-    const n = entries.length;
+    const n = stored.length;
     const first = [0];
-    for (const e of entries) first.push((first.at(-1) as number) + Math.ceil(e.size / CHUNK));
+    for (const e of stored) first.push((first.at(-1) as number) + Math.ceil(e.size / CHUNK));
     const total = first[n] as number;
     // Chunk k: its file, where it starts in that file, and its length.
     const span = (k: number) => {
       let f = 0;
       while ((first[f + 1] as number) <= k) f++;
       const at = (k - (first[f] as number)) * CHUNK;
-      return { f, at, len: Math.min(CHUNK, (entries[f] as ZipEntry).size - at) };
+      return { f, at, len: Math.min(CHUNK, (stored[f] as ZipEntry).size - at) };
     };
     out = openSync(partial, "w");
     const shared: Shared = {
@@ -204,8 +257,8 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
       errorText: new SharedArrayBuffer(1024),
       fds,
       out,
-      dataOffsets: plan.members.map((m) => m.dataOffset),
-      sizes: entries.map((e) => e.size),
+      dataOffsets: memberOf.map((i) => (plan.members[i] as ZipMember).dataOffset),
+      sizes: stored.map((e) => e.size),
       first,
       chunk: CHUNK,
       slots: SLOTS,
@@ -233,7 +286,7 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
       if (Atomics.load(ctrl, FAILED)) {
         const text = Buffer.from(shared.errorText).toString("utf8").replace(/\0+$/, "");
         // The worker names files by index; name them by path.
-        throw new Error(text.replace(/^file (\d+)/, (_, i: string) => input.files[Number(i)] ?? `file ${i}`));
+        throw new Error(text.replace(/^file (\d+)/, (_, i: string) => paths[Number(i)] ?? `file ${i}`));
       }
       if (stopped) throw stopped;
     };
@@ -249,7 +302,7 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
         const k = Atomics.add(ctrl, NEXT_CRC, 1);
         if (k < total) {
           const { f, at, len } = span(k);
-          readFully(fds[f] as number, buf, len, at, input.files[f] as string);
+          readFully(fds[f] as number, buf, len, at, paths[f] as string);
           parts[k] = zlib.crc32(buf.subarray(0, len));
           Atomics.add(ctrl, CRC_DONE + f, 1);
           Atomics.notify(ctrl, CRC_DONE + f);
@@ -277,12 +330,23 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
     const archive = createHash("sha256");
     const bytesTotal = entries.reduce((s, e) => s + e.size, 0);
     let done = 0;
-    for (let f = 0; f < n; f++) {
-      const e = entries[f] as ZipEntry;
+    for (const [i, o] of order.entries()) {
+      const at0 = (plan.members[i] as ZipMember).headerOffset;
+      if (!("f" in o)) {
+        const header = localHeader(o.entry);
+        archive.update(header).update(o.bytes);
+        writeAt(out, header, at0);
+        writeAt(out, o.bytes, at0 + header.length);
+        done += o.entry.size;
+        input.onProgress?.(done, bytesTotal);
+        continue;
+      }
+      const f = o.f;
+      const e = stored[f] as ZipEntry;
       e.crc32 = await crcOf(f);
       const header = localHeader(e);
       archive.update(header);
-      writeAt(out, header, (plan.members[f] as ZipMember).headerOffset);
+      writeAt(out, header, at0);
       for (let k = first[f] as number; k < (first[f + 1] as number); k++) {
         for (let c = Atomics.load(ctrl, CONSUMED); k - c >= SLOTS; c = Atomics.load(ctrl, CONSUMED)) {
           const turned = helpOrWait(CONSUMED, c);
@@ -291,7 +355,7 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
         if (k % YIELD_EVERY === 0) await turn();
         const { at, len } = span(k);
         const slot = ring.subarray((k % SLOTS) * CHUNK, (k % SLOTS) * CHUNK + len);
-        readFully(fds[f] as number, slot, len, at, input.files[f] as string);
+        readFully(fds[f] as number, slot, len, at, paths[f] as string);
         archive.update(slot);
         Atomics.store(ctrl, PUBLISHED, k + 1);
         Atomics.notify(ctrl, PUBLISHED);
@@ -299,34 +363,61 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
         input.onProgress?.(done, bytesTotal);
       }
     }
-    const layout = planZip(entries);
-    archive.update(layout.tail);
-    writeAt(out, layout.tail, layout.tailOffset);
     while (!Atomics.load(ctrl, WORKER_DONE)) {
       check();
       if (Atomics.wait(ctrl, WORKER_DONE, 0, 50) === "timed-out") await turn();
     }
     check();
+    const digests = Buffer.from(shared.digests);
+    const items: BundleItem[] = order.map((o, i) => {
+      const e = entries[i] as ZipEntry;
+      const common = { name: e.name, size: e.size, crc32: e.crc32 };
+      return "f" in o
+        ? { ...common, source: paths[o.f] as string, sha256: digests.subarray(o.f * 32, o.f * 32 + 32).toString("hex"), method: "store" }
+        : { ...common, source: o.source, sha256: o.sha256, method: "deflate" };
+    });
+    // MANIFEST.json lists every member's SHA-256, known only now: it goes last, before the tail.
+    let layout = planZip(entries); // the CRCs are in the entries now
+    if (input.library) {
+      const lib = input.library;
+      const text = libraryManifestText({ name: lib.title, year: lib.year }, lib.season, items);
+      const manifest = inline(lib.manifest, new TextEncoder().encode(text), lib.mtime, null);
+      layout = planZip([...entries, manifest.entry]);
+      const at0 = (layout.members.at(-1) as ZipMember).headerOffset;
+      const header = localHeader(manifest.entry);
+      archive.update(header).update(manifest.bytes);
+      writeAt(out, header, at0);
+      writeAt(out, manifest.bytes, at0 + header.length);
+      items.push({
+        name: manifest.entry.name,
+        size: manifest.entry.size,
+        crc32: manifest.entry.crc32,
+        source: null,
+        sha256: manifest.sha256,
+        method: "deflate",
+      });
+    }
+    archive.update(layout.tail);
+    writeAt(out, layout.tail, layout.tailOffset);
     // A write to a file between its two passes would leave a header CRC that does not match the
     // bytes archived; as GNU tar does, any change to its status since it was opened fails the build.
     fds.forEach((fd, i) => {
       const [was, now] = [opened[i] as BigIntStats, fstatSync(fd, { bigint: true })];
       if (now.size !== was.size || now.mtimeNs !== was.mtimeNs || now.ctimeNs !== was.ctimeNs)
-        throw new Error(`${input.files[i]} changed while being read`);
+        throw new Error(`${paths[i]} changed while being read`);
     });
     if (fstatSync(out).size !== layout.totalSize) throw new Error(`wrote ${fstatSync(out).size} bytes, expected ${layout.totalSize}`);
     closeSync(out);
     out = -1;
     renameSync(partial, input.out);
-    const digests = Buffer.from(shared.digests);
-    const items = entries.map((e, i) => ({
-      name: e.name,
-      source: input.files[i] as string,
-      size: e.size,
-      crc32: e.crc32,
-      sha256: digests.subarray(i * 32, i * 32 + 32).toString("hex"),
-    }));
-    return { path: input.out, size: layout.totalSize, sha256: archive.digest("hex"), zip64: layout.zip64, items };
+    return {
+      path: input.out,
+      size: layout.totalSize,
+      sha256: archive.digest("hex"),
+      zip64: layout.zip64,
+      layout: input.library ? "library" : "flat",
+      items,
+    };
   } catch (e) {
     if (out >= 0) closeSync(out);
     rmSync(partial, { force: true });
@@ -341,7 +432,14 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuiltBundle>
 /** The manifest written beside the archive: the container job's shape (one declaration, in the contract). */
 export function bundleManifest(b: BuiltBundle): BundleManifest {
   return {
-    archive: { key: basename(b.path), size: b.size, sha256: b.sha256, format: b.zip64 ? "zip64" : "zip", method: "store" },
-    items: b.items.map((i) => ({ name: i.name, size: i.size, sha256: i.sha256, crc32: i.crc32, source_key: i.source })),
+    archive: {
+      key: basename(b.path),
+      size: b.size,
+      sha256: b.sha256,
+      format: b.zip64 ? "zip64" : "zip",
+      method: b.items.some((i) => i.method === "deflate") ? "store+deflate" : "store",
+      layout: b.layout,
+    },
+    items: b.items.map((i) => ({ name: i.name, size: i.size, sha256: i.sha256, crc32: i.crc32, source_key: i.source, method: i.method })),
   };
 }

@@ -11,27 +11,73 @@ import { progressBar } from "./progress.ts";
 
 const buildBundleCommand: Command = {
   usage: `moviesnow build-bundle --out S01.zip [--manifest FILE] [--json] FILE...
+moviesnow build-bundle --out S01.zip --title NAME [--year YYYY] [--season N] [--plot TEXT]
+                       [--genre G]... [--poster FILE] [--season-poster FILE] VIDEO... [SUBTITLE...]
 
-  Writes the archive (STORE; members in the order given, named by their file names, timed by
-  their modification times), and its manifest beside it (S01.manifest.json): each member's
-  name, size, CRC-32 and SHA-256, and the archive's size and SHA-256. Prints the archive's
-  SHA-256. The archive appears under its name only once complete.
+  Writes the archive and its manifest beside it (S01.manifest.json): each member's name, size,
+  CRC-32 and SHA-256, and the archive's size and SHA-256. Prints the archive's SHA-256. The
+  archive appears under its name only once complete.
+
+  Without --title: the files as they are (STORE), in the order given, named by their file names,
+  timed by their modification times.
+
+  With --title: the season as a media library wants it, the layout the API's season ZIPs have:
+  "{Title} ({Year})/Season 01/{Title} - S01E02 - {Name}.mkv" with sidecar subtitles
+  (".en.default.srt", ".fr.forced.vtt"), posters, Kodi NFO files and MANIFEST.json. Episode
+  numbers and names come from the video files' names ("S01E02 - Name.mkv", "1x02 Name.mkv",
+  "E02.mkv"; else their order); a subtitle (.srt, .vtt) belongs to the video whose name it starts
+  with, its language and flags after it ("S01E02 - Name.en.forced.srt").
 
   Examples:
     moviesnow build-bundle --out S01.zip S01E01.mkv S01E02.mkv S01E03.mkv
-    moviesnow build-bundle --out season.zip --json ~/rips/show/s01/*.mkv > season.json`,
+    moviesnow build-bundle --out season.zip --json ~/rips/show/s01/*.mkv > season.json
+    moviesnow build-bundle --out S01.zip --title "The Keepers" --year 2024 --season 1 \\
+      --poster poster.jpg S01E01*.mkv S01E01*.srt S01E02*.mkv`,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { out: { type: "string" }, manifest: { type: "string" }, json: { type: "boolean" } },
+      options: {
+        out: { type: "string" },
+        manifest: { type: "string" },
+        json: { type: "boolean" },
+        title: { type: "string" },
+        year: { type: "string" },
+        season: { type: "string" },
+        plot: { type: "string" },
+        genre: { type: "string", multiple: true },
+        poster: { type: "string" },
+        "season-poster": { type: "string" },
+      },
     });
     if (!values.out) throw new UsageError("build-bundle needs --out FILE.zip");
     if (positionals.length === 0) throw new UsageError("build-bundle needs at least one input file");
+    const number = (v: string | undefined, what: string, min: number, max: number): number | null => {
+      if (v === undefined) return null;
+      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+        throw new UsageError(`${what} must be a whole number from ${min} to ${max}`);
+      return Number(v);
+    };
+    const year = number(values.year, "--year", 1870, 2100);
+    const season = number(values.season, "--season", 0, 9999);
+    const libraryOnly = [values.year, values.season, values.plot, values.genre, values.poster, values["season-poster"]];
+    if (!values.title && libraryOnly.some((v) => v !== undefined))
+      throw new UsageError("--year, --season, --plot, --genre and the posters go with --title");
+    const layout = values.title
+      ? (await import("./library-bundle.ts")).libraryBuild(positionals, {
+          title: values.title,
+          year,
+          season: season ?? 1,
+          plot: values.plot ?? null,
+          genres: values.genre ?? [],
+          poster: values.poster ?? null,
+          seasonPoster: values["season-poster"] ?? null,
+        })
+      : { files: positionals };
     let bar: ReturnType<typeof progressBar> | null = null;
     const built = await buildBundle({
       out: values.out,
-      files: positionals,
+      ...layout,
       onProgress: (done, total) => {
         bar ??= progressBar("build-bundle", total, Boolean(process.stderr.isTTY) && !values.json);
         bar.update(done);

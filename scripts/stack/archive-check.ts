@@ -1,5 +1,5 @@
-// Checks a ZIP with real tools, for tests: Info-ZIP's `unzip -t` and Python's zipfile (testzip),
-// and lists each member's name, size and SHA-256 as Python reads it. Worker tests reach it
+// Checks a ZIP with real tools, for tests: Info-ZIP's `unzip -t`, Python's zipfile (testzip),
+// 7-Zip's `7zz t` and libarchive's `bsdtar -tf`, and lists each member's name, size and SHA-256 as Python reads it. Worker tests reach it
 // through the control server (workerd cannot spawn processes); Node tests call it directly.
 import { spawnSync } from "node:child_process";
 import type { ArchiveCheck } from "./archive-report.ts";
@@ -24,8 +24,12 @@ print(json.dumps(out))
 export function checkArchiveFile(file: string): ArchiveCheck {
   const unzip = spawnSync("unzip", ["-tq", file], { encoding: "utf8" });
   const py = spawnSync("python3", ["-c", PY, file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const sevenZip = spawnSync("7zz", ["t", file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const bsdtar = spawnSync("bsdtar", ["-tf", file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   return {
     unzip: { ok: unzip.status === 0, output: `${unzip.stdout}${unzip.stderr}`.trim() },
+    sevenZip: { ok: sevenZip.status === 0, output: `${sevenZip.stdout}${sevenZip.stderr}`.trim() },
+    bsdtar: { ok: bsdtar.status === 0, output: `${bsdtar.stdout}${bsdtar.stderr}`.trim() },
     python: { ok: py.status === 0, output: py.stderr.trim() },
     members: py.status === 0 ? (JSON.parse(py.stdout) as ArchiveCheck["members"]) : [],
   };

@@ -176,3 +176,82 @@ export function episodeNfo(show: LibraryShow, season: number, ep: LibraryEpisode
     ...element("runtime", ep.runtimeMinutes),
   ]);
 }
+
+// ---------------------------------------------------------------- the season's members, in order
+
+/** Where a member's bytes come from: an S3 key for the job, a file path for the CLI. */
+export type SourceRef = string;
+
+export interface SourcedSeasonInput extends Omit<LibrarySeasonInput, "episodes"> {
+  episodes: (Omit<LibraryEpisode, "subtitles"> & { videoRef: SourceRef; subtitles: (LibrarySubtitle & { ref: SourceRef })[] })[];
+  showPosterRef?: SourceRef | null;
+  seasonPosterRef?: SourceRef | null;
+}
+
+/**
+ * An episode's subtitles in the archive: by language, the default track first and forced ones
+ * last, then by label; otherwise as given (the sort is stable: callers give them by file name).
+ */
+export const subtitleOrder = (a: LibrarySubtitle, b: LibrarySubtitle): number =>
+  codeUnitOrder(a.language ?? "", b.language ?? "") ||
+  Number(b.isDefault) - Number(a.isDefault) ||
+  Number(a.isForced) - Number(b.isForced) ||
+  codeUnitOrder(a.label ?? "", b.label ?? "");
+
+/** Strings by UTF-16 code units: the same order in every runtime, unlike localeCompare (ICU, locale). */
+export const codeUnitOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * One member of a library-ready season ZIP: bytes from a source (videos and artwork STORED,
+ * subtitles DEFLATEd) or text made here (NFO files, DEFLATEd).
+ */
+export type PlannedMember = { name: string; ref: SourceRef; method: "store" | "deflate" } | { name: string; text: string };
+
+/**
+ * Every member of a library-ready season ZIP in archive order (show metadata and artwork, then
+ * each episode's video, subtitles and NFO), and the name of MANIFEST.json, which the writer adds
+ * last: it lists every other member with its SHA-256, known only once they are read.
+ */
+export function librarySeasonMembers(given: SourcedSeasonInput): { members: PlannedMember[]; manifest: string } {
+  const input = { ...given, episodes: given.episodes.map((e) => ({ ...e, subtitles: [...e.subtitles].sort(subtitleOrder) })) };
+  const names = libraryNames(input);
+  const members: PlannedMember[] = [{ name: names.tvshowNfo, text: tvshowNfo(input.show) }];
+  if (names.showPoster && input.showPosterRef) members.push({ name: names.showPoster, ref: input.showPosterRef, method: "store" });
+  if (names.seasonPoster && input.seasonPosterRef) members.push({ name: names.seasonPoster, ref: input.seasonPosterRef, method: "store" });
+  const byNumber = new Map(input.episodes.map((e) => [e.episodeNumber, e]));
+  for (const n of names.episodes) {
+    const ep = byNumber.get(n.episodeNumber);
+    if (!ep) continue;
+    members.push({ name: n.video, ref: ep.videoRef, method: "store" });
+    for (const [i, s] of ep.subtitles.entries()) members.push({ name: n.subtitles[i] as string, ref: s.ref, method: "deflate" });
+    members.push({ name: n.nfo, text: episodeNfo(input.show, input.season, ep) });
+  }
+  return { members, manifest: names.manifest };
+}
+
+export interface ManifestMember {
+  name: string;
+  size: number;
+  crc32: number;
+  sha256: string;
+}
+
+/**
+ * MANIFEST.json inside a library ZIP: the show, the season and every other member with its size,
+ * CRC-32 (8 hex digits, as `unzip -v` and 7-Zip print it) and SHA-256, so a copy can be checked
+ * with sha256sum long after the download. Deterministic: the same members give the same bytes.
+ */
+export function libraryManifestText(show: Pick<LibraryShow, "name" | "year">, season: number, members: ManifestMember[]): string {
+  const doc = {
+    title: show.name,
+    year: show.year,
+    season,
+    members: members.map((m) => ({
+      name: m.name,
+      size: m.size,
+      crc32: (m.crc32 >>> 0).toString(16).padStart(8, "0"),
+      sha256: m.sha256,
+    })),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

@@ -73,6 +73,8 @@ export const envSchema = z
     JOB_SERVICE_SECRET: optionalString.pipe(
       z.string().min(JOB_SERVICE_SECRET_MIN_LENGTH, `must be at least ${JOB_SERVICE_SECRET_MIN_LENGTH} characters`).optional(),
     ),
+    /** Season ZIPs as media servers want them (folders, subtitles, artwork, NFO), or only the episodes' files. */
+    BUNDLE_LAYOUT: z.enum(["library", "flat"]).default("library"),
     /** How long a rebuilt bundle stays (the bucket's lifecycle expires bundles after 7–30 days). */
     BUNDLE_TTL_SECONDS: intVar(7 * 24 * 3600, 3600, 30 * 24 * 3600),
     /** How often the SeasonBundle object checks on its job. */

@@ -205,7 +205,7 @@ describe("who the job service answers", () => {
     }
   });
 
-  it("a job reads only uploaded originals and downloads, and writes only its own season's bundle and manifest", async () => {
+  it("a job reads only uploaded originals, downloads, subtitles and artwork, and writes only its own season's bundle and manifest", async () => {
     const { sources, ...out } = jobKeys();
     const item = (source_key: string) => ({ source_key, name: "a.mkv", size: 1, crc32: null, mtime: "2026-01-01T00:00:00Z" });
     const refused = async (job: Record<string, unknown>) => {
@@ -222,6 +222,13 @@ describe("who the job service answers", () => {
     expect(await refused({ ...bundle, zip_key: `bundles/${crypto.randomUUID()}/S01.zip` })).toBe(400);
     expect(await refused({ ...bundle, manifest_key: `${sources}/m.json` })).toBe(400);
     expect(await refused({ ...bundle, title_id: "t" })).toBe(400);
+    // A DEFLATEd member is read into memory whole: a large one is refused, and only text is given inline.
+    const big = { ...item(`${sources}/a.srt`), size: 8 * 1024 * 1024 + 1, method: "deflate" };
+    expect(await refused({ ...bundle, items: [big] })).toBe(400);
+    expect(await refused({ ...bundle, items: [{ name: "a.nfo", text: "x".repeat(256 * 1024 + 1), mtime: "2026-01-01T00:00:00Z" }] })).toBe(
+      400,
+    );
+    expect(await refused({ ...bundle, items: [{ ...item(`${sources}/a.srt`), method: "gzip" }] })).toBe(400);
     // Checksums of asset objects only.
     expect(await refused({ type: "checksum", key: out.zip_key })).toBe(400);
     expect(await refused({ type: "checksum", key: "originals/../bundles/x" })).toBe(400);

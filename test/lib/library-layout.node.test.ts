@@ -6,30 +6,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildBundle } from "../../scripts/cli/build-bundle.ts";
-import {
-  episodeNfo,
-  type LibraryEpisode,
-  type LibrarySeasonInput,
-  libraryNames,
-  MAX_NAME_CHARS,
-  tvshowNfo,
-} from "../../src/lib/library-layout.ts";
+import { episodeNfo, type LibrarySeasonInput, libraryNames, MAX_NAME_CHARS, tvshowNfo } from "../../src/lib/library-layout.ts";
 import { isSafeMemberName } from "../../src/lib/member-names.ts";
 import { expectEveryExtractorWrites } from "../support/extractors.ts";
+import { libraryEpisode } from "../support/library.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mn-library-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const episode = (n: number, name: string | null, extra: Partial<LibraryEpisode> = {}): LibraryEpisode => ({
-  episodeNumber: n,
-  name,
-  overview: null,
-  airDate: null,
-  runtimeMinutes: null,
-  videoExt: "mkv",
-  subtitles: [],
-  ...extra,
-});
+const episode = libraryEpisode;
 const show = {
   name: "The Lighthouse Keepers",
   year: 2024,

@@ -1,5 +1,6 @@
 // Fixtures for bundle tests: a published series whose episodes have real files in S3.
 import { expect, inject } from "vitest";
+import type { components } from "../../scripts/client/api";
 import type { ArchiveCheck } from "../../scripts/stack/archive-report";
 import { keys } from "../../src/lib/storage-keys";
 import { createS3, type ObjectStore } from "../../src/platform/s3";
@@ -24,28 +25,46 @@ export async function seriesWithSeason(sizes: number[], opts: { checksum?: boole
     );
     const bytes = pseudoBytes(size, i + 7);
     const name = `Episode ${i + 1} – ${["Pilot", "Zweite", "東京"][i % 3]}.mkv`;
-    const c = await expectStatus(
-      201,
-      typed.POST("/api/v1/admin/titles/{id}/assets", {
-        ...title,
-        body: { kind: "ORIGINAL", episode_id: ep.id, filename: name, size_bytes: size, content_type: "video/x-matroska" },
-      }),
+    const asset = await uploadAsset(
+      typed,
+      t.id,
+      { kind: "ORIGINAL", episode_id: ep.id, filename: name, content_type: "video/x-matroska" },
+      bytes,
+      // Every other file checksummed: the job must measure the CRC of the others itself.
+      opts.checksum !== false && i % 2 === 0,
     );
-    if (c.upload.method !== "single") throw new Error("a small file is uploaded with one PUT");
-    const put = await fetch(c.upload.url, { method: "PUT", body: bytes, headers: c.upload.headers });
-    await put.body?.cancel(); // an unread body keeps one of the test's few connections open
-    expect(put.status).toBe(200);
-    const asset = { params: { path: { id: c.asset.id } } };
-    await expectStatus(200, typed.GET("/api/v1/admin/assets/{id}/head", asset));
-    // Every other file checksummed: the job must measure the CRC of the others itself.
-    if (opts.checksum !== false && i % 2 === 0) await expectStatus(200, typed.POST("/api/v1/admin/assets/{id}/checksum", asset));
-    files.push({ key: c.asset.storage_key, bytes, name });
+    files.push({ key: asset.storage_key, bytes, name });
   }
   await expectStatus(
     200,
     typed.POST("/api/v1/admin/titles/{id}/publish", { ...title, params: { ...title.params, query: { force: "true" } } }),
   );
   return { admin, title: t, season, files };
+}
+
+type TypedAdmin = ReturnType<typeof typedAdminClient>;
+
+/** An asset of `titleId` registered, uploaded with one PUT and its size recorded (HEAD); checksummed when asked. */
+export async function uploadAsset(
+  typed: TypedAdmin,
+  titleId: string,
+  body: Omit<components["schemas"]["CreateAsset"], "size_bytes">,
+  bytes: Uint8Array<ArrayBuffer>,
+  checksum = false,
+): Promise<{ id: string; storage_key: string }> {
+  const title = { params: { path: { id: titleId } } };
+  const c = await expectStatus(
+    201,
+    typed.POST("/api/v1/admin/titles/{id}/assets", { ...title, body: { ...body, size_bytes: bytes.length } }),
+  );
+  if (c.upload.method !== "single") throw new Error("a small file is uploaded with one PUT");
+  const put = await fetch(c.upload.url, { method: "PUT", body: bytes, headers: c.upload.headers });
+  await put.body?.cancel(); // an unread body keeps one of the test's few connections open
+  expect(put.status).toBe(200);
+  const asset = { params: { path: { id: c.asset.id } } };
+  await expectStatus(200, typed.GET("/api/v1/admin/assets/{id}/head", asset));
+  if (checksum) await expectStatus(200, typed.POST("/api/v1/admin/assets/{id}/checksum", asset));
+  return c.asset;
 }
 
 export type BuildStatus = {

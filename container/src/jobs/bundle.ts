@@ -1,8 +1,18 @@
-// The bundle job: each source object, in order, streamed through the ZIP layout into one S3
-// multipart upload (never to disk, a few parts in memory at most), then the manifest beside it.
+// The bundle job: each member, in order, through the ZIP layout into one S3 multipart upload
+// (never to disk, a few parts in memory at most), then the manifest beside it. Videos and artwork
+// stream from S3 STORED; text (NFO files, subtitles, a library build's MANIFEST.json, added last)
+// is DEFLATEd in memory first, being small.
 // Any failure, or SIGTERM, aborts the multipart upload.
-import type { BundleJobRequest, BundleJobResult, BundleManifest, BundleProgress, JobItem } from "../../../src/features/bundles/contract.ts";
-import { planZip, type ZipEntry } from "../../../src/lib/zip64.ts";
+import {
+  type BundleJobRequest,
+  type BundleJobResult,
+  type BundleManifest,
+  type BundleProgress,
+  isTextItem,
+  type JobItem,
+} from "../../../src/features/bundles/contract.ts";
+import { libraryManifestText } from "../../../src/lib/library-layout.ts";
+import { deflateMember, planZip, type ZipEntry, type ZipMember } from "../../../src/lib/zip64.ts";
 import type { JobServiceConfig } from "../config.ts";
 import { crc32, sha256 } from "../hashing.ts";
 import { MultipartWriter } from "../multipart-writer.ts";
@@ -55,60 +65,149 @@ async function* readObject(cfg: JobServiceConfig, key: string, size: number, sig
   }
 }
 
+interface Prepared {
+  entry: ZipEntry;
+  /** The source object of a member streamed from S3 (STORED); null for one held in `inline`. */
+  sourceKey: string | null;
+  /** A DEFLATEd member's compressed bytes, ready to write (dropped for an object's, see `deflated`). */
+  inline: Uint8Array | null;
+  deflated: boolean;
+  /** SHA-256 of a DEFLATEd member's uncompressed bytes (STORED ones are hashed as they pass). */
+  sha256: string | null;
+}
+
+const utf8 = new TextEncoder();
+
+/** An inline member: `raw` DEFLATEd up front (fflate, fixed level), so its sizes and CRC-32 are known. */
+function inlineMember(name: string, raw: Uint8Array, mtime: Date, sourceKey: string | null): Prepared {
+  const d = deflateMember(raw);
+  return {
+    entry: { name, size: d.size, compressedSize: d.compressedSize, crc32: d.crc32, mtime },
+    sourceKey,
+    inline: d.bytes,
+    deflated: true,
+    sha256: sha256().update(raw).digest("hex"),
+  };
+}
+
+/** A whole (small) object in memory, for a member DEFLATEd before it is written. */
+async function readWhole(cfg: JobServiceConfig, key: string, size: number, signal: AbortSignal): Promise<Uint8Array> {
+  const buf = new Uint8Array(size);
+  let at = 0;
+  for await (const chunk of readObject(cfg, key, size, signal)) {
+    buf.set(chunk, at);
+    at += chunk.length;
+  }
+  return buf;
+}
+
+/**
+ * Everything a member needs before its local header is written: sizes and CRC-32 (measured with
+ * one extra read when the catalog has none), and for text and subtitles their DEFLATEd bytes.
+ */
+async function prepare(cfg: JobServiceConfig, item: BundleItem, signal: AbortSignal): Promise<Prepared> {
+  const mtime = new Date(item.mtime);
+  if (isTextItem(item)) return inlineMember(item.name, utf8.encode(item.text), mtime, null);
+  if (item.method === "deflate") {
+    // Only its sizes and CRC are kept until it is written, when it is read and DEFLATEd again
+    // (the same bytes: fixed level), so memory stays flat however many subtitles a season has.
+    const m = inlineMember(item.name, await readWhole(cfg, item.source_key, item.size, signal), mtime, item.source_key);
+    return { ...m, inline: null };
+  }
+  let c = item.crc32;
+  if (c === null) {
+    c = 0;
+    for await (const chunk of readObject(cfg, item.source_key, item.size, signal)) c = crc32(c, chunk);
+  }
+  return {
+    entry: { name: item.name, size: item.size, crc32: c, mtime },
+    sourceKey: item.source_key,
+    inline: null,
+    deflated: false,
+    sha256: null,
+  };
+}
+
 export async function runBundle(
   cfg: JobServiceConfig,
   p: BundleParams,
   progress: (p: Progress) => void,
   signal: AbortSignal,
 ): Promise<BundleResult> {
-  const total = p.items.reduce((n, i) => n + i.size, 0);
+  const total = p.items.reduce((n, i) => n + (isTextItem(i) ? i.text.length : i.size), 0);
   const prog: Progress = { bytes_done: 0, bytes_total: total, items_done: 0, items_total: p.items.length, phase: "measuring" };
 
-  // CRC-32 goes in each local header, so it must be known before the member is written.
-  const entries: ZipEntry[] = [];
-  for (const it of p.items) {
-    let c = it.crc32;
-    if (c === null) {
-      c = 0;
-      for await (const chunk of readObject(cfg, it.source_key, it.size, signal)) c = crc32(c, chunk);
-    }
-    entries.push({ name: it.name, size: it.size, crc32: c, mtime: new Date(it.mtime) });
-  }
-  const layout = planZip(entries);
-  prog.bytes_total = layout.totalSize;
+  // CRC-32 and sizes go in each local header, so they must be known before the member is written.
+  const prepared: Prepared[] = [];
+  for (const it of p.items) prepared.push(await prepare(cfg, it, signal));
+  // The members' offsets; a library build's MANIFEST.json comes after them, before the tail.
+  const body = planZip(prepared.map((x) => x.entry));
+  prog.bytes_total = body.totalSize;
   prog.phase = "writing";
   progress(prog);
 
-  const partSize = bundlePartSize(layout.totalSize, cfg.minPartSize);
+  // MANIFEST.json is small: sizing parts by the rest is enough.
+  const partSize = bundlePartSize(body.totalSize, cfg.minPartSize);
   const uploadId = await withRetry("create upload", () =>
     cfg.s3.createMultipart(p.zip_key, { contentType: "application/zip", ...(cfg.sse ? { sse: cfg.sse } : {}) }),
   );
   const out = new MultipartWriter(cfg.s3, p.zip_key, uploadId, partSize, cfg.partConcurrency, signal);
   const archive = sha256();
   const items: BundleResult["items"] = [];
+  let layout = body;
   try {
     const emit = async (b: Uint8Array) => {
       archive.update(b);
       await out.write(b);
       prog.bytes_done += b.length;
     };
-    for (const [i, m] of layout.members.entries()) {
-      const src = p.items[i] as BundleItem;
+    const record = (x: Prepared, sha: string) =>
+      items.push({
+        name: x.entry.name,
+        size: x.entry.size,
+        sha256: sha,
+        crc32: x.entry.crc32,
+        source_key: x.sourceKey,
+        method: x.deflated ? "deflate" : "store",
+      });
+    for (const [i, m] of body.members.entries()) {
+      const x = prepared[i] as Prepared;
       await emit(m.localHeader);
-      const itemHash = sha256();
-      let c = 0;
-      for await (const chunk of readObject(cfg, src.source_key, m.size, signal)) {
-        if (signal.aborted) throw new Error("job cancelled");
-        itemHash.update(chunk);
-        c = crc32(c, chunk);
-        await emit(chunk);
-        progress(prog);
+      if (x.deflated) {
+        let bytes = x.inline;
+        if (!bytes) {
+          const again = deflateMember(await readWhole(cfg, x.sourceKey as string, m.size, signal));
+          if (again.crc32 !== m.crc32 || again.compressedSize !== m.compressedSize)
+            throw new Error(`${x.sourceKey} changed while the bundle was built`);
+          bytes = again.bytes;
+        }
+        await emit(bytes);
+        record(x, x.sha256 as string);
+      } else {
+        const key = x.sourceKey as string;
+        const itemHash = sha256();
+        let c = 0;
+        for await (const chunk of readObject(cfg, key, m.size, signal)) {
+          if (signal.aborted) throw new Error("job cancelled");
+          itemHash.update(chunk);
+          c = crc32(c, chunk);
+          await emit(chunk);
+          progress(prog);
+        }
+        // The header already promised this CRC: a source that changed since must not slip in.
+        if (c >>> 0 !== m.crc32 >>> 0) throw new Error(`${key} changed: CRC-32 ${c >>> 0} ≠ ${m.crc32 >>> 0} recorded`);
+        record(x, itemHash.digest("hex"));
       }
-      // The header already promised this CRC: a source that changed since must not slip in.
-      if (c >>> 0 !== m.crc32 >>> 0) throw new Error(`${src.source_key} changed: CRC-32 ${c >>> 0} ≠ ${m.crc32 >>> 0} recorded`);
-      items.push({ name: m.name, size: m.size, sha256: itemHash.digest("hex"), crc32: m.crc32, source_key: src.source_key });
       prog.items_done += 1;
       progress(prog);
+    }
+    if (p.library) {
+      const text = libraryManifestText({ name: p.library.title, year: p.library.year }, p.season_number, items);
+      const manifest = inlineMember(p.library.name, utf8.encode(text), new Date(p.library.mtime), null);
+      layout = planZip([...prepared, manifest].map((x) => x.entry));
+      await emit((layout.members.at(-1) as ZipMember).localHeader);
+      await emit(manifest.inline as Uint8Array);
+      record(manifest, manifest.sha256 as string);
     }
     await emit(layout.tail);
     prog.phase = "finishing";
@@ -129,10 +228,18 @@ export async function runBundle(
     item_count: items.length,
     items,
   };
+  const deflated = items.some((i) => i.method === "deflate");
   const manifest: BundleManifest = {
     title_id: p.title_id,
     season_number: p.season_number,
-    archive: { key: p.zip_key, size: result.size, sha256: result.sha256, format: layout.zip64 ? "zip64" : "zip", method: "store" },
+    archive: {
+      key: p.zip_key,
+      size: result.size,
+      sha256: result.sha256,
+      format: layout.zip64 ? "zip64" : "zip",
+      method: deflated ? "store+deflate" : "store",
+      layout: p.library ? "library" : "flat",
+    },
     items,
   };
   await withRetry("put manifest", () => cfg.s3.put(p.manifest_key, JSON.stringify(manifest, null, 2), { contentType: "application/json" }));

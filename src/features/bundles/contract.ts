@@ -3,8 +3,8 @@
 // them, the CLI writes the same manifest), and the bundles and build status the API answers.
 // Every type is inferred from its schema.
 //
-// What a job may touch is part of the protocol: members only from uploaded originals and
-// downloads, outputs only the season's own bundle and manifest keys, checksums only of asset
+// What a job may touch is part of the protocol: members only from uploaded originals, downloads,
+// subtitles and artwork (or text it is given), outputs only the season's own bundle and manifest keys, checksums only of asset
 // objects, every key plain (no empty, "." or ".." segments, no backslash, nothing absolute).
 import * as z from "zod";
 import { keys } from "../../lib/storage-keys";
@@ -12,8 +12,12 @@ import { type RowFor, toWire } from "../../lib/wire";
 
 const plainKey = (k: string) =>
   !k.startsWith("/") && !k.includes("\\") && k.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
-/** Bundle members come from uploaded originals and downloads only. */
-export const BUNDLE_SOURCE_PREFIXES = ["originals/", "downloads/"] as const;
+/** Bundle members come from uploaded originals and downloads, and subtitles and artwork. */
+export const BUNDLE_SOURCE_PREFIXES = ["originals/", "downloads/", "subs/title/", "artwork/title/"] as const;
+/** A member DEFLATEd by the job (a subtitle) is read whole into memory first: it must be small. */
+export const MAX_DEFLATE_SOURCE_BYTES = 8 * 1024 * 1024;
+/** A text member the job is given (an NFO file): UTF-16 code units, well past any catalog field. */
+const MAX_TEXT_MEMBER_CHARS = 256 * 1024;
 /** A checksum may be asked of any asset's object, never of a bundle. */
 export const CHECKSUM_PREFIXES = ["originals/", "downloads/", "hls/", "artwork/title/", "subs/title/"] as const;
 const keyUnder = (prefixes: readonly string[]) =>
@@ -34,14 +38,37 @@ const seasonKey = (make: (t: string, s: number) => string, titleId: string, seas
 
 const jobId = z.string().regex(/^[\w.:-]{1,200}$/);
 
-export const jobItemSchema = z.object({
-  source_key: keyUnder(BUNDLE_SOURCE_PREFIXES),
-  /** The member's name in the archive (made safe by lib/member-names.ts). */
-  name: z.string().min(1).max(500),
-  size: z.number().int().min(0),
-  /** Known CRC-32 of the source; null: the job measures it first. */
-  crc32: z.number().int().min(0).max(0xffffffff).nullable(),
-  mtime: z.iso.datetime({ offset: true }),
+const memberName = z.string().min(1).max(500);
+const memberTime = z.iso.datetime({ offset: true });
+
+/** A member read from S3: STORED as it is, or (small text such as subtitles) DEFLATEd. */
+export const objectItemSchema = z
+  .object({
+    source_key: keyUnder(BUNDLE_SOURCE_PREFIXES),
+    /** The member's name in the archive (made safe by lib/member-names.ts). */
+    name: memberName,
+    size: z.number().int().min(0),
+    /** Known CRC-32 of the source; null: the job measures it first. */
+    crc32: z.number().int().min(0).max(0xffffffff).nullable(),
+    mtime: memberTime,
+    method: z.enum(["store", "deflate"]).default("store"),
+  })
+  .refine((i) => i.method === "store" || i.size <= MAX_DEFLATE_SOURCE_BYTES, {
+    path: ["size"],
+    message: `a DEFLATEd member is at most ${MAX_DEFLATE_SOURCE_BYTES} bytes`,
+  });
+
+/** A member whose text is given (NFO files), written DEFLATEd as UTF-8. */
+export const textItemSchema = z.object({ name: memberName, text: z.string().max(MAX_TEXT_MEMBER_CHARS), mtime: memberTime });
+
+export const jobItemSchema = z.union([objectItemSchema, textItemSchema]);
+
+/** A library-layout build: the job adds MANIFEST.json (every other member's size, CRC-32, SHA-256) last. */
+const libraryManifestSchema = z.object({
+  name: memberName,
+  title: z.string().max(1000),
+  year: z.number().int().nullable(),
+  mtime: memberTime,
 });
 
 export const bundleJobRequestSchema = z
@@ -53,6 +80,7 @@ export const bundleJobRequestSchema = z
     title_id: z.uuid(),
     season_number: z.number().int().min(0).max(9999),
     items: z.array(jobItemSchema).min(1).max(10_000),
+    library: libraryManifestSchema.nullable().default(null),
   })
   // The outputs are the season's own keys: a job can't be pointed at any other object.
   .refine((j) => j.zip_key === seasonKey(keys.bundle, j.title_id, j.season_number), {
@@ -83,7 +111,9 @@ export const manifestItemSchema = z.object({
   size: z.number().int(),
   sha256: z.string(),
   crc32: z.number().int(),
-  source_key: z.string(),
+  /** The object (or, from the CLI, the file) it was read from; null for text made by the build (NFO, MANIFEST.json). */
+  source_key: z.string().nullable(),
+  method: z.enum(["store", "deflate"]),
 });
 
 export const bundleJobResultSchema = z.object({
@@ -117,12 +147,16 @@ export const bundleManifestSchema = z.object({
     size: z.number().int(),
     sha256: z.string(),
     format: z.enum(["zip", "zip64"]),
-    method: z.literal("store"),
+    /** "store": every member STORED (flat layout); "store+deflate": videos STORED, text DEFLATEd (library layout). */
+    method: z.enum(["store", "store+deflate"]),
+    layout: z.enum(["flat", "library"]),
   }),
   items: z.array(manifestItemSchema),
 });
 
 export type JobItem = z.infer<typeof jobItemSchema>;
+export type ObjectItem = z.infer<typeof objectItemSchema>;
+export const isTextItem = (i: JobItem): i is z.infer<typeof textItemSchema> => "text" in i;
 export type BundleJobRequest = z.infer<typeof bundleJobRequestSchema>;
 export type ChecksumJobRequest = z.infer<typeof checksumJobRequestSchema>;
 export type JobRequest = z.infer<typeof jobRequestSchema>;

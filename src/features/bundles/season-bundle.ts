@@ -273,7 +273,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
     const season = r.season_number as number;
     try {
       const db = createDb(cfg).db;
-      const plan = await planSeason(db, titleId, season);
+      const plan = await planSeason(db, titleId, season, cfg.BUNDLE_LAYOUT);
       if (plan.items.length === 0) return this.fail("The season has no episode with an uploaded downloadable file.");
       const zipKey = keys.bundle(titleId, season);
       // A job killed mid-way leaves its multipart upload open: clear them before starting again.
@@ -288,6 +288,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
         title_id: titleId,
         season_number: season,
         items: plan.items,
+        library: plan.library,
       });
       this.save({ state: "building", job_id: id, poll_failures: 0, progress: null });
       await this.wakeIn(r, cfg.BUNDLE_POLL_INTERVAL_MS);

@@ -1,15 +1,16 @@
 // Season bundles in the catalog: which files go in (episodes in order, per episode the best
-// asset: ORIGINAL > DOWNLOAD > VIDEO), the active bundle of a season, recording a finished
+// asset: ORIGINAL > DOWNLOAD > VIDEO, with subtitles, artwork and metadata), the active bundle of a season, recording a finished
 // build, and the admin side (uploaded ZIPs, list, detail, label/expiry, delete).
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
-import { bundles, episodes, mediaAssets, seasons } from "../../db/schema";
+import { bundles, episodes, mediaAssets, seasons, titles } from "../../db/schema";
 import { AppError } from "../../lib/errors";
+import { codeUnitOrder, librarySeasonMembers } from "../../lib/library-layout";
 import { safeMemberName } from "../../lib/member-names";
 import { isEmptyPatch } from "../../lib/patch";
 import { keys } from "../../lib/storage-keys";
 import type { Database } from "../../platform/db";
 import { type AuditContext, audited, auditInsert } from "../audit/service";
-import type { JobItem } from "./contract";
+import { type BundleJobRequest, type JobItem, MAX_DEFLATE_SOURCE_BYTES } from "./contract";
 
 export type Bundle = typeof bundles.$inferSelect;
 
@@ -18,53 +19,152 @@ export const BUNDLE_ASSET_PREFERENCE = ["ORIGINAL", "DOWNLOAD", "VIDEO"] as cons
 
 export interface SeasonPlan {
   items: JobItem[];
+  /** A library build's MANIFEST.json (the job adds it last); null for the flat layout. */
+  library: BundleJobRequest["library"];
   /** Episodes left out because they have no uploaded downloadable file. */
   missing: { episodeId: string; episodeNumber: number }[];
 }
 
-export async function planSeason(db: Database, titleId: string, season: number): Promise<SeasonPlan> {
+/** "library": folders, sidecar subtitles, artwork and NFO files for media servers; "flat": the episodes' files only. */
+export type BundleLayout = "library" | "flat";
+
+type Asset = typeof mediaAssets.$inferSelect;
+const extOf = (filename: string) => /\.([A-Za-z0-9]{1,8})$/.exec(filename)?.[1]?.toLowerCase() ?? "";
+const byFilename = (a: Asset, b: Asset) => codeUnitOrder(a.filename, b.filename) || codeUnitOrder(a.id, b.id);
+
+/**
+ * The show's and the season's posters among a title's artwork (JPEG or PNG): an asset labelled (or,
+ * without a label, named) "Season 2", "season02-poster" or "Season 2 Poster" is season 2's poster;
+ * "poster", "cover" or "folder", or a label containing "poster", is the show's.
+ */
+function posters(artwork: Asset[], season: number): { show: Asset | null; season: Asset | null } {
+  const usable = artwork.filter((a) => ["jpg", "jpeg", "png"].includes(extOf(a.filename))).sort(byFilename);
+  const tag = (a: Asset) => (a.label ?? a.filename.replace(/\.[^.]*$/, "")).trim().toLowerCase();
+  const seasonOf = (a: Asset) => /^season[\s_-]*0*(\d+)(?:[\s_-]*poster)?$/.exec(tag(a))?.[1];
+  return {
+    season: usable.find((a) => Number(seasonOf(a)) === season) ?? null,
+    show: usable.find((a) => seasonOf(a) === undefined && /^(cover|folder)$|poster/.test(tag(a))) ?? null,
+  };
+}
+
+/**
+ * What goes into a season's ZIP: per episode in order the best video (ORIGINAL > DOWNLOAD > VIDEO),
+ * and for the library layout its SRT/WebVTT subtitles, the show's and season's posters and NFO
+ * metadata from the catalog, named by lib/library-layout.ts. Only uploaded files with a known size
+ * count. Every member's time is its asset's creation (stable across metadata edits), and made text
+ * takes the newest of those, so the same catalog gives the same archive.
+ */
+export async function planSeason(db: Database, titleId: string, season: number, layout: BundleLayout = "library"): Promise<SeasonPlan> {
   const eps = await db
     .select()
     .from(episodes)
     .where(and(eq(episodes.titleId, titleId), eq(episodes.seasonNumber, season)))
     .orderBy(asc(episodes.episodeNumber));
-  if (eps.length === 0) return { items: [], missing: [] };
-  const assets = await db
-    .select()
-    .from(mediaAssets)
-    .where(
-      and(
-        inArray(
-          mediaAssets.episodeId,
-          eps.map((e) => e.id),
+  if (eps.length === 0) return { items: [], library: null, missing: [] };
+  const library = layout === "library";
+  const [assets, [title]] = await db.batch([
+    db
+      .select()
+      .from(mediaAssets)
+      .where(
+        and(
+          eq(mediaAssets.titleId, titleId),
+          or(
+            and(
+              inArray(
+                mediaAssets.episodeId,
+                eps.map((e) => e.id),
+              ),
+              inArray(mediaAssets.kind, library ? [...BUNDLE_ASSET_PREFERENCE, "SUBTITLE"] : [...BUNDLE_ASSET_PREFERENCE]),
+            ),
+            library ? and(isNull(mediaAssets.episodeId), eq(mediaAssets.kind, "ARTWORK")) : sql`false`,
+          ),
+          isNotNull(mediaAssets.sizeBytes),
+          sql`${mediaAssets.uploadState} <> 'pending'`,
         ),
-        inArray(mediaAssets.kind, [...BUNDLE_ASSET_PREFERENCE]),
-        isNotNull(mediaAssets.sizeBytes),
-        sql`${mediaAssets.uploadState} <> 'pending'`,
       ),
-    );
-  const items: JobItem[] = [];
+    db
+      .select({ name: titles.name, year: titles.year, overview: titles.overview, genres: titles.genres })
+      .from(titles)
+      .where(eq(titles.id, titleId)),
+  ]);
+  const mtime = (a: Asset) => a.createdAt.toISOString();
+  const object = (a: Asset, name: string, method: "store" | "deflate"): JobItem => ({
+    source_key: a.storageKey,
+    name,
+    size: a.sizeBytes ?? 0,
+    crc32: a.crc32,
+    mtime: mtime(a),
+    method,
+  });
+  const chosen: { episode: (typeof eps)[number]; video: Asset; subtitles: Asset[] }[] = [];
   const missing: SeasonPlan["missing"] = [];
   for (const e of eps) {
     const mine = assets.filter((a) => a.episodeId === e.id);
-    const best = BUNDLE_ASSET_PREFERENCE.map(
-      (k) => mine.filter((a) => a.kind === k).sort((x, y) => x.filename.localeCompare(y.filename))[0],
-    ).find(Boolean);
-    if (!best) {
+    const video = BUNDLE_ASSET_PREFERENCE.map((k) => mine.filter((a) => a.kind === k).sort(byFilename)[0]).find(Boolean);
+    if (!video) {
       missing.push({ episodeId: e.id, episodeNumber: e.episodeNumber });
       continue;
     }
-    const tag = `S${String(season).padStart(2, "0")}E${String(e.episodeNumber).padStart(2, "0")}`;
-    items.push({
-      source_key: best.storageKey,
-      name: safeMemberName(`${tag} - ${best.filename}`),
-      size: best.sizeBytes ?? 0,
-      crc32: best.crc32,
-      // The asset's own time (creation: stable across metadata edits, so rebuilds match).
-      mtime: best.createdAt.toISOString(),
-    });
+    const subtitles = mine
+      .filter((a) => a.kind === "SUBTITLE" && ["srt", "vtt"].includes(extOf(a.filename)) && (a.sizeBytes ?? 0) <= MAX_DEFLATE_SOURCE_BYTES)
+      .sort(byFilename); // the layout orders them by language and flags; ties keep this order
+    chosen.push({ episode: e, video, subtitles });
   }
-  return { items, missing };
+  // No episode has a video: nothing to bundle (an archive of NFO files alone is no season).
+  if (chosen.length === 0) return { items: [], library: null, missing };
+  if (!library || !title) {
+    const tag = (n: number) => `S${String(season).padStart(2, "0")}E${String(n).padStart(2, "0")}`;
+    return {
+      items: chosen.map((c) => object(c.video, safeMemberName(`${tag(c.episode.episodeNumber)} - ${c.video.filename}`), "store")),
+      library: null,
+      missing,
+    };
+  }
+
+  const art = posters(
+    assets.filter((a) => a.kind === "ARTWORK"),
+    season,
+  );
+  const byRef = new Map<string, Asset>();
+  const ref = (a: Asset) => {
+    byRef.set(a.storageKey, a);
+    return a.storageKey;
+  };
+  const ext = (a: Asset) => (extOf(a.filename) === "jpeg" ? "jpg" : extOf(a.filename));
+  const show = { name: title.name, year: title.year, overview: title.overview, genres: title.genres };
+  const plan = librarySeasonMembers({
+    show,
+    season,
+    showPosterExt: art.show ? ext(art.show) : null,
+    showPosterRef: art.show ? ref(art.show) : null,
+    seasonPosterExt: art.season ? ext(art.season) : null,
+    seasonPosterRef: art.season ? ref(art.season) : null,
+    episodes: chosen.map(({ episode: e, video, subtitles }) => ({
+      episodeNumber: e.episodeNumber,
+      name: e.name,
+      overview: e.overview,
+      airDate: e.airDate,
+      runtimeMinutes: e.runtimeMinutes,
+      videoExt: extOf(video.filename) || "bin",
+      videoRef: ref(video),
+      subtitles: subtitles.map((s) => ({
+        language: s.language,
+        label: s.label,
+        isDefault: s.isDefault,
+        isForced: s.isForced,
+        format: extOf(s.filename) as "srt" | "vtt",
+        ref: ref(s),
+      })),
+    })),
+  });
+  // Made text (NFO files, MANIFEST.json) takes the newest time among the files it describes.
+  const newest = [...byRef.values()].map(mtime).sort().at(-1) ?? new Date(0).toISOString();
+  const items = plan.members.map((m): JobItem => {
+    if ("text" in m) return { name: m.name, text: m.text, mtime: newest };
+    return object(byRef.get(m.ref) as Asset, m.name, m.method);
+  });
+  return { items, library: { name: plan.manifest, title: title.name, year: title.year, mtime: newest }, missing };
 }
 
 /** A bundle that may be delivered: ready and not expired at `now`. */

@@ -29,15 +29,18 @@ describe("season bundles", () => {
     const zipSha = await sha256Hex(zip);
     expect(zipSha).toBe(ready.bundle?.sha256);
     expect(zip.length).toBe(ready.bundle?.size_bytes);
-    expect(ready.bundle?.item_count).toBe(3);
+    // The library layout: tvshow.nfo, each episode's video and NFO, MANIFEST.json.
+    expect(ready.bundle?.item_count).toBe(8);
 
     // The archive as a user gets it, checked by Info-ZIP and Python.
     const check = await checkArchive(ready.download?.url ?? "");
     expect(check.unzip, check.unzip.output).toMatchObject({ ok: true });
     expect(check.python, check.python.output).toMatchObject({ ok: true });
-    const names = check.members.map((m) => m.name);
-    expect(names).toEqual(files.map((f, i) => `S01E0${i + 1} - ${f.name}`));
-    expect(check.members.map((m) => m.sha256)).toEqual(await Promise.all(files.map((f) => sha256Hex(f.bytes))));
+    const show = title.name; // no year, and safe as it is
+    const names = check.members.map((m) => m.name).filter((n) => n.endsWith(".mkv"));
+    expect(names).toEqual(files.map((_, i) => `${show}/Season 01/${show} - S01E0${i + 1}.mkv`));
+    const videos = check.members.filter((m) => m.name.endsWith(".mkv"));
+    expect(videos.map((m) => m.sha256)).toEqual(await Promise.all(files.map((f) => sha256Hex(f.bytes))));
     const members = unzipSync(zip);
     const manifestRes = await SELF.fetch(`http://api.test/api/v1/titles/${title.id}/bundles/${season}/manifest`);
     expect(manifestRes.headers.get("cache-control")).toBe("no-store");
@@ -49,7 +52,7 @@ describe("season bundles", () => {
     for (const [i, f] of files.entries()) {
       const got = members[names[i] as string] as Uint8Array<ArrayBuffer>;
       expect(await sha256Hex(got)).toBe(await sha256Hex(f.bytes));
-      expect(manifest.items[i]).toMatchObject({
+      expect(manifest.items.find((m) => m.name === names[i])).toMatchObject({
         name: names[i],
         sha256: await sha256Hex(f.bytes),
         size: f.bytes.length,

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -24,8 +25,10 @@ import { buildBundle } from "../../../scripts/cli/build-bundle.ts";
 import { checkArchiveFile } from "../../../scripts/stack/archive-check.ts";
 import { jobService } from "../../../scripts/stack/config.ts";
 import { bundleManifestSchema } from "../../../src/features/bundles/contract.ts";
+import { librarySeasonMembers } from "../../../src/lib/library-layout.ts";
 import { pseudoBytes } from "../../support/bytes.ts";
 import { jobClient, jobKeys } from "../../support/job-service.ts";
+import { libraryEpisode } from "../../support/library.ts";
 import { stackS3 } from "../../support/node-stack.ts";
 
 const root = resolve(import.meta.dirname, "../../..");
@@ -33,6 +36,21 @@ const dir = mkdtempSync(join(tmpdir(), "mn-cli-bb-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (args: string[]) => spawnSync(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], { cwd: dir, encoding: "utf8" });
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** Runs a bundle job (`body` without its id) to its end and returns the archive it wrote. */
+async function jobArchive(body: Record<string, unknown> & { zip_key: string }): Promise<Buffer> {
+  const id = `cli-bb-${crypto.randomUUID()}`;
+  const jobs = jobClient(jobService.url, jobService.secret);
+  const posted = await jobs.post({ id, type: "bundle", ...body });
+  expect(posted.status, await posted.clone().text()).toBe(202);
+  let job = { state: "running", error: null as string | null };
+  for (let i = 0; i < 200 && job.state === "running"; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    job = (await (await jobs.get(id)).json()) as typeof job;
+  }
+  expect(job.state, job.error ?? "").toBe("succeeded");
+  return Buffer.from(await ((await stackS3().get(body.zip_key)) as Response).arrayBuffer());
+}
 
 /** `count` files of 3 MiB and a bit, named by `tag`, in `at`. */
 async function setupFiles(at: string, tag: string, count: number): Promise<string[]> {
@@ -85,11 +103,7 @@ describe("moviesnow build-bundle", () => {
     const s3 = stackS3();
     const { sources: prefix, ...out } = jobKeys();
     for (const f of files) await s3.put(`${prefix}/${f.name}`, f.bytes);
-    const id = `cli-bb-${crypto.randomUUID()}`;
-    const jobs = jobClient(jobService.url, jobService.secret);
-    const posted = await jobs.post({
-      id,
-      type: "bundle",
+    const theirs = await jobArchive({
       ...out,
       items: files.map((f) => ({
         source_key: `${prefix}/${f.name}`,
@@ -99,15 +113,121 @@ describe("moviesnow build-bundle", () => {
         mtime: when.toISOString(),
       })),
     });
-    expect(posted.status).toBe(202);
-    let state = "running";
-    for (let i = 0; i < 200 && state === "running"; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      state = ((await (await jobs.get(id)).json()) as { state: string }).state;
-    }
-    expect(state).toBe("succeeded");
-    const theirs = Buffer.from(await ((await s3.get(out.zip_key)) as Response).arrayBuffer());
     expect(sha(theirs)).toBe(sha(readFileSync(join(dir, "S01.zip"))));
+  });
+
+  it("with --title writes the library layout (folders, sidecar subtitles, poster, NFO files, MANIFEST.json), byte for byte the job's archive for the same files and metadata", async () => {
+    const lib = join(dir, "library");
+    mkdirSync(lib, { recursive: true });
+    const inputs = {
+      "S01E01 - Pilot.mkv": pseudoBytes(1024 * 1024 + 3, 61),
+      "S01E01 - Pilot.en.default.srt": Buffer.from("1\n00:00:01,000 --> 00:00:02,000\nHello.\n\n".repeat(30)),
+      "S01E01 - Pilot.fr.forced.vtt": Buffer.from("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nBonjour.\n"),
+      "S01E02 - Storm.mkv": pseudoBytes(700_000, 62),
+      "poster.jpg": pseudoBytes(5000, 63),
+    };
+    for (const [name, bytes] of Object.entries(inputs)) {
+      writeFileSync(join(lib, name), bytes);
+      utimesSync(join(lib, name), when, when);
+    }
+    const r = spawnSync(
+      process.execPath,
+      [
+        resolve(root, "bin/moviesnow.cjs"),
+        "build-bundle",
+        "--json",
+        "--out",
+        "S01.zip",
+        ...["--title", "The Keepers", "--year", "2024", "--season", "1", "--plot", "Storms.", "--genre", "drama", "--genre", "mystery"],
+        ...[
+          "--poster",
+          "poster.jpg",
+          "S01E02 - Storm.mkv",
+          "S01E01 - Pilot.fr.forced.vtt",
+          "S01E01 - Pilot.mkv",
+          "S01E01 - Pilot.en.default.srt",
+        ],
+      ],
+      { cwd: lib, encoding: "utf8" },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const show = "The Keepers (2024)";
+    const names = [
+      `${show}/tvshow.nfo`,
+      `${show}/poster.jpg`,
+      `${show}/Season 01/The Keepers - S01E01 - Pilot.mkv`,
+      `${show}/Season 01/The Keepers - S01E01 - Pilot.en.default.srt`,
+      `${show}/Season 01/The Keepers - S01E01 - Pilot.fr.forced.vtt`,
+      `${show}/Season 01/The Keepers - S01E01 - Pilot.nfo`,
+      `${show}/Season 01/The Keepers - S01E02 - Storm.mkv`,
+      `${show}/Season 01/The Keepers - S01E02 - Storm.nfo`,
+      `${show}/MANIFEST.json`,
+    ];
+    const out = JSON.parse(r.stdout) as { archive: { layout: string; method: string }; items: { name: string; method: string }[] };
+    expect(out.archive).toMatchObject({ layout: "library", method: "store+deflate" });
+    expect(out.items.map((i) => i.name)).toEqual(names);
+    const zipPath = join(lib, "S01.zip");
+    const check = checkArchiveFile(zipPath);
+    for (const tool of ["unzip", "python", "sevenZip", "bsdtar"] as const)
+      expect(check[tool], check[tool].output).toMatchObject({ ok: true });
+    expect(check.members.map((m) => m.name)).toEqual(names);
+    const bySource = [
+      inputs["poster.jpg"],
+      inputs["S01E01 - Pilot.mkv"],
+      inputs["S01E01 - Pilot.en.default.srt"],
+      inputs["S01E01 - Pilot.fr.forced.vtt"],
+      inputs["S01E02 - Storm.mkv"],
+    ];
+    expect([1, 2, 3, 4, 6].map((i) => check.members[i]?.sha256)).toEqual(bySource.map(sha));
+    // MANIFEST.json, read back with unzip: every other member with the SHA-256 Python computed.
+    const listed = JSON.parse(spawnSync("unzip", ["-p", zipPath, names.at(-1) as string], { encoding: "utf8" }).stdout) as {
+      members: { name: string; sha256: string }[];
+    };
+    expect(listed.members.map((m) => [m.name, m.sha256])).toEqual(check.members.slice(0, -1).map((m) => [m.name, m.sha256]));
+
+    // The job, given the same files (in S3) and the same metadata through the same layout module.
+    const s3 = stackS3();
+    const { sources: prefix, ...keysOut } = jobKeys();
+    const keyOf = (name: string) => `${prefix}/${name}`;
+    for (const [name, bytes] of Object.entries(inputs)) await s3.put(keyOf(name), bytes);
+    const sub = (name: string, language: string, isDefault: boolean, isForced: boolean, format: "srt" | "vtt") => ({
+      language,
+      label: null,
+      isDefault,
+      isForced,
+      format,
+      ref: keyOf(name),
+    });
+    const episode = (n: number, name: string, subtitles: ReturnType<typeof sub>[]) => ({
+      ...libraryEpisode(n, name),
+      videoRef: keyOf(`S01E0${n} - ${name}.mkv`),
+      subtitles,
+    });
+    const plan = librarySeasonMembers({
+      show: { name: "The Keepers", year: 2024, overview: "Storms.", genres: ["drama", "mystery"] },
+      season: 1,
+      showPosterExt: "jpg",
+      showPosterRef: keyOf("poster.jpg"),
+      episodes: [
+        episode(1, "Pilot", [
+          sub("S01E01 - Pilot.fr.forced.vtt", "fr", false, true, "vtt"),
+          sub("S01E01 - Pilot.en.default.srt", "en", true, false, "srt"),
+        ]),
+        episode(2, "Storm", []),
+      ],
+    });
+    const mtime = when.toISOString();
+    const sizeOf = (key: string) => (inputs as Record<string, Uint8Array>)[key.slice(prefix.length + 1)]?.length ?? 0;
+    const theirs = await jobArchive({
+      ...keysOut,
+      items: plan.members.map((m) =>
+        "text" in m
+          ? { name: m.name, text: m.text, mtime }
+          : { source_key: m.ref, name: m.name, size: sizeOf(m.ref), crc32: null, mtime, method: m.method },
+      ),
+      library: { name: plan.manifest, title: "The Keepers", year: 2024, mtime },
+    });
+    expect(sha(theirs)).toBe(sha(readFileSync(zipPath)));
   });
 
   it("answers usage errors with 2 and failures with 1, leaving no archive", () => {
