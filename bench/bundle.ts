@@ -2,7 +2,9 @@
 // (same multipart writer, part size and concurrency, no ZIP and no hashing) and against `zip -0`
 // of the same bytes on local disk, with the job's peak RSS, for seasons of 1 GiB and 4 GiB (just
 // over, so ZIP64 is in play), on the local stack (Swift s3api on loopback). Each job and each
-// copy runs in a fresh process, so each peak RSS (VmHWM) is that run's own.
+// copy runs in a fresh process, so each peak RSS (VmHWM) is that run's own. The job builds the
+// library layout the API builds by default: per episode the video STORED, an SRT subtitle and an
+// NFO file DEFLATEd, tvshow.nfo and MANIFEST.json (the raw copy moves the videos only).
 //   npm run bench:bundle [-- --sizes 1,4 --episodes 4 --runs 3 --clean]
 // Source objects stay in the bucket under originals/<the bench's title>/ for the next run (--clean removes them).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -16,6 +18,7 @@ import { host, jobService, s3Env } from "../scripts/stack/config.ts";
 import { stackUp } from "../scripts/stack/index.ts";
 import { freePort } from "../scripts/stack/proc.ts";
 import { signJobRequest } from "../src/lib/job-auth.ts";
+import { librarySeasonMembers } from "../src/lib/library-layout.ts";
 import { keys } from "../src/lib/storage-keys.ts";
 import { createS3 } from "../src/platform/s3.ts";
 import { arg, pseudoRandomBlock } from "./lib.ts";
@@ -84,7 +87,49 @@ function seasonSources(gib: number): Source[] {
   });
 }
 
+/** Each episode's SRT subtitle (about 60 KiB of cues, as a real one), under the title's subs/. */
+const subtitleOf = (src: Source) => ({
+  key: `subs/title/${BENCH_TITLE}/${src.key.split("/").at(-1)}.en.srt`,
+  bytes: new TextEncoder().encode(
+    Array.from(
+      { length: 700 },
+      (_, i) => `${i + 1}\n00:${String(i % 60).padStart(2, "0")}:01,000 --> 00:00:02,000\nA line of dialogue, number ${i + 1}.\n\n`,
+    ).join(""),
+  ),
+});
+
+/** The job's items and manifest for a season in the library layout, as planSeason would give them. */
+function libraryJob(sources: Source[]) {
+  const mtime = "2026-01-01T00:00:00Z";
+  const plan = librarySeasonMembers({
+    show: { name: "Bench Show", year: 2026, overview: "A season of incompressible bytes.", genres: ["drama"] },
+    season: 1,
+    episodes: sources.map((s, i) => ({
+      episodeNumber: i + 1,
+      name: `Episode ${i + 1}`,
+      overview: "Things happen.",
+      airDate: "2026-01-01",
+      runtimeMinutes: 50,
+      videoExt: "mkv",
+      videoRef: s.key,
+      subtitles: [{ language: "en", label: null, isDefault: true, isForced: false, format: "srt" as const, ref: subtitleOf(s).key }],
+    })),
+  });
+  const byKey = new Map(sources.map((s) => [s.key, s]));
+  return {
+    items: plan.members.map((m) => {
+      if ("text" in m) return { name: m.name, text: m.text, mtime };
+      const video = byKey.get(m.ref);
+      const size = video ? video.size : sources.map(subtitleOf).find((x) => x.key === m.ref)?.bytes.length;
+      return { source_key: m.ref, name: m.name, size, crc32: video ? video.crc32 : null, mtime, method: m.method };
+    }),
+    library: { name: plan.manifest, title: "Bench Show", year: 2026, mtime },
+  };
+}
+
 async function ensureUploaded(src: Source): Promise<void> {
+  const sub = subtitleOf(src);
+  if ((await s3.head(sub.key))?.size !== sub.bytes.length) await s3.put(sub.key, sub.bytes);
   if ((await s3.head(src.key))?.size === src.size) return;
   const uploadId = await s3.createMultipart(src.key, { contentType: "video/x-matroska" });
   const parts: { partNumber: number; etag: string }[] = [];
@@ -158,7 +203,7 @@ async function runJob(sources: Source[], tag: string, season: number): Promise<R
         manifest_key: keys.bundleManifest(BENCH_TITLE, season),
         title_id: BENCH_TITLE,
         season_number: season,
-        items: sources.map((s) => ({ source_key: s.key, name: s.name, size: s.size, crc32: s.crc32, mtime: "2026-01-01T00:00:00Z" })),
+        ...libraryJob(sources),
       }),
     );
     if (posted.status !== 202) throw new Error(`job refused: ${posted.status} ${await posted.text()}`);
@@ -271,7 +316,7 @@ for (const gib of sizesGiB) {
     job_runs_mib_s: jobs.map(rate),
     raw_runs_mib_s: raws.map(rate),
   });
-  if (process.argv.includes("--clean")) for (const s of sources) await s3.delete(s.key);
+  if (process.argv.includes("--clean")) for (const s of sources) for (const k of [s.key, subtitleOf(s).key]) await s3.delete(k);
 }
 
 const f = (v: unknown, d = 0) => (typeof v === "number" ? v.toFixed(d) : "n/a");

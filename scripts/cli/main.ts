@@ -31,8 +31,7 @@ moviesnow build-bundle --out S01.zip --title NAME [--year YYYY] [--season N] [--
   Examples:
     moviesnow build-bundle --out S01.zip S01E01.mkv S01E02.mkv S01E03.mkv
     moviesnow build-bundle --out season.zip --json ~/rips/show/s01/*.mkv > season.json
-    moviesnow build-bundle --out S01.zip --title "The Keepers" --year 2024 --season 1 \\
-      --poster poster.jpg S01E01*.mkv S01E01*.srt S01E02*.mkv`,
+    moviesnow build-bundle --out S01.zip --title "The Keepers" --year 2024 --poster poster.jpg S01E0*.mkv S01E0*.srt`,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,

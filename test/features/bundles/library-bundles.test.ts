@@ -4,7 +4,8 @@
 import { SELF } from "cloudflare:test";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { newAdmin, signIn } from "../../support/admin";
+import { planSeason } from "../../../src/features/bundles/service";
+import { db, newAdmin, signIn } from "../../support/admin";
 import { adminClient, expectStatus, pseudoBytes, sha256Hex, typedAdminClient } from "../../support/admin-client";
 import { checkArchive, requestBundle, uploadAsset, waitReady } from "../../support/bundles";
 
@@ -185,4 +186,15 @@ describe("library-ready season ZIPs", () => {
     const again = await waitReady(title.id, 1);
     expect(await sha256Hex(await get(again.download?.url ?? ""))).toBe(await sha256Hex(zip));
   }, 90_000);
+
+  it("BUNDLE_LAYOUT=flat plans only the episodes' videos, named S01E02 - {filename}, STORED; the same catalog's library plan adds the rest", async () => {
+    const { title } = await librarySeries();
+    const flat = await planSeason(db, title.id, 1, "flat");
+    expect(flat.library).toBeNull();
+    expect(flat.items.map((i) => i.name)).toEqual(["S01E01 - pilot-final.mkv", "S01E02 - e2.mkv", "S01E03 - Episode 3.mp4"]);
+    expect(flat.items.every((i) => "source_key" in i && i.method === "store")).toBe(true);
+    const library = await planSeason(db, title.id, 1, "library");
+    expect(library.items).toHaveLength(12); // MANIFEST.json is the job's to add
+    expect(library.library).toMatchObject({ name: expect.stringMatching(/\(2024\)\/MANIFEST\.json$/), year: 2024 });
+  });
 });
