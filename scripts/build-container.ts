@@ -23,7 +23,8 @@ export async function buildNodeEntry(entry: string, outfile: string): Promise<st
     target: "node20",
     logLevel: "warning",
     // Some dependencies still call require(); ESM output needs one made for them.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    // Aliased: a dependency's own `import { createRequire }` (fflate's Node build) must not clash with it.
+    banner: { js: "import { createRequire as __bannerCreateRequire } from 'node:module'; const require = __bannerCreateRequire(import.meta.url);" },
   });
   return resolve(root, outfile);
 }
