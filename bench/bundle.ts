@@ -5,7 +5,7 @@
 // copy runs in a fresh process, so each peak RSS (VmHWM) is that run's own. The job builds the
 // library layout the API builds by default: per episode the video STORED, an SRT subtitle and an
 // NFO file DEFLATEd, tvshow.nfo and MANIFEST.json (the raw copy moves the videos only).
-//   npm run bench:bundle [-- --sizes 1,4 --episodes 4 --runs 3 --clean]
+//   npm run bench:bundle [-- --sizes 1,4 --episodes 4 --runs 3 --layout library|flat --compare-flat --clean]
 // Source objects stay in the bucket under originals/<the bench's title>/ for the next run (--clean removes them).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
@@ -28,6 +28,10 @@ const GiB = 1024 * MiB;
 const sizesGiB = arg("sizes", "1,4").split(",").map(Number);
 const episodes = Number(arg("episodes", "4"));
 const runs = Number(arg("runs", "3"));
+/** "library" (the API's default) or "flat" (the videos alone, as BUNDLE_LAYOUT=flat). */
+const layout = arg("layout", "library");
+/** Also runs the flat layout's job in every round, to compare the two layouts within one run. */
+const compareFlat = process.argv.includes("--compare-flat");
 // The job and the copy run with the container's node flags; BENCH_NODE_FLAGS replaces them.
 const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : JOB_NODE_FLAGS;
 const root = resolve(import.meta.dirname, "..");
@@ -171,7 +175,7 @@ interface Run {
 /** The bench title's season number for a size: each size's archive has a key of its own. */
 const seasonFor = (gib: number) => Math.round(gib * 100);
 
-async function runJob(sources: Source[], tag: string, season: number): Promise<Run & { sha256: string }> {
+async function runJob(sources: Source[], tag: string, season: number, as = layout): Promise<Run & { sha256: string }> {
   const port = await freePort(host);
   const child: ChildProcess = spawn(process.execPath, [...nodeFlags, jobServer], {
     env: { ...process.env, ...jobEnv, PORT: String(port), HOST: host },
@@ -203,7 +207,11 @@ async function runJob(sources: Source[], tag: string, season: number): Promise<R
         manifest_key: keys.bundleManifest(BENCH_TITLE, season),
         title_id: BENCH_TITLE,
         season_number: season,
-        ...libraryJob(sources),
+        ...(as === "flat"
+          ? {
+              items: sources.map((s) => ({ source_key: s.key, name: s.name, size: s.size, crc32: s.crc32, mtime: "2026-01-01T00:00:00Z" })),
+            }
+          : libraryJob(sources)),
       }),
     );
     if (posted.status !== 202) throw new Error(`job refused: ${posted.status} ${await posted.text()}`);
@@ -287,6 +295,7 @@ for (const gib of sizesGiB) {
   const median = <T extends Run>(xs: T[]) => [...xs].sort((a, b) => rate(a) - rate(b))[Math.floor(xs.length / 2)] as T;
   const raws: Run[] = [];
   const jobs: (Run & { sha256: string })[] = [];
+  const flats: Run[] = [];
   for (let i = 0; i < runs; i++) {
     process.stderr.write(`[bench] ${gib} GiB: raw copy, run ${i + 1}\n`);
     raws.push(runRawCopy(sources, `${gib}g-raw`));
@@ -294,6 +303,11 @@ for (const gib of sizesGiB) {
     process.stderr.write(`[bench] ${gib} GiB: bundle job, run ${i + 1}\n`);
     jobs.push(await runJob(sources, `${gib}g-job`, seasonFor(gib)));
     await removeOutputs(gib);
+    if (compareFlat) {
+      process.stderr.write(`[bench] ${gib} GiB: bundle job (flat layout), run ${i + 1}\n`);
+      flats.push(await runJob(sources, `${gib}g-flat`, seasonFor(gib), "flat"));
+      await removeOutputs(gib);
+    }
   }
   if (new Set(jobs.map((j) => j.sha256)).size !== 1) throw new Error("the job's archives differ between runs");
   process.stderr.write(`[bench] ${gib} GiB: zip -0 on local disk\n`);
@@ -314,6 +328,10 @@ for (const gib of sizesGiB) {
     job_cpu_s: job.cpu_seconds,
     raw_copy_cpu_s: raw.cpu_seconds,
     job_runs_mib_s: jobs.map(rate),
+    flat_job_mib_s: flats.length ? rate(median(flats)) : null,
+    job_vs_flat_job: flats.length ? rate(job) / rate(median(flats)) : null,
+    flat_job_cpu_s: flats.length ? median(flats).cpu_seconds : null,
+    flat_runs_mib_s: flats.map(rate),
     raw_runs_mib_s: raws.map(rate),
   });
   if (process.argv.includes("--clean")) for (const s of sources) for (const k of [s.key, subtitleOf(s).key]) await s3.delete(k);
@@ -321,7 +339,7 @@ for (const gib of sizesGiB) {
 
 const f = (v: unknown, d = 0) => (typeof v === "number" ? v.toFixed(d) : "n/a");
 console.log(
-  `\nseason bundle job vs raw S3→S3 copy vs zip -0 (node ${process.version}, ${episodes} episodes, median of ${runs} interleaved runs)`,
+  `\nseason bundle job (${layout} layout) vs raw S3→S3 copy vs zip -0 (node ${process.version}, ${episodes} episodes, median of ${runs} interleaved runs)`,
 );
 console.log(
   "| season | archive | job MiB/s | raw copy MiB/s | job ÷ raw | zip -0 MiB/s | job ÷ zip -0 | job peak RSS | raw copy peak RSS | job CPU | raw copy CPU |",
@@ -332,6 +350,11 @@ for (const r of rows) {
     `| ${r.season_gib} GiB | ${f((r.archive_bytes as number) / MiB)} MiB | ${f(r.job_mib_s)} | ${f(r.raw_copy_mib_s)} | ${f(r.job_vs_raw, 2)} | ${f(r.zip0_mib_s)} | ${f(r.job_vs_zip0, 2)} | ${f(r.job_peak_rss_mib, 1)} MiB | ${f(r.raw_copy_peak_rss_mib, 1)} MiB | ${f(r.job_cpu_s, 1)} s | ${f(r.raw_copy_cpu_s, 1)} s |`,
   );
 }
+for (const r of rows)
+  if (r.flat_job_mib_s !== null)
+    console.log(
+      `${r.season_gib} GiB, same rounds: flat-layout job ${f(r.flat_job_mib_s)} MiB/s (CPU ${f(r.flat_job_cpu_s, 1)} s); ${layout} ÷ flat ${f(r.job_vs_flat_job, 2)}`,
+    );
 console.log("targets: job ÷ raw ≥ 0.90; job peak RSS < 128 MiB and about the same for both sizes");
 const out = resolve(root, ".local/bench");
 mkdirSync(out, { recursive: true });
