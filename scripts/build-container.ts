@@ -24,7 +24,9 @@ export async function buildNodeEntry(entry: string, outfile: string): Promise<st
     logLevel: "warning",
     // Some dependencies still call require(); ESM output needs one made for them.
     // Aliased: a dependency's own `import { createRequire }` (fflate's Node build) must not clash with it.
-    banner: { js: "import { createRequire as __bannerCreateRequire } from 'node:module'; const require = __bannerCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __bannerCreateRequire } from 'node:module'; const require = __bannerCreateRequire(import.meta.url);",
+    },
   });
   return resolve(root, outfile);
 }
