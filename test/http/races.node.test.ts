@@ -1,6 +1,7 @@
 // Exactly-once under contention, at ten times the counts of the Worker tests, over real HTTP
 // against wrangler dev on the local stack: 1,000 redemptions of one download token, 500 admin
-// writes with one Idempotency-Key, 2,000 requests for one missing season bundle.
+// writes with one Idempotency-Key, 2,000 requests for one missing season bundle (the
+// redemptions and the season's requests 200 in flight at a time: wrangler dev's proxy is the limit).
 //
 // A burst this size queues behind one local workerd, so how many requests the service sheds
 // (503 + Retry-After, when Redis or Postgres cannot answer within its timeout) depends on the
@@ -147,16 +148,18 @@ function tally(statuses: number[]): Record<number, number> {
 }
 
 describe("races at 10x", () => {
-  it("1,000 concurrent redemptions of one token: exactly one 302, 999 × 410", async () => {
+  it("1,000 redemptions of one token, 200 in flight at a time: exactly one 302, 999 × 410", async () => {
     const { assets } = await published("movie", [4096]);
     const minted = await ok<{ items: { token: string }[] }>("POST", "/admin/delivery/download-tokens/batch", {
       items: [{ asset_id: assets[0]?.id }],
       ttl_seconds: 600,
     });
     const token = minted.items[0]?.token ?? "";
-    const answers = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => settled("GET", `${i % 2 ? "/admin" : ""}/delivery/download/${token}`)),
-    );
+    // 200 at a time, as the season test below: with all 1,000 sockets open at once, wrangler dev's
+    // front proxy stalled now and then (a fresh-clone run waited out the 300 s timeout), which
+    // measured wrangler dev, not the atomic redemption. The Worker test redeems 100 at once in workerd.
+    let i = 0;
+    const answers = await inFlight(1000, 200, () => settled("GET", `${i++ % 2 ? "/admin" : ""}/delivery/download/${token}`));
     expect(tally(answers.map((a) => a.status))).toEqual({ 302: 1, 410: 999 });
   }, 300_000);
 
