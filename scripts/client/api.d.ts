@@ -918,6 +918,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/delivery/instant-bundle/{title_id}/{season_number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A season's ZIP streamed at once, with byte ranges (the instant_url of bundle-url, request-bundle and bundle-status)
+         * @description Signed and expiring: the URL is the credential. HEAD and GET; Range (one range; several are answered whole), If-Range, If-None-Match. The bytes are those of the stored rebuild of the same catalog.
+         */
+        get: operations["getInstantSeasonZip"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -973,7 +993,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "VALIDATION_FAILED" | "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "IDEMPOTENCY_IN_PROGRESS" | "GONE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "UNPROCESSABLE" | "RATE_LIMITED" | "INTERNAL" | "CONFIG_INVALID" | "DEPENDENCY_UNAVAILABLE" | "AT_CAPACITY";
+            code: "VALIDATION_FAILED" | "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "IDEMPOTENCY_IN_PROGRESS" | "GONE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "UNPROCESSABLE" | "RANGE_NOT_SATISFIABLE" | "RATE_LIMITED" | "INTERNAL" | "CONFIG_INVALID" | "DEPENDENCY_UNAVAILABLE" | "AT_CAPACITY";
             request_id: string;
             instance?: string;
             errors?: {
@@ -9593,10 +9613,12 @@ export interface operations {
                         size_bytes: number | null;
                         sha256: string | null;
                         item_count: number | null;
+                        /** @description A signed URL of the same ZIP streamed at once (exact length, byte ranges, resume); null until every file is checksummed */
+                        instant_url: string | null;
                     };
                 };
             };
-            /** @description Being built: poll status_url (Location), after Retry-After */
+            /** @description Being built: poll status_url (Location), after Retry-After; or start at once from instant_url */
             202: {
                 headers: {
                     /** @description URL of the created resource, or where to poll */
@@ -9615,6 +9637,8 @@ export interface operations {
                     "application/json": {
                         status: components["schemas"]["BundleBuildStatus"];
                         status_url: string;
+                        /** @description A signed URL of the same ZIP streamed at once (exact length, byte ranges, resume); null until every file is checksummed */
+                        instant_url: string | null;
                     };
                 };
             };
@@ -9753,10 +9777,12 @@ export interface operations {
                             expires_at: string | null;
                             created_at: string;
                         };
+                        /** @description A signed URL of the same ZIP streamed at once (exact length, byte ranges, resume); null until every file is checksummed */
+                        instant_url: string | null;
                     };
                 };
             };
-            /** @description Being built: poll status_url (Location), after Retry-After */
+            /** @description Being built: poll status_url (Location), after Retry-After; or start at once from instant_url */
             202: {
                 headers: {
                     /** @description URL of the created resource, or where to poll */
@@ -9775,6 +9801,8 @@ export interface operations {
                     "application/json": {
                         status: components["schemas"]["BundleBuildStatus"];
                         status_url: string;
+                        /** @description A signed URL of the same ZIP streamed at once (exact length, byte ranges, resume); null until every file is checksummed */
+                        instant_url: string | null;
                     };
                 };
             };
@@ -9920,6 +9948,8 @@ export interface operations {
                             sha256: string | null;
                             item_count: number | null;
                         } | null;
+                        /** @description A signed URL of the same ZIP streamed at once (exact length, byte ranges, resume); null until every file is checksummed */
+                        instant_url: string | null;
                     };
                 };
             };
@@ -9947,6 +9977,182 @@ export interface operations {
             };
             /** @description No such published title or season */
             404: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (Postgres, Redis or S3) is unavailable or the request was shed; nothing changed, retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending the same request again */
+                    "Retry-After"?: number;
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInstantSeasonZip: {
+        parameters: {
+            query: {
+                /** @description Expiry, seconds since the epoch */
+                exp?: number | null;
+                /** @description The URL's signature */
+                sig: string;
+            };
+            header?: {
+                /** @description bytes=START-END, START- or -SUFFIX */
+                range?: string;
+                "if-range"?: string;
+                "if-none-match"?: string;
+            };
+            path: {
+                title_id: string;
+                season_number: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole archive */
+            200: {
+                headers: {
+                    /** @description Exact: the whole archive, or the range */
+                    "content-length"?: number;
+                    /** @description bytes */
+                    "accept-ranges"?: string;
+                    /** @description Strong, from the archive's plan */
+                    etag?: string;
+                    /** @description The newest member's time */
+                    "last-modified"?: string;
+                    /** @description attachment; {slug}-S01.zip */
+                    "content-disposition"?: string;
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description One byte range of it */
+            206: {
+                headers: {
+                    /** @description Exact: the whole archive, or the range */
+                    "content-length"?: number;
+                    /** @description bytes */
+                    "accept-ranges"?: string;
+                    /** @description Strong, from the archive's plan */
+                    etag?: string;
+                    /** @description The newest member's time */
+                    "last-modified"?: string;
+                    /** @description attachment; {slug}-S01.zip */
+                    "content-disposition"?: string;
+                    /** @description bytes START-END/SIZE */
+                    "content-range"?: string;
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window frees up */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description If-None-Match named the archive's ETag */
+            304: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: the problem's errors name each bad field */
+            400: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description X-API-Key missing or wrong (when the service requires one) */
+            401: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, wrong or expired signature */
+            403: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such published title or season, or its files' checksums are not all recorded yet */
+            404: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The range starts past the end (Content-Range: bytes *\/SIZE) */
+            416: {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;

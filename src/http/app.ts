@@ -11,6 +11,7 @@ import { adminAccountRoutes } from "../features/auth/routes-admins";
 import { publicBundleRoutes } from "../features/bundles/routes";
 import { adminBundleRoutes } from "../features/bundles/routes-admin";
 import { bundleDeliveryRoutes } from "../features/bundles/routes-delivery";
+import { instantZipRoutes } from "../features/bundles/routes-instant";
 import { publicTitleRoutes } from "../features/catalog/routes";
 import { adminTitleRoutes } from "../features/catalog/routes-admin";
 import { adminEpisodeRoutes } from "../features/catalog/routes-admin-episodes";
@@ -97,7 +98,13 @@ export function createApp(opts: AppOptions = {}) {
 
   // Public side: optional X-API-Key, per-IP limits (probes and the API document are exempt).
   // A one-time token link is its own credential: it works without X-API-Key.
-  app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, READY, OPENAPI_PATH, `${API_PREFIX}/delivery/download/*`], publicApiKey));
+  app.use(
+    `${API_PREFIX}/*`,
+    except(
+      [`${ADMIN}/*`, HEALTH, READY, OPENAPI_PATH, `${API_PREFIX}/delivery/download/*`, `${API_PREFIX}/delivery/instant-bundle/*`],
+      publicApiKey,
+    ),
+  );
   // Public catalog reads: ETag/304 and the edge cache keyed by the catalog version. In front of
   // the rate limiter: a hit touches neither Postgres nor S3, which is what the limits protect.
   app.use(`${API_PREFIX}/titles`, catalogCache);
@@ -125,6 +132,8 @@ export function createApp(opts: AppOptions = {}) {
   // These two may start a season build (paid work) or poll one: the same per-client limit.
   app.use(`${API_PREFIX}/delivery/request-bundle`, rateLimit("presign"));
   app.use(`${API_PREFIX}/delivery/bundle-status`, rateLimit("presign"));
+  // Each start or resume of an instant season ZIP plans the archive (a query and small S3 reads).
+  app.use(`${API_PREFIX}/delivery/instant-bundle/*`, rateLimit("presign"));
 
   app.route(API_PREFIX, healthRoutes);
   app.route(API_PREFIX, adminAuthRoutes);
@@ -141,6 +150,7 @@ export function createApp(opts: AppOptions = {}) {
   app.route(API_PREFIX, adminBundleRoutes);
   app.route(API_PREFIX, publicBundleRoutes);
   app.route(API_PREFIX, bundleDeliveryRoutes);
+  app.route(API_PREFIX, instantZipRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminSession", {
     type: "http",

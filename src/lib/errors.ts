@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: "Idempotency-Key reused with a different request" },
   UNPROCESSABLE: { status: 422, title: "Unprocessable request" },
+  RANGE_NOT_SATISFIABLE: { status: 416, title: "Range not satisfiable" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   INTERNAL: { status: 500, title: "Internal server error" },
   CONFIG_INVALID: { status: 500, title: "Service misconfigured" },

@@ -145,3 +145,81 @@ export async function checkArchive(url: string): Promise<ArchiveCheck & { status
   expect(r.status, await r.clone().text()).toBe(200);
   return (await r.json()) as ArchiveCheck & { status: number };
 }
+
+const encode = (s: string) => Uint8Array.from(new TextEncoder().encode(s));
+
+/** A published series of three named episodes with subtitles (one default, one forced) and posters. */
+export async function librarySeries(opts: { checksumAll?: boolean } = {}) {
+  const token = await signIn(await newAdmin());
+  const typed = typedAdminClient(token);
+  const tag = crypto.randomUUID().slice(0, 8);
+  const name = `The Keepers: ${tag}`;
+  const t = await expectStatus(
+    201,
+    typed.POST("/api/v1/admin/titles", {
+      body: { kind: "series", name, year: 2024, overview: 'Storms & <secrets> on a "quiet" island.', genres: ["drama", "mystery"] },
+    }),
+  );
+  const title = { params: { path: { id: t.id } } };
+  const episodes = [
+    { name: "Pilot", air_date: "2024-03-01", runtime_minutes: 52, overview: "The light goes out.", file: "pilot-final.mkv" },
+    { name: "Storm / Surge", air_date: "2024-03-08", runtime_minutes: 48, overview: null, file: "e2.mkv" },
+    { name: "東京", air_date: null, runtime_minutes: null, overview: null, file: "Episode 3.mp4" },
+  ];
+  const files: Record<string, Uint8Array<ArrayBuffer>> = {};
+  for (const [i, e] of episodes.entries()) {
+    const ep = await expectStatus(
+      201,
+      typed.POST("/api/v1/admin/titles/{id}/episodes", {
+        ...title,
+        body: {
+          season_number: 1,
+          episode_number: i + 1,
+          name: e.name,
+          air_date: e.air_date,
+          runtime_minutes: e.runtime_minutes,
+          overview: e.overview,
+        },
+      }),
+    );
+    files[`video${i + 1}`] = pseudoBytes(512 * 1024 + i * 1000 + 3, i + 40);
+    // Unless all are asked for, the second video is not checksummed: the job measures its CRC-32 itself.
+    await uploadAsset(
+      typed,
+      t.id,
+      { kind: "ORIGINAL", episode_id: ep.id, filename: e.file },
+      files[`video${i + 1}`] as Uint8Array<ArrayBuffer>,
+      opts.checksumAll || i !== 1,
+    );
+    if (i < 2) {
+      files[`en${i + 1}`] = encode(`1\n00:00:01,000 --> 00:00:02,000\nHello from episode ${i + 1}.\n\n`.repeat(40));
+      await uploadAsset(
+        typed,
+        t.id,
+        { kind: "SUBTITLE", episode_id: ep.id, filename: `ep${i + 1}.en.srt`, language: "en", is_default: true },
+        files[`en${i + 1}`] as Uint8Array<ArrayBuffer>,
+        opts.checksumAll,
+      );
+    }
+    if (i === 0) {
+      files.fr1 = encode("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nBonjour.\n");
+      await uploadAsset(
+        typed,
+        t.id,
+        { kind: "SUBTITLE", episode_id: ep.id, filename: "forced.fr.vtt", language: "fr", is_forced: true, label: "Français (forcé)" },
+        files.fr1,
+        opts.checksumAll,
+      );
+    }
+  }
+  files.poster = pseudoBytes(20_000, 50);
+  files.season = pseudoBytes(15_000, 51);
+  await uploadAsset(typed, t.id, { kind: "ARTWORK", filename: "key-art.jpg", label: "Poster" }, files.poster, opts.checksumAll);
+  await uploadAsset(typed, t.id, { kind: "ARTWORK", filename: "season01.png", label: "Season 1" }, files.season, opts.checksumAll);
+  await uploadAsset(typed, t.id, { kind: "ARTWORK", filename: "backdrop.jpg", label: "Backdrop" }, pseudoBytes(9_000, 52));
+  await expectStatus(
+    200,
+    typed.POST("/api/v1/admin/titles/{id}/publish", { ...title, params: { ...title.params, query: { force: "true" } } }),
+  );
+  return { token, title: t, tag, files };
+}

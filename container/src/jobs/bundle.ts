@@ -72,7 +72,7 @@ interface Prepared {
   /** A DEFLATEd member's compressed bytes, ready to write (dropped for an object's, see `deflated`). */
   inline: Uint8Array | null;
   deflated: boolean;
-  /** SHA-256 of a DEFLATEd member's uncompressed bytes (STORED ones are hashed as they pass). */
+  /** SHA-256 of a DEFLATEd member's uncompressed bytes; of a STORED one, the recorded one if any (checked as it passes). */
   sha256: string | null;
 }
 
@@ -112,6 +112,7 @@ async function prepare(cfg: JobServiceConfig, item: BundleItem, signal: AbortSig
     // Only its sizes and CRC are kept until it is written, when it is read and DEFLATEd again
     // (the same bytes: fixed level), so memory stays flat however many subtitles a season has.
     const m = inlineMember(item.name, await readWhole(cfg, item.source_key, item.size, signal), mtime, item.source_key);
+    if (item.sha256 && m.sha256 !== item.sha256) throw new Error(`${item.source_key} changed: its SHA-256 is not the one recorded`);
     return { ...m, inline: null };
   }
   let c = item.crc32;
@@ -124,7 +125,7 @@ async function prepare(cfg: JobServiceConfig, item: BundleItem, signal: AbortSig
     sourceKey: item.source_key,
     inline: null,
     deflated: false,
-    sha256: null,
+    sha256: item.sha256,
   };
 }
 
@@ -196,7 +197,9 @@ export async function runBundle(
         }
         // The header already promised this CRC: a source that changed since must not slip in.
         if (c >>> 0 !== m.crc32 >>> 0) throw new Error(`${key} changed: CRC-32 ${c >>> 0} ≠ ${m.crc32 >>> 0} recorded`);
-        record(x, itemHash.digest("hex"));
+        const digest = itemHash.digest("hex");
+        if (x.sha256 && digest !== x.sha256) throw new Error(`${key} changed: its SHA-256 is not the one recorded`);
+        record(x, digest);
       }
       prog.items_done += 1;
       progress(prog);

@@ -50,6 +50,12 @@ export const objectItemSchema = z
     size: z.number().int().min(0),
     /** Known CRC-32 of the source; null: the job measures it first. */
     crc32: z.number().int().min(0).max(0xffffffff).nullable(),
+    /** Recorded SHA-256 of the source, when known: the job fails rather than archive other bytes. */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable()
+      .default(null),
     mtime: memberTime,
     method: z.enum(["store", "deflate"]).default("store"),
   })

@@ -11,6 +11,7 @@ import { attachmentDisposition } from "../../lib/content-disposition";
 import { AppError } from "../../lib/errors";
 import { checkTtl } from "../delivery/service";
 import { buildStatusJson, buildStatusSchema, bundleSummaryJson, bundleSummarySchema } from "./contract";
+import { instantUrl } from "./routes-instant";
 import { type DeliverableBundle, deliverableSeason, publishedSeason, requestBuild, seasonBundleView } from "./season-service";
 
 const tags = ["public: delivery"];
@@ -22,8 +23,18 @@ const signedBundle = z.object({
   sha256: z.string().nullable(),
   item_count: z.number().int().nullable(),
 });
+/** Present whenever every file of the season has its checksums recorded: the season's ZIP streamed at once, with ranges. */
+const instant = {
+  instant_url: z
+    .string()
+    .nullable()
+    .describe("A signed URL of the same ZIP streamed at once (exact length, byte ranges, resume); null until every file is checksummed"),
+};
 const accepted = withLocation(
-  json(z.object({ status: buildStatusSchema, status_url: z.string() }), "Being built: poll status_url (Location), after Retry-After"),
+  json(
+    z.object({ status: buildStatusSchema, status_url: z.string(), ...instant }),
+    "Being built: poll status_url (Location), after Retry-After; or start at once from instant_url",
+  ),
 );
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -36,7 +47,8 @@ async function startBuild(c: Context<AppEnv>, titleId: string, season: number) {
     { force: false, requestedBy: c.var.clientIp ? `public:${c.var.clientIp}` : "public" },
   );
   const location = statusUrl(titleId, season);
-  return c.json({ status: buildStatusJson(outcome.status, "public"), status_url: location }, 202, {
+  const instant_url = await instantUrl(c, titleId, season);
+  return c.json({ status: buildStatusJson(outcome.status, "public"), status_url: location, instant_url }, 202, {
     ...NO_STORE,
     location,
     "retry-after": "5",
@@ -57,7 +69,7 @@ const bundleUrl = createRoute({
     ),
   },
   responses: {
-    200: json(signedBundle, "Signed (no-store)"),
+    200: json(signedBundle.extend(instant), "Signed (no-store)"),
     202: accepted,
     404: problemResponse("No such published title or season, or no bundle and no rebuild asked for"),
     429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
@@ -73,7 +85,7 @@ const requestBundle = createRoute({
   summary: "Ask for a season's ZIP without knowing its key: ready (200) or being built (202)",
   request: { ...body(z.object(seasonBody).meta({ id: "RequestBundle" })) },
   responses: {
-    200: json(z.object({ status: buildStatusSchema, bundle: bundleSummarySchema }), "Ready"),
+    200: json(z.object({ status: buildStatusSchema, bundle: bundleSummarySchema, ...instant }), "Ready"),
     202: accepted,
     404: problemResponse("No such published title or season"),
     429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
@@ -100,6 +112,7 @@ const bundleStatus = createRoute({
         status: buildStatusSchema,
         bundle: bundleSummarySchema.nullable(),
         download: signedBundle.nullable(),
+        ...instant,
       }),
       "Status (no-store)",
     ),
@@ -138,7 +151,8 @@ export const bundleDeliveryRoutes = createRouter()
     const b = c.req.valid("json");
     const ttl = checkTtl(c.var.config, b.ttl_seconds, "json.ttl_seconds");
     const { title: t, bundle: active } = await deliverableSeason(c.var, b.title_id, b.season_number);
-    if (active) return c.json(await signBundle(c, t, active, ttl), 200, NO_STORE);
+    if (active)
+      return c.json({ ...(await signBundle(c, t, active, ttl)), instant_url: await instantUrl(c, t.id, b.season_number) }, 200, NO_STORE);
     if (!b.rebuild_if_missing)
       throw new AppError("NOT_FOUND", "This season has no current bundle; ask with rebuild_if_missing=true to build one.");
     return startBuild(c, t.id, b.season_number);
@@ -147,7 +161,16 @@ export const bundleDeliveryRoutes = createRouter()
     const b = c.req.valid("json");
     const { ref } = await publishedSeason(c.var.db, b.title_id, b.season_number);
     const { status, bundle } = await seasonBundleView(c.var.db, c.env.SEASON_BUNDLE, ref, c.var.clock.now());
-    if (bundle) return c.json({ status: buildStatusJson(status, "public"), bundle: bundleSummaryJson(bundle) }, 200, NO_STORE);
+    if (bundle)
+      return c.json(
+        {
+          status: buildStatusJson(status, "public"),
+          bundle: bundleSummaryJson(bundle),
+          instant_url: await instantUrl(c, ref.titleId, ref.seasonNumber),
+        },
+        200,
+        NO_STORE,
+      );
     return startBuild(c, ref.titleId, ref.seasonNumber);
   })
   .openapi(bundleStatus, async (c) => {
@@ -156,7 +179,12 @@ export const bundleDeliveryRoutes = createRouter()
     const { status, bundle } = await seasonBundleView(c.var.db, c.env.SEASON_BUNDLE, ref, c.var.clock.now());
     const download = bundle && q.presign === "true" ? await signBundle(c, t, bundle, c.var.config.PRESIGN_TTL_DEFAULT_SECONDS) : null;
     return c.json(
-      { status: buildStatusJson(status, "public"), bundle: bundle ? bundleSummaryJson(bundle) : null, download },
+      {
+        status: buildStatusJson(status, "public"),
+        bundle: bundle ? bundleSummaryJson(bundle) : null,
+        download,
+        instant_url: await instantUrl(c, ref.titleId, ref.seasonNumber),
+      },
       200,
       NO_STORE,
     );

@@ -55,14 +55,11 @@ function posters(artwork: Asset[], season: number): { show: Asset | null; season
  * takes the newest of those, so the same catalog gives the same archive.
  */
 export async function planSeason(db: Database, titleId: string, season: number, layout: BundleLayout = "library"): Promise<SeasonPlan> {
-  const eps = await db
-    .select()
-    .from(episodes)
-    .where(and(eq(episodes.titleId, titleId), eq(episodes.seasonNumber, season)))
-    .orderBy(asc(episodes.episodeNumber));
-  if (eps.length === 0) return { items: [], library: null, missing: [] };
   const library = layout === "library";
-  const [assets, [title]] = await db.batch([
+  // One round trip: the season's episodes, their files (and the title's artwork), the title.
+  const seasonEpisodes = and(eq(episodes.titleId, titleId), eq(episodes.seasonNumber, season));
+  const [eps, assets, [title]] = await db.batch([
+    db.select().from(episodes).where(seasonEpisodes).orderBy(asc(episodes.episodeNumber)),
     db
       .select()
       .from(mediaAssets)
@@ -71,10 +68,7 @@ export async function planSeason(db: Database, titleId: string, season: number, 
           eq(mediaAssets.titleId, titleId),
           or(
             and(
-              inArray(
-                mediaAssets.episodeId,
-                eps.map((e) => e.id),
-              ),
+              inArray(mediaAssets.episodeId, db.select({ id: episodes.id }).from(episodes).where(seasonEpisodes)),
               inArray(mediaAssets.kind, library ? [...BUNDLE_ASSET_PREFERENCE, "SUBTITLE"] : [...BUNDLE_ASSET_PREFERENCE]),
             ),
             library ? and(isNull(mediaAssets.episodeId), eq(mediaAssets.kind, "ARTWORK")) : sql`false`,
@@ -88,12 +82,14 @@ export async function planSeason(db: Database, titleId: string, season: number, 
       .from(titles)
       .where(eq(titles.id, titleId)),
   ]);
+  if (eps.length === 0) return { items: [], library: null, missing: [] };
   const mtime = (a: Asset) => a.createdAt.toISOString();
   const object = (a: Asset, name: string, method: "store" | "deflate"): JobItem => ({
     source_key: a.storageKey,
     name,
     size: a.sizeBytes ?? 0,
     crc32: a.crc32,
+    sha256: a.sha256,
     mtime: mtime(a),
     method,
   });

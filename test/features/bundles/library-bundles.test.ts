@@ -5,88 +5,12 @@ import { SELF } from "cloudflare:test";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { planSeason } from "../../../src/features/bundles/service";
-import { db, newAdmin, signIn } from "../../support/admin";
-import { adminClient, expectStatus, pseudoBytes, sha256Hex, typedAdminClient } from "../../support/admin-client";
-import { checkArchive, requestBundle, uploadAsset, waitReady } from "../../support/bundles";
+import { db } from "../../support/admin";
+import { adminClient, sha256Hex } from "../../support/admin-client";
+import { checkArchive, librarySeries, requestBundle, waitReady } from "../../support/bundles";
 
-const utf8 = new TextEncoder();
-const encode = (s: string) => Uint8Array.from(utf8.encode(s));
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 const get = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
-
-/** A published series of three named episodes with subtitles (one default, one forced) and posters. */
-async function librarySeries() {
-  const token = await signIn(await newAdmin());
-  const typed = typedAdminClient(token);
-  const tag = crypto.randomUUID().slice(0, 8);
-  const name = `The Keepers: ${tag}`;
-  const t = await expectStatus(
-    201,
-    typed.POST("/api/v1/admin/titles", {
-      body: { kind: "series", name, year: 2024, overview: 'Storms & <secrets> on a "quiet" island.', genres: ["drama", "mystery"] },
-    }),
-  );
-  const title = { params: { path: { id: t.id } } };
-  const episodes = [
-    { name: "Pilot", air_date: "2024-03-01", runtime_minutes: 52, overview: "The light goes out.", file: "pilot-final.mkv" },
-    { name: "Storm / Surge", air_date: "2024-03-08", runtime_minutes: 48, overview: null, file: "e2.mkv" },
-    { name: "東京", air_date: null, runtime_minutes: null, overview: null, file: "Episode 3.mp4" },
-  ];
-  const files: Record<string, Uint8Array<ArrayBuffer>> = {};
-  for (const [i, e] of episodes.entries()) {
-    const ep = await expectStatus(
-      201,
-      typed.POST("/api/v1/admin/titles/{id}/episodes", {
-        ...title,
-        body: {
-          season_number: 1,
-          episode_number: i + 1,
-          name: e.name,
-          air_date: e.air_date,
-          runtime_minutes: e.runtime_minutes,
-          overview: e.overview,
-        },
-      }),
-    );
-    files[`video${i + 1}`] = pseudoBytes(512 * 1024 + i * 1000 + 3, i + 40);
-    // Every other video checksummed: the job measures the others' CRC-32 itself.
-    await uploadAsset(
-      typed,
-      t.id,
-      { kind: "ORIGINAL", episode_id: ep.id, filename: e.file },
-      files[`video${i + 1}`] as Uint8Array<ArrayBuffer>,
-      i !== 1,
-    );
-    if (i < 2) {
-      files[`en${i + 1}`] = encode(`1\n00:00:01,000 --> 00:00:02,000\nHello from episode ${i + 1}.\n\n`.repeat(40));
-      await uploadAsset(
-        typed,
-        t.id,
-        { kind: "SUBTITLE", episode_id: ep.id, filename: `ep${i + 1}.en.srt`, language: "en", is_default: true },
-        files[`en${i + 1}`] as Uint8Array<ArrayBuffer>,
-      );
-    }
-    if (i === 0) {
-      files.fr1 = encode("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nBonjour.\n");
-      await uploadAsset(
-        typed,
-        t.id,
-        { kind: "SUBTITLE", episode_id: ep.id, filename: "forced.fr.vtt", language: "fr", is_forced: true, label: "Français (forcé)" },
-        files.fr1,
-      );
-    }
-  }
-  files.poster = pseudoBytes(20_000, 50);
-  files.season = pseudoBytes(15_000, 51);
-  await uploadAsset(typed, t.id, { kind: "ARTWORK", filename: "key-art.jpg", label: "Poster" }, files.poster);
-  await uploadAsset(typed, t.id, { kind: "ARTWORK", filename: "season01.png", label: "Season 1" }, files.season);
-  await uploadAsset(typed, t.id, { kind: "ARTWORK", filename: "backdrop.jpg", label: "Backdrop" }, pseudoBytes(9_000, 52));
-  await expectStatus(
-    200,
-    typed.POST("/api/v1/admin/titles/{id}/publish", { ...title, params: { ...title.params, query: { force: "true" } } }),
-  );
-  return { token, title: t, tag, files };
-}
 
 describe("library-ready season ZIPs", () => {
   it("unpack into the show's folder with sidecar subtitles, posters, NFO files and a manifest, in every extractor; a rebuild is byte-identical", async () => {

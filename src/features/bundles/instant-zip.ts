@@ -1,0 +1,89 @@
+// A season's ZIP planned in the Worker, byte for byte the archive the job would store for the same
+// catalog, so it can be streamed at once with an exact length and any byte range: every member's
+// size and CRC-32 (and for the library layout's MANIFEST.json its SHA-256) come from what ingest
+// recorded, small text members are DEFLATEd here (the same fflate at the same level as the job),
+// and STORED members are read from S3 as a range needs them (zip-pieces.ts).
+import { createHash } from "node:crypto";
+import { libraryManifestText, type ManifestMember } from "../../lib/library-layout";
+import { archivePieces, type Piece } from "../../lib/zip-pieces";
+import { deflateMember, planZip, type ZipEntry } from "../../lib/zip64";
+import type { Database } from "../../platform/db";
+import type { ObjectStore } from "../../platform/s3";
+import { isTextItem, type ObjectItem } from "./contract";
+import { type BundleLayout, planSeason } from "./service";
+
+export interface InstantArchive {
+  size: number;
+  pieces: Piece[];
+  /** Strong, from the plan alone: the same catalog gives the same ETag in every isolate and deploy. */
+  etag: string;
+  lastModified: Date;
+  /** Each object the archive reads and the size recorded for it (a read that finds another size fails). */
+  sourceSizes: Map<string, number>;
+}
+
+const utf8 = new TextEncoder();
+const sha256Hex = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
+
+/**
+ * The season's archive, or null when it cannot be planned without reading its videos: a member
+ * without a recorded CRC-32 (or, for the library layout, SHA-256), or no episode with a video.
+ */
+export async function instantArchive(
+  deps: { db: Database; s3: ObjectStore },
+  titleId: string,
+  season: number,
+  layout: BundleLayout,
+): Promise<InstantArchive | null> {
+  const plan = await planSeason(deps.db, titleId, season, layout);
+  if (plan.items.length === 0) return null;
+  const objects = plan.items.filter((i): i is ObjectItem => !isTextItem(i));
+  if (objects.some((o) => o.crc32 === null || (plan.library && o.sha256 === null))) return null;
+
+  const entries: ZipEntry[] = [];
+  const inline = new Map<number, Uint8Array>();
+  const listed: ManifestMember[] = [];
+  const deflated = (raw: Uint8Array, name: string, mtime: Date) => {
+    const d = deflateMember(raw);
+    inline.set(entries.length, d.bytes);
+    entries.push({ name, size: d.size, compressedSize: d.compressedSize, crc32: d.crc32, mtime });
+    listed.push({ name, size: d.size, crc32: d.crc32, sha256: sha256Hex(raw) });
+  };
+  for (const item of plan.items) {
+    const mtime = new Date(item.mtime);
+    if (isTextItem(item)) deflated(utf8.encode(item.text), item.name, mtime);
+    else if (item.method === "deflate") {
+      // Small text (subtitles, ≤ 8 MiB): read whole, as the job does.
+      const res = await deps.s3.get(item.source_key);
+      const raw = new Uint8Array((await res?.arrayBuffer()) ?? new ArrayBuffer(0));
+      if (!res || raw.length !== item.size || (item.sha256 && sha256Hex(raw) !== item.sha256)) return null;
+      deflated(raw, item.name, mtime);
+    } else {
+      entries.push({ name: item.name, size: item.size, crc32: item.crc32 as number, mtime });
+      listed.push({ name: item.name, size: item.size, crc32: item.crc32 as number, sha256: item.sha256 ?? "" });
+    }
+  }
+  if (plan.library) {
+    const text = libraryManifestText({ name: plan.library.title, year: plan.library.year }, season, listed);
+    deflated(utf8.encode(text), plan.library.name, new Date(plan.library.mtime));
+  }
+  const zip = planZip(entries);
+  const refs = new Map<number, string>();
+  let o = 0;
+  entries.forEach((_, i) => {
+    if (!inline.has(i)) refs.set(i, (objects.filter((x) => x.method !== "deflate")[o++] as ObjectItem).source_key);
+  });
+  const pieces = archivePieces(zip, (i) => inline.get(i) ?? { ref: refs.get(i) as string });
+  const fingerprint = JSON.stringify([
+    zip.totalSize,
+    entries.map((e) => [e.name, e.size, e.compressedSize ?? null, e.crc32, e.mtime.getTime()]),
+    [...refs.values()],
+  ]);
+  return {
+    size: zip.totalSize,
+    pieces,
+    etag: `"${sha256Hex(fingerprint)}"`,
+    lastModified: new Date(Math.max(...entries.map((e) => e.mtime.getTime()))),
+    sourceSizes: new Map(objects.map((x) => [x.source_key, x.size])),
+  };
+}
