@@ -3,14 +3,14 @@
 // size and CRC-32 (and for the library layout's MANIFEST.json its SHA-256) come from what ingest
 // recorded, small text members are DEFLATEd here (the same fflate at the same level as the job),
 // and STORED members are read from S3 as a range needs them (zip-pieces.ts).
-import { createHash } from "node:crypto";
 import { libraryManifestText, type ManifestMember } from "../../lib/library-layout";
+import { sha256Hex } from "../../lib/sha256";
 import { archivePieces, type Piece } from "../../lib/zip-pieces";
 import { deflateMember, planZip, type ZipEntry } from "../../lib/zip64";
 import type { Database } from "../../platform/db";
 import type { ObjectStore } from "../../platform/s3";
 import { isTextItem, type ObjectItem } from "./contract";
-import { type BundleLayout, planSeason } from "./service";
+import { type BundleLayout, planSeason, type SeasonPlan } from "./service";
 
 export interface InstantArchive {
   size: number;
@@ -23,7 +23,13 @@ export interface InstantArchive {
 }
 
 const utf8 = new TextEncoder();
-const sha256Hex = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
+
+/**
+ * Whether a plan can be streamed without reading its videos first: at least one member, and every
+ * object's CRC-32 recorded (and, for the library layout's MANIFEST.json, its SHA-256).
+ */
+export const instantPlannable = (plan: SeasonPlan): boolean =>
+  plan.items.length > 0 && plan.items.every((i) => isTextItem(i) || (i.crc32 !== null && (plan.library === null || i.sha256 !== null)));
 
 /**
  * The season's archive, or null when it cannot be planned without reading its videos: a member
@@ -36,12 +42,12 @@ export async function instantArchive(
   layout: BundleLayout,
 ): Promise<InstantArchive | null> {
   const plan = await planSeason(deps.db, titleId, season, layout);
-  if (plan.items.length === 0) return null;
+  if (!instantPlannable(plan)) return null;
   const objects = plan.items.filter((i): i is ObjectItem => !isTextItem(i));
-  if (objects.some((o) => o.crc32 === null || (plan.library && o.sha256 === null))) return null;
 
   const entries: ZipEntry[] = [];
   const inline = new Map<number, Uint8Array>();
+  const refs = new Map<number, string>();
   const listed: ManifestMember[] = [];
   const deflated = (raw: Uint8Array, name: string, mtime: Date) => {
     const d = deflateMember(raw);
@@ -59,6 +65,7 @@ export async function instantArchive(
       if (!res || raw.length !== item.size || (item.sha256 && sha256Hex(raw) !== item.sha256)) return null;
       deflated(raw, item.name, mtime);
     } else {
+      refs.set(entries.length, item.source_key);
       entries.push({ name: item.name, size: item.size, crc32: item.crc32 as number, mtime });
       listed.push({ name: item.name, size: item.size, crc32: item.crc32 as number, sha256: item.sha256 ?? "" });
     }
@@ -68,11 +75,6 @@ export async function instantArchive(
     deflated(utf8.encode(text), plan.library.name, new Date(plan.library.mtime));
   }
   const zip = planZip(entries);
-  const refs = new Map<number, string>();
-  let o = 0;
-  entries.forEach((_, i) => {
-    if (!inline.has(i)) refs.set(i, (objects.filter((x) => x.method !== "deflate")[o++] as ObjectItem).source_key);
-  });
   const pieces = archivePieces(zip, (i) => inline.get(i) ?? { ref: refs.get(i) as string });
   const fingerprint = JSON.stringify([
     zip.totalSize,

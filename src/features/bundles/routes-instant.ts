@@ -15,8 +15,7 @@ import { type Slice, slicePieces } from "../../lib/zip-pieces";
 import type { ObjectStore } from "../../platform/s3";
 import { underCatalogVersion } from "../catalog/catalog-version";
 import { playbackSignature, verifyPlayback } from "../delivery/playback-urls";
-import { isTextItem } from "./contract";
-import { instantArchive } from "./instant-zip";
+import { instantArchive, instantPlannable } from "./instant-zip";
 import { deliverableSeason } from "./season-service";
 import { planSeason } from "./service";
 
@@ -76,10 +75,7 @@ const seasonZip = createRoute({
 export async function instantUrl(c: Context<AppEnv>, titleId: string, season: number): Promise<string | null> {
   const layout = c.var.config.BUNDLE_LAYOUT;
   const ready = await underCatalogVersion(c.var, "instant-zip", `${titleId}\n${season}\n${layout}`, async () => {
-    const plan = await planSeason(c.var.db, titleId, season, layout);
-    return (
-      plan.items.length > 0 && plan.items.every((i) => isTextItem(i) || (i.crc32 !== null && (plan.library === null || i.sha256 !== null)))
-    );
+    return instantPlannable(await planSeason(c.var.db, titleId, season, layout));
   });
   if (!ready) return null;
   const exp = Math.floor(c.var.clock.now().getTime() / 1000) + c.var.config.PRESIGN_TTL_MAX_SECONDS;
