@@ -46,7 +46,7 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
     const work =
       req.type === "bundle"
         ? runBundle(cfg, req, (p) => (job.progress = { ...p }), ctl.signal)
-        : runChecksum(cfg, req.key, (done, total) => (job.progress = { bytes_done: done, bytes_total: total }), ctl.signal);
+        : runChecksum(cfg, req.key, req.if_match, (done, total) => (job.progress = { bytes_done: done, bytes_total: total }), ctl.signal);
     const p = work
       .then((result) => {
         job.result = result;

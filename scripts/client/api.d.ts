@@ -1166,6 +1166,8 @@ export interface components {
             size_bytes: number | null;
             sha256: string | null;
             crc32: number | null;
+            /** @description The S3 ETag of the object version sha256 and crc32 were computed from; season ZIPs read it with If-Match */
+            object_etag: string | null;
             container: string | null;
             video_codec: string | null;
             audio_codec: string | null;

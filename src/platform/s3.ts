@@ -57,6 +57,8 @@ export interface UploadedPart {
 export interface GetOptions {
   /** Inclusive byte range. */
   range?: { start: number; end?: number };
+  /** Only this version (its ETag): another answers 412, thrown as an S3Error. */
+  ifMatch?: string;
   signal?: AbortSignal;
 }
 export interface PutOptions {
@@ -223,6 +225,7 @@ export function createS3(cfg: S3Config, opts: S3Options = {}): ObjectStore {
     async get(key, opts = {}) {
       const headers: Record<string, string> = {};
       if (opts.range) headers.range = `bytes=${opts.range.start}-${opts.range.end ?? ""}`;
+      if (opts.ifMatch) headers["if-match"] = opts.ifMatch;
       const res = await send(url(key), { headers, ...(opts.signal ? { signal: opts.signal } : {}) });
       if (res.status === 404) {
         await res.body?.cancel();

@@ -127,6 +127,27 @@ describe("bundle job", () => {
     expect(await s3.listMultipartUploads(out.zip_key)).toEqual([]);
   });
 
+  it("reads each source only as the version its checksums came from: a same-size replacement fails the job at once (412)", async () => {
+    const key = `${prefix}/etag/a.mkv`;
+    const before = pseudoBytes(64 * 1024, 21);
+    const { etag } = await s3.put(key, before);
+    await s3.put(key, pseudoBytes(before.length, 22)); // another version, same size
+    const { sources: _s, ...out } = jobKeys();
+    const id = `etag-${crypto.randomUUID()}`;
+    const item = { source_key: key, name: "a.mkv", size: before.length, crc32: zlib.crc32(before), etag, mtime: "2026-01-01T00:00:00Z" };
+    await post({ id, type: "bundle", ...out, items: [item] });
+    const j = await waitJob(id);
+    expect(j.state).toBe("failed");
+    expect(j.error).toMatch(/412/);
+    expect(await s3.listMultipartUploads(out.zip_key)).toEqual([]);
+    // A checksum job asked for that version fails the same way rather than hash the replacement.
+    const sumId = `sum-etag-${crypto.randomUUID()}`;
+    await post({ id: sumId, type: "checksum", key, if_match: etag });
+    const sum = await waitJob(sumId);
+    expect(sum.state).toBe("failed");
+    expect(sum.error).toMatch(/412/);
+  });
+
   it("a checksum job hashes one object; a failed job id may be started again, a finished one is not", async () => {
     const key = `${prefix}/sum/big.bin`;
     const id = `sum-${crypto.randomUUID()}`;

@@ -30,8 +30,17 @@ export function bundlePartSize(total: number, min: number): number {
   return Math.max(min, Math.ceil(total / MAX_PARTS / MiB) * MiB);
 }
 
-/** Streams an object from `start`, resuming with a Range after a dropped connection. */
-async function* readObject(cfg: JobServiceConfig, key: string, size: number, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+/**
+ * Streams an object, resuming with a Range after a dropped connection. With the ETag recorded with
+ * its checksums every read (resumes too) is If-Match: a replaced object fails with 412, never retried.
+ */
+async function* readObject(
+  cfg: JobServiceConfig,
+  key: string,
+  size: number,
+  signal: AbortSignal,
+  etag: string | null,
+): AsyncGenerator<Uint8Array> {
   let offset = 0;
   let failures = 0;
   while (offset < size) {
@@ -39,7 +48,7 @@ async function* readObject(cfg: JobServiceConfig, key: string, size: number, sig
       const res = await withRetry(
         `GET ${key}`,
         async () => {
-          const r = await cfg.s3.get(key, { range: { start: offset }, signal });
+          const r = await cfg.s3.get(key, { range: { start: offset }, signal, ...(etag ? { ifMatch: etag } : {}) });
           if (!r?.body) throw Object.assign(new Error(`source ${key} is missing`), { status: 404 });
           return r;
         },
@@ -59,7 +68,8 @@ async function* readObject(cfg: JobServiceConfig, key: string, size: number, sig
       }
       if (offset < size) throw new Error(`source ${key} ended at ${offset} of ${size} bytes`);
     } catch (e) {
-      if (signal.aborted || (e as { status?: number }).status === 404 || ++failures > 5) throw e;
+      const status = (e as { status?: number }).status;
+      if (signal.aborted || status === 404 || status === 412 || ++failures > 5) throw e;
       await new Promise((r) => setTimeout(r, 200 * 2 ** failures));
     }
   }
@@ -72,6 +82,8 @@ interface Prepared {
   /** A DEFLATEd member's compressed bytes, ready to write (dropped for an object's, see `deflated`). */
   inline: Uint8Array | null;
   deflated: boolean;
+  /** The source's recorded ETag: its reads are If-Match. */
+  etag: string | null;
   /** SHA-256 of a DEFLATEd member's uncompressed bytes; of a STORED one, the recorded one if any (checked as it passes). */
   sha256: string | null;
 }
@@ -86,15 +98,16 @@ function inlineMember(name: string, raw: Uint8Array, mtime: Date, sourceKey: str
     sourceKey,
     inline: d.bytes,
     deflated: true,
+    etag: null,
     sha256: sha256().update(raw).digest("hex"),
   };
 }
 
 /** A whole (small) object in memory, for a member DEFLATEd before it is written. */
-async function readWhole(cfg: JobServiceConfig, key: string, size: number, signal: AbortSignal): Promise<Uint8Array> {
+async function readWhole(cfg: JobServiceConfig, key: string, size: number, signal: AbortSignal, etag: string | null): Promise<Uint8Array> {
   const buf = new Uint8Array(size);
   let at = 0;
-  for await (const chunk of readObject(cfg, key, size, signal)) {
+  for await (const chunk of readObject(cfg, key, size, signal, etag)) {
     buf.set(chunk, at);
     at += chunk.length;
   }
@@ -111,14 +124,14 @@ async function prepare(cfg: JobServiceConfig, item: BundleItem, signal: AbortSig
   if (item.method === "deflate") {
     // Only its sizes and CRC are kept until it is written, when it is read and DEFLATEd again
     // (the same bytes: fixed level), so memory stays flat however many subtitles a season has.
-    const m = inlineMember(item.name, await readWhole(cfg, item.source_key, item.size, signal), mtime, item.source_key);
+    const m = inlineMember(item.name, await readWhole(cfg, item.source_key, item.size, signal, item.etag), mtime, item.source_key);
     if (item.sha256 && m.sha256 !== item.sha256) throw new Error(`${item.source_key} changed: its SHA-256 is not the one recorded`);
-    return { ...m, inline: null };
+    return { ...m, inline: null, etag: item.etag };
   }
   let c = item.crc32;
   if (c === null) {
     c = 0;
-    for await (const chunk of readObject(cfg, item.source_key, item.size, signal)) c = crc32(c, chunk);
+    for await (const chunk of readObject(cfg, item.source_key, item.size, signal, item.etag)) c = crc32(c, chunk);
   }
   return {
     entry: { name: item.name, size: item.size, crc32: c, mtime },
@@ -126,6 +139,7 @@ async function prepare(cfg: JobServiceConfig, item: BundleItem, signal: AbortSig
     inline: null,
     deflated: false,
     sha256: item.sha256,
+    etag: item.etag,
   };
 }
 
@@ -177,7 +191,7 @@ export async function runBundle(
       if (x.deflated) {
         let bytes = x.inline;
         if (!bytes) {
-          const again = deflateMember(await readWhole(cfg, x.sourceKey as string, m.size, signal));
+          const again = deflateMember(await readWhole(cfg, x.sourceKey as string, m.size, signal, x.etag));
           if (again.crc32 !== m.crc32 || again.compressedSize !== m.compressedSize)
             throw new Error(`${x.sourceKey} changed while the bundle was built`);
           bytes = again.bytes;
@@ -188,7 +202,7 @@ export async function runBundle(
         const key = x.sourceKey as string;
         const itemHash = sha256();
         let c = 0;
-        for await (const chunk of readObject(cfg, key, m.size, signal)) {
+        for await (const chunk of readObject(cfg, key, m.size, signal, x.etag)) {
           if (signal.aborted) throw new Error("job cancelled");
           itemHash.update(chunk);
           c = crc32(c, chunk);

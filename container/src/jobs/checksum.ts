@@ -8,10 +8,12 @@ export type ChecksumResult = ChecksumJobResult;
 export async function runChecksum(
   cfg: JobServiceConfig,
   key: string,
+  etag: string | null,
   progress: (done: number, total: number) => void,
   signal: AbortSignal,
 ): Promise<ChecksumResult> {
-  const res = await cfg.s3.get(key, { signal });
+  // The version the caller HEADed: a replacement answers 412 and fails the job, never hashed in its place.
+  const res = await cfg.s3.get(key, { signal, ...(etag ? { ifMatch: etag } : {}) });
   if (!res?.body) throw new Error(`${key} does not exist`);
   const total = Number(res.headers.get("content-length") ?? 0);
   const h = sha256();

@@ -18,6 +18,9 @@ export const mediaAssets = pgTable(
     sizeBytes: bigint("size_bytes", { mode: "number" }),
     sha256: text("sha256"),
     crc32: bigint("crc32", { mode: "number" }),
+    // The S3 ETag of the object version the recorded checksums were computed from: reads that rely on
+    // them (season ZIPs) send it as If-Match, so a replaced object fails the read instead of giving other bytes.
+    objectEtag: text("object_etag"),
     container: text("container"),
     videoCodec: text("video_codec"),
     audioCodec: text("audio_codec"),

@@ -64,6 +64,10 @@ export const assetSchema = z
     size_bytes: z.number().int().nullable(),
     sha256: z.string().nullable(),
     crc32: z.number().int().nullable(),
+    object_etag: z
+      .string()
+      .nullable()
+      .describe("The S3 ETag of the object version sha256 and crc32 were computed from; season ZIPs read it with If-Match"),
     container: z.string().nullable(),
     video_codec: z.string().nullable(),
     audio_codec: z.string().nullable(),

@@ -11,7 +11,7 @@ import { keys, type StreamTier } from "../../lib/storage-keys";
 import type { Database } from "../../platform/db";
 import { dependencyError } from "../../platform/dependency";
 import { type AppConfig, uploadEncryption } from "../../platform/env";
-import type { ObjectStore, UploadedPart } from "../../platform/s3";
+import { type ObjectStore, S3Error, type UploadedPart } from "../../platform/s3";
 import { type AuditContext, audited } from "../audit/service";
 import { isChecksumResult } from "../bundles/contract";
 import { type JobRunner, RunnerUnavailable } from "../bundles/job-runner";
@@ -305,9 +305,17 @@ export async function headAsset(deps: { db: Database; s3: ObjectStore }, id: str
   return setAsset(deps.db, id, set, audit, "asset.head", { size_bytes: head.size, content_type: head.contentType });
 }
 
-/** SHA-256 and CRC-32 of an object in one streaming pass. */
-export async function digestObject(s3: ObjectStore, key: string): Promise<{ sha256: string; crc32: number; size: number }> {
-  const res = await s3.get(key);
+/** SHA-256 and CRC-32 of an object (the version `etag`, when given) in one streaming pass. */
+export async function digestObject(
+  s3: ObjectStore,
+  key: string,
+  etag?: string | null,
+): Promise<{ sha256: string; crc32: number; size: number }> {
+  const res = await s3.get(key, etag ? { ifMatch: etag } : {}).catch((e: unknown) => {
+    if (e instanceof S3Error && e.status === 412)
+      throw new AppError("CONFLICT", `${key} was replaced while it was being hashed; try again.`);
+    throw e;
+  });
   if (!res?.body) throw new AppError("NOT_FOUND", `Nothing has been uploaded to ${key} yet.`);
   const digest = new crypto.DigestStream("SHA-256");
   const writer = digest.getWriter();
@@ -353,7 +361,7 @@ export async function checksumAsset(
   let crc32: number | null = null;
   let computed = false;
   if (head.size <= deps.config.CHECKSUM_INLINE_MAX_BYTES) {
-    const d = await digestObject(deps.s3, a.storageKey);
+    const d = await digestObject(deps.s3, a.storageKey, head.etag);
     if (given.sha256 && given.sha256 !== d.sha256) {
       throw new AppError("CONFLICT", `The given sha256 does not match the object's (${d.sha256}).`);
     }
@@ -364,7 +372,7 @@ export async function checksumAsset(
     // The operator's own checksum of a large file (e.g. from the CLI), trusted as given.
     sha256 = given.sha256;
   } else {
-    const job = await runChecksumJob(deps.jobs, checksumJobId(a.id, head.etag, head.size), a.storageKey);
+    const job = await runChecksumJob(deps.jobs, checksumJobId(a.id, head.etag, head.size), a.storageKey, head.etag);
     if (job.state !== "done") return { state: "running", jobId: job.id, progress: job.progress, lastError: job.lastError };
     if (job.size !== head.size)
       throw new AppError("CONFLICT", `The object changed while it was being hashed (${job.size} ≠ ${head.size} bytes).`);
@@ -373,7 +381,9 @@ export async function checksumAsset(
     computed = true;
   }
   if (a.sha256 && a.sha256 !== sha256) throw new AppError("CONFLICT", `The asset already has sha256 ${a.sha256}, which differs.`);
-  const stored = await setAsset(deps.db, id, { sha256, crc32, sizeBytes: head.size }, audit, "asset.checksum", { sha256, crc32, computed });
+  // The checksums belong to this version of the object: its ETag is kept with them.
+  const set = { sha256, crc32, sizeBytes: head.size, objectEtag: head.etag };
+  const stored = await setAsset(deps.db, id, set, audit, "asset.checksum", { sha256, crc32, computed, object_etag: head.etag });
   return { state: "stored", asset: stored, computed };
 }
 
@@ -382,7 +392,7 @@ type ChecksumJobState =
   | { state: "running"; id: string; progress: { bytes_done: number; bytes_total: number } | null; lastError: string | null };
 
 /** Follows (or starts, or restarts after a failure) the checksum job of one object version. */
-async function runChecksumJob(jobs: JobRunner, jobId: string, key: string): Promise<ChecksumJobState> {
+async function runChecksumJob(jobs: JobRunner, jobId: string, key: string, etag: string | null): Promise<ChecksumJobState> {
   try {
     let job = await jobs.status(jobId);
     let lastError: string | null = null;
@@ -390,7 +400,7 @@ async function runChecksumJob(jobs: JobRunner, jobId: string, key: string): Prom
       lastError = job.error;
       job = null;
     }
-    job ??= await jobs.start({ id: jobId, type: "checksum", key });
+    job ??= await jobs.start({ id: jobId, type: "checksum", key, if_match: etag });
     if (job.state === "succeeded" && isChecksumResult(job.result))
       return { state: "done", sha256: job.result.sha256, crc32: job.result.crc32, size: job.result.size };
     if (job.state === "failed") lastError = job.error;
@@ -418,6 +428,8 @@ export async function finalizeAsset(
   if (a.sha256 && a.sha256 !== input.sha256) contradictions.push(`sha256 differs from the stored ${a.sha256}`);
   if (a.sizeBytes !== null && a.sizeBytes !== input.sizeBytes) contradictions.push(`size_bytes differs from the stored ${a.sizeBytes}`);
   if (a.multipartUploadId) contradictions.push("the multipart upload is not complete");
+  if (a.objectEtag && head.etag && a.objectEtag !== head.etag)
+    contradictions.push(`the object was replaced since it was checksummed (ETag ${head.etag} ≠ ${a.objectEtag}); checksum it again`);
   if (contradictions.length)
     throw new AppError("CONFLICT", `Finalize contradicts what is known: ${contradictions.join("; ")}.`, { contradictions });
   // A stream tier is served only when every file its playlists name is uploaded and inside its folder:
@@ -435,6 +447,7 @@ export async function finalizeAsset(
     sizeBytes: input.sizeBytes,
     contentType: input.contentType,
     sha256: input.sha256,
+    objectEtag: a.objectEtag ?? head.etag,
     uploadState: "finalized" as const,
   };
   return setAsset(deps.db, id, set, audit, "asset.finalize", { size_bytes: input.sizeBytes, sha256: input.sha256 });

@@ -40,6 +40,8 @@ const jobId = z.string().regex(/^[\w.:-]{1,200}$/);
 
 const memberName = z.string().min(1).max(500);
 const memberTime = z.iso.datetime({ offset: true });
+/** An object version's S3 ETag; a read sends it as If-Match, so a replaced object fails instead of giving other bytes. */
+const sourceEtag = z.string().min(1).max(200).nullable().default(null);
 
 /** A member read from S3: STORED as it is, or (small text such as subtitles) DEFLATEd. */
 export const objectItemSchema = z
@@ -56,6 +58,8 @@ export const objectItemSchema = z
       .regex(/^[0-9a-f]{64}$/)
       .nullable()
       .default(null),
+    /** The S3 ETag of the version the CRC-32/SHA-256 were recorded from: read with If-Match. */
+    etag: sourceEtag,
     mtime: memberTime,
     method: z.enum(["store", "deflate"]).default("store"),
   })
@@ -99,7 +103,13 @@ export const bundleJobRequestSchema = z
   });
 
 /** SHA-256 and CRC-32 of one object too large to hash inside the Worker. */
-export const checksumJobRequestSchema = z.object({ id: jobId, type: z.literal("checksum"), key: keyUnder(CHECKSUM_PREFIXES) });
+export const checksumJobRequestSchema = z.object({
+  id: jobId,
+  type: z.literal("checksum"),
+  key: keyUnder(CHECKSUM_PREFIXES),
+  /** The version (S3 ETag) to hash: the job fails rather than hash a replacement. */
+  if_match: sourceEtag,
+});
 
 export const jobRequestSchema = z.discriminatedUnion("type", [bundleJobRequestSchema, checksumJobRequestSchema]);
 

@@ -8,7 +8,7 @@ import { sha256Hex } from "../../lib/sha256";
 import { archivePieces, type Piece } from "../../lib/zip-pieces";
 import { deflateMember, planZip, type ZipEntry } from "../../lib/zip64";
 import type { Database } from "../../platform/db";
-import type { ObjectStore } from "../../platform/s3";
+import { type ObjectStore, S3Error } from "../../platform/s3";
 import { isTextItem, type ObjectItem } from "./contract";
 import { type BundleLayout, planSeason, type SeasonPlan } from "./service";
 
@@ -18,8 +18,11 @@ export interface InstantArchive {
   /** Strong, from the plan alone: the same catalog gives the same ETag in every isolate and deploy. */
   etag: string;
   lastModified: Date;
-  /** Each object the archive reads and the size recorded for it (a read that finds another size fails). */
-  sourceSizes: Map<string, number>;
+  /**
+   * Each object the archive reads: the size recorded for it (a read that finds another fails) and
+   * the ETag its checksums were computed from (reads are If-Match; null for rows from before it was kept).
+   */
+  sources: Map<string, { size: number; etag: string | null }>;
 }
 
 const utf8 = new TextEncoder();
@@ -60,7 +63,10 @@ export async function instantArchive(
     if (isTextItem(item)) deflated(utf8.encode(item.text), item.name, mtime);
     else if (item.method === "deflate") {
       // Small text (subtitles, ≤ 8 MiB): read whole, as the job does.
-      const res = await deps.s3.get(item.source_key);
+      const res = await deps.s3.get(item.source_key, item.etag ? { ifMatch: item.etag } : {}).catch((e: unknown) => {
+        if (e instanceof S3Error && e.status === 412) return null; // replaced since it was checksummed
+        throw e;
+      });
       const raw = new Uint8Array((await res?.arrayBuffer()) ?? new ArrayBuffer(0));
       if (!res || raw.length !== item.size || (item.sha256 && sha256Hex(raw) !== item.sha256)) return null;
       deflated(raw, item.name, mtime);
@@ -79,13 +85,13 @@ export async function instantArchive(
   const fingerprint = JSON.stringify([
     zip.totalSize,
     entries.map((e) => [e.name, e.size, e.compressedSize ?? null, e.crc32, e.mtime.getTime()]),
-    [...refs.values()],
+    objects.map((x) => [x.source_key, x.etag]),
   ]);
   return {
     size: zip.totalSize,
     pieces,
     etag: `"${sha256Hex(fingerprint)}"`,
     lastModified: new Date(Math.max(...entries.map((e) => e.mtime.getTime()))),
-    sourceSizes: new Map(objects.map((x) => [x.source_key, x.size])),
+    sources: new Map(objects.map((x) => [x.source_key, { size: x.size, etag: x.etag }])),
   };
 }

@@ -15,7 +15,7 @@ import { type Slice, slicePieces } from "../../lib/zip-pieces";
 import type { ObjectStore } from "../../platform/s3";
 import { underCatalogVersion } from "../catalog/catalog-version";
 import { playbackSignature, verifyPlayback } from "../delivery/playback-urls";
-import { instantArchive, instantPlannable } from "./instant-zip";
+import { type InstantArchive, instantArchive, instantPlannable } from "./instant-zip";
 import { deliverableSeason } from "./season-service";
 import { planSeason } from "./service";
 
@@ -87,10 +87,11 @@ export async function instantUrl(c: Context<AppEnv>, titleId: string, season: nu
 /**
  * The slices' bytes in order (`length` of them): memory as it is, objects piped from ranged S3
  * reads, one at a time.
- * A read that fails, or finds an object of another size than recorded (replaced since it was
- * finalized), errors the stream: the client sees the connection cut, never wrong bytes.
+ * A read that fails, or finds another version of an object than the one checksummed (If-Match on its
+ * recorded ETag answers 412; a size other than recorded), errors the stream: the client sees the
+ * connection cut, never wrong bytes.
  */
-function streamSlices(s3: ObjectStore, slices: Slice[], length: number, sizes: Map<string, number>): ReadableStream<Uint8Array> {
+function streamSlices(s3: ObjectStore, slices: Slice[], length: number, sources: InstantArchive["sources"]): ReadableStream<Uint8Array> {
   // A FixedLengthStream is how workerd sends a streamed body with its Content-Length (and it
   // errors a body that comes out longer or shorter: never a silently wrong download).
   const { readable, writable } = new FixedLengthStream(length);
@@ -108,11 +109,13 @@ function streamSlices(s3: ObjectStore, slices: Slice[], length: number, sizes: M
         await write(s.bytes);
         continue;
       }
-      const res = await s3.get(s.ref, { range: { start: s.offset, end: s.offset + s.length - 1 } });
+      const source = sources.get(s.ref);
+      const range = { start: s.offset, end: s.offset + s.length - 1 };
+      const res = await s3.get(s.ref, { range, ...(source?.etag ? { ifMatch: source.etag } : {}) });
       const total = Number(/\/(\d+)$/.exec(res?.headers.get("content-range") ?? "")?.[1] ?? Number.NaN);
-      if (!res?.body || res.status !== 206 || total !== sizes.get(s.ref)) {
+      if (!res?.body || res.status !== 206 || total !== source?.size) {
         await res?.body?.cancel();
-        throw new Error(`${s.ref}: ${res ? `${res.status}, ${total} bytes` : "missing"} where ${sizes.get(s.ref)} bytes were recorded`);
+        throw new Error(`${s.ref}: ${res ? `${res.status}, ${total} bytes` : "missing"} where ${source?.size} bytes were recorded`);
       }
       await res.body.pipeTo(writable, { preventClose: true });
     }
@@ -133,7 +136,11 @@ export const instantZipRoutes = createRouter().openapi(seasonZip, async (c) => {
     throw new AppError("FORBIDDEN", verdict === "expired" ? "This download URL has expired." : "This download URL is not validly signed.");
   const { title } = await deliverableSeason(c.var, titleId, season);
   const archive = await instantArchive(c.var, titleId, season, c.var.config.BUNDLE_LAYOUT);
-  if (!archive) throw new AppError("NOT_FOUND", "This season's files are not all checksummed yet; use bundle-url or request-bundle.");
+  if (!archive)
+    throw new AppError(
+      "NOT_FOUND",
+      "This season's files are not all checksummed yet, or one was replaced since; use bundle-url or request-bundle.",
+    );
 
   const headers: Record<string, string> = {
     "content-type": "application/zip",
@@ -167,6 +174,6 @@ export const instantZipRoutes = createRouter().openapi(seasonZip, async (c) => {
   }
   headers["content-length"] = String(last - first + 1);
   if (c.req.method === "HEAD" || archive.size === 0) return c.body(null, status, headers);
-  const body = streamSlices(c.var.s3, slicePieces(archive.pieces, first, last), last - first + 1, archive.sourceSizes);
+  const body = streamSlices(c.var.s3, slicePieces(archive.pieces, first, last), last - first + 1, archive.sources);
   return c.body(body, status, headers);
 });

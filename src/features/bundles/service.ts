@@ -90,6 +90,7 @@ export async function planSeason(db: Database, titleId: string, season: number, 
     size: a.sizeBytes ?? 0,
     crc32: a.crc32,
     sha256: a.sha256,
+    etag: a.objectEtag,
     mtime: mtime(a),
     method,
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { partSizeFor } from "../../../src/features/assets/service";
 import { createApp } from "../../../src/http/app";
 import { crc32Update } from "../../../src/lib/crc32";
+import { createS3 } from "../../../src/platform/s3";
 import { bearer, config, freshIp, newAdmin, signIn } from "../../support/admin";
 import { adminClient, pseudoBytes, sha256Hex } from "../../support/admin-client";
 import { jobClient } from "../../support/job-service";
@@ -156,6 +157,39 @@ describe("media assets", () => {
     expect(res.headers.get("content-type")).toContain("application/problem+json");
     expect(await res.json()).toMatchObject({ code: "DEPENDENCY_UNAVAILABLE" });
     expect(await admin.ok(200, admin.get(`/admin/assets/${c.asset.id}`))).toMatchObject({ sha256: null, crc32: null });
+  });
+
+  it("keeps the ETag of the version it checksummed: the same bytes re-uploaded pass, a same-size replacement can't be finalized", async () => {
+    const { admin, titleId } = await movieWithAdmin();
+    const bytes = pseudoBytes(40_000, 11);
+    const c = await admin.ok(
+      201,
+      admin.post<Created>(`/admin/titles/${titleId}/assets`, {
+        kind: "DOWNLOAD",
+        filename: "e.mp4",
+        size_bytes: bytes.length,
+        content_type: "video/mp4",
+      }),
+    );
+    expect((await fetch(c.upload.url, { method: "PUT", body: bytes, headers: c.upload.headers })).status).toBe(200);
+    const s3 = createS3(config);
+    const etag = (await s3.head(c.asset.storage_key))?.etag;
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const sum = (await admin.ok(200, admin.post(`/admin/assets/${c.asset.id}/checksum`))) as { asset: { object_etag: string } };
+    expect(sum.asset.object_etag).toBe(etag);
+
+    // Other bytes of the same size behind the catalog's back: finalize names the replacement, changes nothing.
+    await s3.put(c.asset.storage_key, pseudoBytes(bytes.length, 12), { contentType: "video/mp4" });
+    const finalize = { size_bytes: bytes.length, content_type: "video/mp4", sha256: await sha256Hex(bytes) };
+    const refused = await admin.post(`/admin/assets/${c.asset.id}/finalize`, finalize);
+    expect(refused.status).toBe(409);
+    expect(refused.body.contradictions).toEqual([expect.stringMatching(/replaced since it was checksummed/)]);
+    expect(await admin.ok(200, admin.get(`/admin/assets/${c.asset.id}`))).toMatchObject({ upload_state: "pending", object_etag: etag });
+
+    // The original bytes again (the same ETag): finalize goes through and keeps it.
+    await s3.put(c.asset.storage_key, bytes, { contentType: "video/mp4" });
+    const done = await admin.ok(200, admin.post(`/admin/assets/${c.asset.id}/finalize`, finalize));
+    expect(done).toMatchObject({ upload_state: "finalized", object_etag: etag });
   });
 
   it("finalize without an upload is a conflict; head of nothing is 404", async () => {

@@ -13,6 +13,14 @@ import { expectProblem } from "../../support/problem";
 
 const get = (url: string, headers: Record<string, string> = {}, method = "GET") => SELF.fetch(url, { method, headers });
 const bytesOf = async (r: Response) => new Uint8Array(await r.arrayBuffer());
+/** Where `needle` first occurs in `hay` (-1: nowhere). */
+function offsetOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
 
 /** A published, fully checksummed library season, its instant URL and its stored rebuild's bytes. */
 async function instantSeason() {
@@ -178,5 +186,33 @@ describe("instant season ZIPs", () => {
       () => -1,
     );
     expect(received).not.toBe(declared);
+  }, 90_000);
+
+  it("cuts the stream when a file was replaced by other bytes of the same size (If-Match on the checksummed version)", async () => {
+    const { instantUrl, files, title, stored } = await instantSeason();
+    const s3 = createS3(config);
+    const listed = await s3.list(`originals/${title.id}/`);
+    const video = listed.objects.find((o) => o.size === files.video1?.length);
+    expect(video).toBeDefined();
+    const other = (files.video1 ?? new Uint8Array()).map((b) => b ^ 0xff);
+    await s3.put(video?.key ?? "", other);
+    const r = await get(instantUrl);
+    expect(r.status).toBe(200);
+    expect(Number(r.headers.get("content-length"))).toBe(stored.length);
+    const received = await bytesOf(r).then(
+      (b) => b,
+      () => null,
+    );
+    // Cut short (or refused outright), never the declared length with the replacement inside.
+    expect(received?.length ?? -1).not.toBe(stored.length);
+    // A range inside the replaced video is cut the same way.
+    const start = offsetOf(stored, (files.video1 ?? new Uint8Array()).subarray(0, 64)) + 1000;
+    expect(start).toBeGreaterThan(1000);
+    const ranged = await get(instantUrl, { range: `bytes=${start}-${start + 99}` });
+    const part = await bytesOf(ranged).then(
+      (b) => b.length,
+      () => -1,
+    );
+    expect(part).not.toBe(100);
   }, 90_000);
 });
