@@ -21,7 +21,7 @@ import { signJobRequest } from "../src/lib/job-auth.ts";
 import { librarySeasonMembers } from "../src/lib/library-layout.ts";
 import { keys } from "../src/lib/storage-keys.ts";
 import { createS3 } from "../src/platform/s3.ts";
-import { arg, pseudoRandomBlock } from "./lib.ts";
+import { arg, chunksOf, uploadChunks } from "./lib.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -50,21 +50,6 @@ const signedJobCall = async (base: string, method: string, path: string, body = 
 const s3 = createS3(jobEnv);
 
 // ---------------------------------------------------------------- the season's bytes
-
-/** Deterministic, incompressible-looking content: one 8 MiB block, each chunk stamped with its index. */
-const block = pseudoRandomBlock(8 * MiB, 0x9e3779b9);
-function* chunksOf(size: number, seed: number): Generator<Uint8Array<ArrayBuffer>> {
-  for (let off = 0, n = 0; off < size; off += block.length, n++) {
-    const c = new Uint8Array(Math.min(block.length, size - off));
-    c.set(block.subarray(0, c.length));
-    if (c.length >= 8) {
-      const v = new DataView(c.buffer);
-      v.setUint32(0, seed, true);
-      v.setUint32(4, n, true);
-    }
-    yield c;
-  }
-}
 
 interface Source {
   key: string;
@@ -135,25 +120,7 @@ async function ensureUploaded(src: Source): Promise<void> {
   const sub = subtitleOf(src);
   if ((await s3.head(sub.key))?.size !== sub.bytes.length) await s3.put(sub.key, sub.bytes);
   if ((await s3.head(src.key))?.size === src.size) return;
-  const uploadId = await s3.createMultipart(src.key, { contentType: "video/x-matroska" });
-  const parts: { partNumber: number; etag: string }[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let n = 0;
-  for (const c of chunksOf(src.size, src.seed)) {
-    const partNumber = ++n;
-    const p = s3.uploadPart(src.key, uploadId, partNumber, c, c.length).then((part) => {
-      parts.push(part);
-      inFlight.delete(p);
-    });
-    inFlight.add(p);
-    if (inFlight.size >= 4) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  await s3.completeMultipart(
-    src.key,
-    uploadId,
-    parts.sort((a, b) => a.partNumber - b.partNumber),
-  );
+  await uploadChunks(s3, src.key, src.size, src.seed, "video/x-matroska");
 }
 
 // ---------------------------------------------------------------- processes

@@ -8,7 +8,7 @@
 // from the origins sees.
 //   npm run bench:http [-- --seconds 10 --connections 32 --origin-rtt 50]
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
 import { postgres, redis, s3Env } from "../scripts/stack/config.ts";
@@ -17,7 +17,7 @@ import { pseudoBytes } from "../test/support/bytes.ts";
 import { type FaultProxy, startFaultProxy } from "../test/support/fault-proxy.ts";
 import { adminOverHttp, adminWorkerVars } from "../test/support/http-admin.ts";
 import { startHttpWorker } from "../test/support/http-worker.ts";
-import { arg } from "./lib.ts";
+import { arg, workerdProcesses } from "./lib.ts";
 
 const seconds = Number(arg("seconds", "10"));
 const connections = Number(arg("connections", "32"));
@@ -69,19 +69,7 @@ interface Row {
  * background work included, which workerd's own timers can't show (they stand still during CPU).
  */
 function workerdCpuMs(): number {
-  let ticks = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // After the name: state(0) ppid(1) pgrp(2) … utime(11) stime(12).
-      if (comm === "workerd" && Number(fields[2]) === worker.processGroup) ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return ticks * 10;
+  return workerdProcesses(worker.processGroup).reduce((sum, p) => sum + p.cpuMs, 0);
 }
 
 /**
