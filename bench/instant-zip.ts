@@ -164,6 +164,8 @@ interface Stream {
   /** CPU of the workerd serving it (ms), and its largest resident size while it did (MiB); null for S3 direct. */
   workerd_cpu_ms: number | null;
   workerd_peak_rss_mib: number | null;
+  /** Its resident size when the request was sent: the peak above it is what this download added. */
+  workerd_start_rss_mib: number | null;
 }
 
 /** GETs `url` to the end; reads the CPU and samples the memory of the Worker's workerd runtime (`rt`). */
@@ -175,6 +177,7 @@ async function timedGet(url: string, rt: { group: number | undefined; pid: numbe
   const sample = () => {
     peak = Math.max(peak, proc()?.rssMib ?? 0);
   };
+  const startRss = proc()?.rssMib ?? null;
   const timer = group ? setInterval(sample, 100) : null;
   const cpu0 = group ? cpu() : 0;
   const h = hash ? createHash("sha256") : null;
@@ -203,6 +206,7 @@ async function timedGet(url: string, rt: { group: number | undefined; pid: numbe
     sha256: h ? h.digest("hex") : null,
     workerd_cpu_ms: group ? cpu() - cpu0 : null,
     workerd_peak_rss_mib: group ? peak : null,
+    workerd_start_rss_mib: group ? startRss : null,
   };
 }
 
@@ -285,6 +289,10 @@ try {
       proxy_cpu_s_per_gib: med("proxy", (s) => (s.workerd_cpu_ms ?? 0) / 1000 / (s.bytes / GiB)),
       instant_peak_rss_mib: Math.max(...results.instant.map((s) => s.workerd_peak_rss_mib ?? 0)),
       proxy_peak_rss_mib: Math.max(...results.proxy.map((s) => s.workerd_peak_rss_mib ?? 0)),
+      // What one download adds on top of what the process already held (workerd keeps memory it
+      // used, so the lifetime peak grows with everything streamed before).
+      instant_rss_added_mib: Math.max(...results.instant.map((s) => (s.workerd_peak_rss_mib ?? 0) - (s.workerd_start_rss_mib ?? 0))),
+      proxy_rss_added_mib: Math.max(...results.proxy.map((s) => (s.workerd_peak_rss_mib ?? 0) - (s.workerd_start_rss_mib ?? 0))),
     });
   }
 } finally {
@@ -297,11 +305,11 @@ const f = (v: unknown, d = 0) => (typeof v === "number" ? v.toFixed(d) : String(
 const md = [
   `# Instant season ZIPs (${new Date().toISOString()}, ${runs} round${runs === 1 ? "" : "s"}, medians)`,
   "",
-  "| season | instant MiB/s | Worker proxy MiB/s | S3 direct MiB/s | instant ÷ proxy | instant TTFB | rebuild ready | workerd CPU s/GiB (instant, proxy) | workerd peak RSS (instant, proxy) |",
-  "|---|---|---|---|---|---|---|---|---|",
+  "| season | instant MiB/s | Worker proxy MiB/s | S3 direct MiB/s | instant ÷ proxy | instant TTFB | rebuild ready | workerd CPU s/GiB (instant, proxy) | workerd peak RSS (instant, proxy) | RSS one download added (instant, proxy) |",
+  "|---|---|---|---|---|---|---|---|---|---|",
   ...rows.map(
     (r) =>
-      `| ${r.season_gib} GiB | ${f(r.instant_mib_s)} | ${f(r.proxy_mib_s)} | ${f(r.direct_mib_s)} | ${f(r.instant_vs_proxy, 2)} | ${f(r.instant_ttfb_ms)} ms | ${f(r.rebuild_ready_s, 1)} s | ${f(r.instant_cpu_s_per_gib, 2)}, ${f(r.proxy_cpu_s_per_gib, 2)} | ${f(r.instant_peak_rss_mib)} MiB, ${f(r.proxy_peak_rss_mib)} MiB |`,
+      `| ${r.season_gib} GiB | ${f(r.instant_mib_s)} | ${f(r.proxy_mib_s)} | ${f(r.direct_mib_s)} | ${f(r.instant_vs_proxy, 2)} | ${f(r.instant_ttfb_ms)} ms | ${f(r.rebuild_ready_s, 1)} s | ${f(r.instant_cpu_s_per_gib, 2)}, ${f(r.proxy_cpu_s_per_gib, 2)} | ${f(r.instant_peak_rss_mib)} MiB, ${f(r.proxy_peak_rss_mib)} MiB | ${f(r.instant_rss_added_mib)} MiB, ${f(r.proxy_rss_added_mib)} MiB |`,
   ),
   "",
 ];
