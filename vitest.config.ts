@@ -2,6 +2,9 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { testWorkerVars } from "./test/support/stack-env.ts";
 
+/** Node tests that load the machine for a minute or more. */
+const HEAVY = ["test/features/bundles/instant-zip64.node.test.ts"];
+
 const workerPool = () =>
   cloudflareTest({
     main: "./src/worker.ts",
@@ -31,6 +34,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.node.test.ts"],
+          exclude: [...HEAVY, "**/node_modules/**"],
           environment: "node",
           sequence: { groupOrder: 0 },
           testTimeout: 30_000,
@@ -58,6 +62,18 @@ export default defineConfig({
           include: ["test/fuzz/**/*.test.ts"],
           sequence: { groupOrder: 2 },
           testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
+      // Minutes of CPU on both cores (the job hashing gigabytes): alone, after the rest, so it
+      // starves no test that plays media or counts on timely answers.
+      {
+        test: {
+          name: "heavy",
+          environment: "node",
+          include: HEAVY,
+          sequence: { groupOrder: 3 },
+          testTimeout: 300_000,
           hookTimeout: 120_000,
         },
       },
