@@ -20,7 +20,7 @@ export interface CliRun {
  * pooled keep-alive connection then outlives the server's idle timeout unnoticed, and the next
  * request on it fails with "other side closed".
  */
-function run(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function runProcess(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   return new Promise((done) => {
     const child = spawn(cmd, args, o);
     let stdout = "";
@@ -34,7 +34,7 @@ function run(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.Proces
 
 /** `moviesnow …` as a process, in `cwd`, with exactly the environment given (stdin closed). */
 export const runCli = (args: string[], o: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliRun> =>
-  run(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], o);
+  runProcess(process.execPath, [resolve(root, "bin/moviesnow.cjs"), ...args], o);
 
 /** `moviesnow …` as an operator runs it: the API and the admin key in its environment. */
 export const moviesnow = (args: string[], o: { cwd: string; api: string; adminKey: string }) =>
@@ -47,7 +47,7 @@ export const moviesnow = (args: string[], o: { cwd: string; api: string; adminKe
 export async function makeClip(dir: string, seconds = 10): Promise<{ clip: string; srt: string }> {
   const clip = join(dir, "clip.mp4");
   const srt = join(dir, "clip.en.srt");
-  const made = await run("ffmpeg", [
+  const made = await runProcess("ffmpeg", [
     ...["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=size=1920x1080:rate=25:duration=${seconds}`],
     ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
     ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip],

@@ -4,14 +4,13 @@
 // is read by the clients people use: ffprobe sees three video variants and audio, ffmpeg reads
 // the WebVTT rendition the master names and decodes each variant to its end, through signed URLs only. A second run resumes
 // without sending anything; a source ffprobe can't read fails naming the step and registers nothing.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminOverHttp, adminWorkerVars } from "../../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../../support/http-worker.ts";
-import { makeClip, moviesnow } from "../../support/packaged-title.ts";
+import { makeClip, moviesnow, runProcess } from "../../support/packaged-title.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mn-cli-package-"));
 const adminKey = `package-${crypto.randomUUID()}`;
@@ -92,7 +91,7 @@ describe("moviesnow package", () => {
     const streams = (await (await fetch(`${worker.api}/titles/${title.id}/streams`)).json()) as { master_url: string };
     const master = streams.master_url;
 
-    const probed = spawnSync("ffprobe", ["-v", "error", "-print_format", "json", "-show_streams", master], { encoding: "utf8" });
+    const probed = await runProcess("ffprobe", ["-v", "error", "-print_format", "json", "-show_streams", master]);
     expect(probed.status, probed.stderr).toBe(0);
     const found = (JSON.parse(probed.stdout) as { streams: Stream[] }).streams;
     expect(
@@ -110,7 +109,7 @@ describe("moviesnow package", () => {
     expect(media).toContain('LANGUAGE="en"');
     expect(media).toContain("DEFAULT=YES");
     const rendition = media.match(/URI="([^"]+)"/)?.[1] ?? "";
-    const vtt = spawnSync("ffmpeg", ["-v", "error", "-i", rendition, "-f", "webvtt", "-"], { encoding: "utf8" });
+    const vtt = await runProcess("ffmpeg", ["-v", "error", "-i", rendition, "-f", "webvtt", "-"]);
     expect(vtt.status, vtt.stderr).toBe(0);
     expect(vtt.stdout).toMatch(/^WEBVTT/);
     expect(vtt.stdout).toContain("A test pattern, and a tone.");
@@ -119,7 +118,7 @@ describe("moviesnow package", () => {
     // Each variant decodes to its end (ffmpeg reads master → media playlist → signed segments).
     const videos = found.filter((s) => s.codec_type === "video").length;
     for (let n = 0; n < videos; n++) {
-      const decoded = spawnSync("ffmpeg", ["-v", "error", "-i", master, "-map", `0:v:${n}`, "-f", "null", "-"], { encoding: "utf8" });
+      const decoded = await runProcess("ffmpeg", ["-v", "error", "-i", master, "-map", `0:v:${n}`, "-f", "null", "-"]);
       expect(decoded.status, decoded.stderr).toBe(0);
       expect(decoded.stderr.trim()).toBe("");
     }
@@ -132,26 +131,22 @@ describe("moviesnow package", () => {
 
   it("packages a source below 1080p in all three tiers, warning that the top ones are upscaled", async () => {
     const small = join(dir, "small.mp4");
-    const made = spawnSync(
-      "ffmpeg",
-      [
-        "-v",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=640x360:rate=25:duration=4",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        small,
-      ],
-      { encoding: "utf8" },
-    );
+    const made = await runProcess("ffmpeg", [
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=size=640x360:rate=25:duration=4",
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-pix_fmt",
+      "yuv420p",
+      small,
+    ]);
     expect(made.status, made.stderr).toBe(0);
     const title = await admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Small ${crypto.randomUUID()}` });
     const run = await cli(["package", small, "--title-id", title.id, "--json"]);
