@@ -57,8 +57,8 @@ export interface UploadedPart {
 export interface GetOptions {
   /** Inclusive byte range. */
   range?: { start: number; end?: number };
-  /** Only this version (its ETag): another answers 412, thrown as an S3Error. */
-  ifMatch?: string;
+  /** Only this version (its ETag): another answers 412, thrown as an S3Error. Null: any version. */
+  ifMatch?: string | null;
   signal?: AbortSignal;
 }
 export interface PutOptions {

@@ -48,7 +48,7 @@ async function* readObject(
       const res = await withRetry(
         `GET ${key}`,
         async () => {
-          const r = await cfg.s3.get(key, { range: { start: offset }, signal, ...(etag ? { ifMatch: etag } : {}) });
+          const r = await cfg.s3.get(key, { range: { start: offset }, signal, ifMatch: etag });
           if (!r?.body) throw Object.assign(new Error(`source ${key} is missing`), { status: 404 });
           return r;
         },

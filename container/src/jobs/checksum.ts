@@ -13,7 +13,7 @@ export async function runChecksum(
   signal: AbortSignal,
 ): Promise<ChecksumResult> {
   // The version the caller HEADed: a replacement answers 412 and fails the job, never hashed in its place.
-  const res = await cfg.s3.get(key, { signal, ...(etag ? { ifMatch: etag } : {}) });
+  const res = await cfg.s3.get(key, { signal, ifMatch: etag });
   if (!res?.body) throw new Error(`${key} does not exist`);
   const total = Number(res.headers.get("content-length") ?? 0);
   const h = sha256();

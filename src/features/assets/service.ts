@@ -311,7 +311,7 @@ export async function digestObject(
   key: string,
   etag?: string | null,
 ): Promise<{ sha256: string; crc32: number; size: number }> {
-  const res = await s3.get(key, etag ? { ifMatch: etag } : {}).catch((e: unknown) => {
+  const res = await s3.get(key, { ifMatch: etag }).catch((e: unknown) => {
     if (e instanceof S3Error && e.status === 412)
       throw new AppError("CONFLICT", `${key} was replaced while it was being hashed; try again.`);
     throw e;

@@ -63,7 +63,7 @@ export async function instantArchive(
     if (isTextItem(item)) deflated(utf8.encode(item.text), item.name, mtime);
     else if (item.method === "deflate") {
       // Small text (subtitles, ≤ 8 MiB): read whole, as the job does.
-      const res = await deps.s3.get(item.source_key, item.etag ? { ifMatch: item.etag } : {}).catch((e: unknown) => {
+      const res = await deps.s3.get(item.source_key, { ifMatch: item.etag }).catch((e: unknown) => {
         if (e instanceof S3Error && e.status === 412) return null; // replaced since it was checksummed
         throw e;
       });

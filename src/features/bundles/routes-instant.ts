@@ -111,7 +111,7 @@ function streamSlices(s3: ObjectStore, slices: Slice[], length: number, sources:
       }
       const source = sources.get(s.ref);
       const range = { start: s.offset, end: s.offset + s.length - 1 };
-      const res = await s3.get(s.ref, { range, ...(source?.etag ? { ifMatch: source.etag } : {}) });
+      const res = await s3.get(s.ref, { range, ifMatch: source?.etag ?? null });
       const total = Number(/\/(\d+)$/.exec(res?.headers.get("content-range") ?? "")?.[1] ?? Number.NaN);
       if (!res?.body || res.status !== 206 || total !== source?.size) {
         await res?.body?.cancel();
