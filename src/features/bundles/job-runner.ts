@@ -14,7 +14,12 @@ export interface JobRunner {
   status(id: string): Promise<JobStatus | null>;
 }
 
-export class RunnerUnavailable extends Error {}
+export class RunnerUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RunnerUnavailable";
+  }
+}
 
 /**
  * The runner this deployment has: the job service at JOB_RUNNER_URL (the Node process locally and
