@@ -193,10 +193,14 @@ try {
   if (!tierUrl) throw new Error(`the master playlist names no tier: ${masterBody}`);
   const tierPath = pathOf(tierUrl);
   const list = "/api/v1/titles?limit=20";
-  const warm = await fetch(`${worker.api.replace(/\/api\/v1$/, "")}${list}`);
-  await warm.body?.cancel();
+  // A read is stored in the edge cache at its second miss.
+  for (let i = 0; i < 2; i++) {
+    const warm = await fetch(`${worker.api.replace(/\/api\/v1$/, "")}${list}`);
+    await warm.body?.cancel();
+  }
   const json = { "content-type": "application/json" };
   let miss = 0;
+  let twice = 0;
 
   // A benchmark of refusals measures nothing: every request measured must succeed once.
   const check = await fetch(`${worker.api}/delivery/download-url`, {
@@ -213,6 +217,14 @@ try {
     await load(
       "GET /titles (cache miss: a new search each time)",
       { requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/api/v1/titles?q=bench-${miss++}` }) }] },
+      { method: "GET", path: "/api/v1/titles?q=bench-probe-{fresh}" },
+    ),
+    // Each new search asked twice: its second miss writes the edge cache (half the requests).
+    await load(
+      "GET /titles (cache miss: each new search twice, the second stores it)",
+      {
+        requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/api/v1/titles?q=bench-twice-${Math.floor(twice++ / 2)}` }) }],
+      },
       { method: "GET", path: "/api/v1/titles?q=bench-probe-{fresh}" },
     ),
     await load("GET /titles/{id} (detail)", { requests: [{ method: "GET", path: `/api/v1/titles/${t.id}` }] }),
@@ -262,7 +274,7 @@ try {
   const alone = row("download-url")?.alone_p50_ms ?? Number.NaN;
   const targets = [
     ratio("edge-cache hit", 0.5, "none"),
-    ratio("cache miss", 0.3, "db 1"),
+    ratio("cache miss: a new search", 0.3, "db 1"),
     ratio("detail", 0.6, "none"),
     ratio("download-url", 0.6, "none"),
     ratio("batch-download-urls", 0.4, "none"),

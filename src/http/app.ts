@@ -107,8 +107,8 @@ export function createApp(opts: AppOptions = {}) {
   );
   // Public catalog reads: ETag/304 and the edge cache keyed by the catalog version. In front of
   // the rate limiter: a hit touches neither Postgres nor S3, which is what the limits protect.
-  app.use(`${API_PREFIX}/titles`, catalogCache);
-  // Not the ones that hand out signed URLs (no-store).
+  // `/titles/*` matches `/titles` itself too: mounted once (twice, a list was looked up and
+  // stored twice per miss). Not the ones that hand out signed URLs (no-store).
   app.use(
     `${API_PREFIX}/titles/*`,
     except(

@@ -23,15 +23,18 @@ describe("metrics", () => {
     const q = `metrics-${crypto.randomUUID()}`;
     const get = (path: string) => app.request(path, { headers: { "cf-connecting-ip": "198.51.100.7" } }, env);
     expect((await get("/api/v1/health")).status).toBe(200);
-    expect((await get(`/api/v1/titles?q=${q}`)).headers.get("x-cache")).toBe("MISS");
-    expect((await get(`/api/v1/titles?q=${q}`)).headers.get("x-cache")).toBe("HIT");
+    // Read until the edge cache answers (stored at a read's second miss; another file's admin write
+    // may start a new catalog version meanwhile): each point carries the state its answer had.
+    const states: string[] = [];
+    for (let i = 0; i < 10 && states.at(-1) !== "HIT"; i++) states.push((await get(`/api/v1/titles?q=${q}`)).headers.get("x-cache") ?? "");
+    expect(states.slice(0, 2)).toEqual(["MISS", "MISS"]);
+    expect(states.at(-1)).toBe("HIT");
     expect((await get(`/api/v1/titles/${crypto.randomUUID()}`)).status).toBe(404);
     expect((await get("/nowhere")).status).toBe(404);
 
     expect(points.map((p) => ({ index: p.indexes, blobs: p.blobs.slice(0, 5), status: p.doubles[1] }))).toEqual([
       { index: ["/api/v1/health"], blobs: ["request", "GET", "/api/v1/health", "200", "NONE"], status: 200 },
-      { index: ["/api/v1/titles"], blobs: ["request", "GET", "/api/v1/titles", "200", "MISS"], status: 200 },
-      { index: ["/api/v1/titles"], blobs: ["request", "GET", "/api/v1/titles", "200", "HIT"], status: 200 },
+      ...states.map((state) => ({ index: ["/api/v1/titles"], blobs: ["request", "GET", "/api/v1/titles", "200", state], status: 200 })),
       { index: ["/api/v1/titles/:id"], blobs: ["request", "GET", "/api/v1/titles/:id", "404", "NONE"], status: 404 },
       { index: ["(unmatched)"], blobs: ["request", "GET", "(unmatched)", "404", "NONE"], status: 404 },
     ]);

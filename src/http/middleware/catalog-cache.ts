@@ -1,5 +1,5 @@
 // Public catalog GETs: ETag + 304, shared-cache headers, and the edge Cache API keyed by the
-// catalog version (see services/catalog-version.ts). A body with a signed URL never comes here.
+// catalog version (features/catalog/catalog-version.ts). A body with a signed URL never comes here.
 import { createMiddleware } from "hono/factory";
 import { bumpCatalogVersion, catalogVersion } from "../../features/catalog/catalog-version";
 import { sha256Hex } from "../../lib/crypto/encoding";
@@ -7,6 +7,22 @@ import type { AppEnv } from "../context";
 
 export const CATALOG_CACHE_CONTROL = "public, max-age=0, s-maxage=60, stale-while-revalidate=300";
 const CACHE_HOST = "https://catalog-cache.moviesnow.internal";
+
+/**
+ * Keys this isolate has answered once without storing: a key is written to the edge cache on its
+ * second miss, so a one-off read (most free-text searches, every prefix a search box sends) costs
+ * no cache write and pushes nothing useful out of the colo's cache. A read that repeats is stored
+ * at its second miss in an isolate. Bounded; the oldest key is forgotten first.
+ */
+const SEEN_ONCE_MAX = 10_000;
+const seenOnce = new Set<string>();
+/** True when `key` missed before in this isolate (then it is forgotten here: the cache holds it). */
+function missedBefore(key: string): boolean {
+  if (seenOnce.delete(key)) return true;
+  seenOnce.add(key);
+  if (seenOnce.size > SEEN_ONCE_MAX) seenOnce.delete(seenOnce.values().next().value as string);
+  return false;
+}
 
 const etagMatches = (header: string | undefined, etag: string) => !!header?.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
 
@@ -40,13 +56,14 @@ export const catalogCache = createMiddleware<AppEnv>(async (c, next) => {
 
   await next();
   if (c.res.status !== 200) return;
-  const body = await c.res.clone().arrayBuffer();
+  // c.res is replaced below, so its body is read as it is (no copy).
+  const body = await c.res.arrayBuffer();
   const etag = `"${(await sha256Hex(new Uint8Array(body))).slice(0, 32)}"`;
   const res = new Response(body, c.res);
   res.headers.set("etag", etag);
   res.headers.set("cache-control", CATALOG_CACHE_CONTROL);
   res.headers.set("x-cache", key ? "MISS" : "BYPASS");
-  if (key) {
+  if (key && missedBefore(key.url)) {
     const stored = new Response(body, res);
     stored.headers.delete("x-request-id");
     await c.var.edgeCache.put(key, stored);
