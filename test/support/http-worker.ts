@@ -17,7 +17,15 @@ export interface HttpWorker {
   stop(): Promise<void>;
 }
 
-export async function startHttpWorker(vars: Record<string, string>): Promise<HttpWorker> {
+export interface HttpWorkerOptions {
+  /**
+   * False: without the DevTools inspector `wrangler dev` attaches (test/support/worker-no-devtools.ts),
+   * for benchmarks, which measure the Worker and not wrangler's relay of inspector events.
+   */
+  devtools?: boolean;
+}
+
+export async function startHttpWorker(vars: Record<string, string>, opts: HttpWorkerOptions = {}): Promise<HttpWorker> {
   const dir = mkdtempSync(join(tmpdir(), "mn-http-worker-"));
   const envFile = join(dir, "worker.env");
   writeFileSync(
@@ -27,30 +35,47 @@ export async function startHttpWorker(vars: Record<string, string>): Promise<Htt
       .join("\n"),
   );
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      resolve(root, "node_modules/wrangler/bin/wrangler.js"),
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--env-file",
-      envFile,
-      "--persist-to",
-      join(dir, "state"),
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      process.env.MN_WORKER_LOG_LEVEL ?? "warn",
-    ],
-    {
-      cwd: root,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
+  const args =
+    opts.devtools === false
+      ? [
+          "--import",
+          resolve(root, "node_modules/tsx/dist/loader.mjs"),
+          resolve(root, "test/support/worker-no-devtools.ts"),
+          resolve(root, "wrangler.toml"),
+          String(port),
+          join(dir, "state"),
+          envFile,
+        ]
+      : [
+          resolve(root, "node_modules/wrangler/bin/wrangler.js"),
+          "dev",
+          "--ip",
+          "127.0.0.1",
+          "--port",
+          String(port),
+          "--env-file",
+          envFile,
+          "--persist-to",
+          join(dir, "state"),
+          "--show-interactive-dev-session=false",
+          "--log-level",
+          process.env.MN_WORKER_LOG_LEVEL ?? "warn",
+        ];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      CI: "true",
+      // wrangler appends every message it relays (each inspector event of each subrequest) to a
+      // debug log, by default in ~/.config/.wrangler/logs: hundreds of MiB per test run. Kept
+      // with this Worker's state instead, and removed with it.
+      WRANGLER_LOG_PATH: join(dir, "wrangler-logs"),
     },
-  );
+  });
   let output = "";
   // MN_WORKER_LOG=FILE keeps all of wrangler's output there (MN_WORKER_LOG_LEVEL=debug for more),
   // to see what a failing test saw.
