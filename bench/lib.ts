@@ -97,10 +97,13 @@ export async function workerdRuntime(
   const front = Number(new URL(frontOrigin).port);
   const pids = new Set(workerdProcesses(processGroup).map((p) => p.pid));
   const listening = spawnSync("ss", ["-ltnpH"], { encoding: "utf8" }).stdout.split("\n");
-  const ports = listening.flatMap((l) => {
+  const all = listening.flatMap((l) => {
     const m = /127\.0\.0\.1:(\d+)\s.*"workerd",pid=(\d+)/.exec(l);
-    return m && pids.has(Number(m[2])) && Number(m[1]) !== front ? [{ port: Number(m[1]), pid: Number(m[2]) }] : [];
+    return m && pids.has(Number(m[2])) ? [{ port: Number(m[1]), pid: Number(m[2]) }] : [];
   });
+  // Without the DevTools inspector (test/support/worker-no-devtools.ts) there is no front proxy:
+  // the one workerd's one port is the runtime's.
+  const ports = all.length === 1 ? all : all.filter((p) => p.port !== front);
   for (const { port, pid } of ports) {
     const origin = `http://127.0.0.1:${port}`;
     const ok = await fetch(`${origin}${probe}`, { signal: AbortSignal.timeout(2000) }).then(
