@@ -19,7 +19,7 @@ import { freePort } from "../scripts/stack/proc.ts";
 import { keys } from "../src/lib/storage-keys.ts";
 import { createS3 } from "../src/platform/s3.ts";
 import { adminOverHttp, adminWorkerVars } from "../test/support/http-admin.ts";
-import { startHttpWorker } from "../test/support/http-worker.ts";
+import { noDevtoolsArgs, startHttpWorker, wranglerEnv } from "../test/support/http-worker.ts";
 import { arg, uploadChunks, workerdProcesses, workerdRuntime } from "./lib.ts";
 
 const MiB = 1024 * 1024;
@@ -58,29 +58,12 @@ async function startProxyWorker(): Promise<{ url: string; processGroup: number |
     config,
     JSON.stringify({ name: "stored-zip-proxy", main: resolve(root, "bench/stored-zip-proxy-worker.ts"), compatibility_date: "2026-05-03" }),
   );
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      "--import",
-      resolve(root, "node_modules/tsx/dist/loader.mjs"),
-      resolve(root, "test/support/worker-no-devtools.ts"),
-      config,
-      String(port),
-      join(dir, "state"),
-    ],
-    {
-      cwd: dir,
-      detached: true,
-      stdio: "ignore",
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: "false",
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
-        CI: "true",
-        WRANGLER_LOG_PATH: join(dir, "wrangler-logs"),
-      },
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, noDevtoolsArgs(config, port, join(dir, "state")), {
+    cwd: dir,
+    detached: true,
+    stdio: "ignore",
+    env: wranglerEnv(dir),
+  });
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; ; i++) {
     if (

@@ -25,6 +25,31 @@ export interface HttpWorkerOptions {
   devtools?: boolean;
 }
 
+/**
+ * The environment wrangler runs in here: no metrics, no fetch of the `cf` object, no interactive
+ * prompts. wrangler appends every message it relays (each inspector event of each subrequest) to a
+ * debug log, by default in ~/.config/.wrangler/logs: hundreds of MiB per test run. It goes to `dir`
+ * instead, removed with the Worker's state.
+ */
+export const wranglerEnv = (dir: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  CI: "true",
+  WRANGLER_LOG_PATH: join(dir, "wrangler-logs"),
+});
+
+/** Node's arguments that run `config`'s Worker without the DevTools inspector (worker-no-devtools.ts). */
+export const noDevtoolsArgs = (config: string, port: number, persist: string, envFile?: string): string[] => [
+  "--import",
+  resolve(root, "node_modules/tsx/dist/loader.mjs"),
+  resolve(root, "test/support/worker-no-devtools.ts"),
+  config,
+  String(port),
+  persist,
+  ...(envFile ? [envFile] : []),
+];
+
 export async function startHttpWorker(vars: Record<string, string>, opts: HttpWorkerOptions = {}): Promise<HttpWorker> {
   const dir = mkdtempSync(join(tmpdir(), "mn-http-worker-"));
   const envFile = join(dir, "worker.env");
@@ -37,15 +62,7 @@ export async function startHttpWorker(vars: Record<string, string>, opts: HttpWo
   const port = await freePort();
   const args =
     opts.devtools === false
-      ? [
-          "--import",
-          resolve(root, "node_modules/tsx/dist/loader.mjs"),
-          resolve(root, "test/support/worker-no-devtools.ts"),
-          resolve(root, "wrangler.toml"),
-          String(port),
-          join(dir, "state"),
-          envFile,
-        ]
+      ? noDevtoolsArgs(resolve(root, "wrangler.toml"), port, join(dir, "state"), envFile)
       : [
           resolve(root, "node_modules/wrangler/bin/wrangler.js"),
           "dev",
@@ -65,16 +82,7 @@ export async function startHttpWorker(vars: Record<string, string>, opts: HttpWo
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: "false",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      CI: "true",
-      // wrangler appends every message it relays (each inspector event of each subrequest) to a
-      // debug log, by default in ~/.config/.wrangler/logs: hundreds of MiB per test run. Kept
-      // with this Worker's state instead, and removed with it.
-      WRANGLER_LOG_PATH: join(dir, "wrangler-logs"),
-    },
+    env: wranglerEnv(dir),
   });
   let output = "";
   // MN_WORKER_LOG=FILE keeps all of wrangler's output there (MN_WORKER_LOG_LEVEL=debug for more),
