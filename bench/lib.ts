@@ -101,8 +101,9 @@ export async function workerdRuntime(
     const m = /127\.0\.0\.1:(\d+)\s.*"workerd",pid=(\d+)/.exec(l);
     return m && pids.has(Number(m[2])) ? [{ port: Number(m[1]), pid: Number(m[2]) }] : [];
   });
-  // Without the DevTools inspector (test/support/worker-no-devtools.ts) there is no front proxy:
-  // the one workerd's one port is the runtime's.
+  // Started without the DevTools inspector (test/support/worker-no-devtools.ts), a Worker with a
+  // plain config (bench/stored-zip-proxy-worker.ts) runs in one workerd with no front proxy: its one
+  // port is the runtime's. The service still gets a front proxy in a second workerd.
   const ports = all.length === 1 ? all : all.filter((p) => p.port !== front);
   for (const { port, pid } of ports) {
     const origin = `http://127.0.0.1:${port}`;
