@@ -4,16 +4,20 @@
 // over, so ZIP64 is in play), on the local stack (Swift s3api on loopback). Each job and each
 // copy runs in a fresh process, so each peak RSS (VmHWM) is that run's own. The job builds the
 // library layout the API builds by default: per episode the video STORED, an SRT subtitle and an
-// NFO file DEFLATEd, tvshow.nfo and MANIFEST.json (the raw copy moves the videos only).
-//   npm run bench:bundle [-- --sizes 1,4 --episodes 4 --runs 3 --layout library|flat --compare-flat --clean]
+// NFO file DEFLATEd, tvshow.nfo and MANIFEST.json (the raw copy moves the videos only). Each video
+// comes as a checksummed asset does: CRC-32, SHA-256 and ETag recorded, so the job checks its CRC-32
+// and does not hash it again; --unrecorded-sha256 sends them as an operator-given checksum or none
+// would (no recorded SHA-256): the job then hashes every member.
+//   npm run bench:bundle [-- --sizes 1,4 --episodes 4 --runs 3 --layout library|flat --compare-flat --unrecorded-sha256 --clean]
 // Source objects stay in the bucket under originals/<the bench's title>/ for the next run (--clean removes them).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as zlib from "node:zlib";
 import { peakRssBytes } from "../container/src/proc-stats.ts";
-import { buildNodeEntry, JOB_NODE_FLAGS } from "../scripts/build-container.ts";
+import { buildNodeEntry, JOB_NODE_ENV, JOB_NODE_FLAGS } from "../scripts/build-container.ts";
 import { host, jobService, s3Env } from "../scripts/stack/config.ts";
 import { stackUp } from "../scripts/stack/index.ts";
 import { freePort } from "../scripts/stack/proc.ts";
@@ -32,8 +36,13 @@ const runs = Number(arg("runs", "3"));
 const layout = arg("layout", "library");
 /** Also runs the flat layout's job in every round, to compare the two layouts within one run. */
 const compareFlat = process.argv.includes("--compare-flat");
-// The job and the copy run with the container's node flags; BENCH_NODE_FLAGS replaces them.
+/** Videos without a recorded SHA-256 (as an operator-given checksum leaves them): the job hashes each. */
+const unrecorded = process.argv.includes("--unrecorded-sha256");
+// The job and the copy run with the container's node flags and environment. BENCH_NODE_FLAGS
+// replaces the flags; a variable of JOB_NODE_ENV set in the shell wins (MALLOC_TRIM_THRESHOLD_=131072
+// is glibc's default).
 const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : JOB_NODE_FLAGS;
+const processEnv = { ...JOB_NODE_ENV, ...process.env };
 const root = resolve(import.meta.dirname, "..");
 const jobEnv = { ...s3Env, JOB_SERVICE_SECRET: jobService.secret };
 /** The bench's own title: the job service reads only originals/ and writes only a season's bundle keys. */
@@ -56,6 +65,9 @@ interface Source {
   name: string;
   size: number;
   crc32: number;
+  sha256: string;
+  /** The uploaded object's ETag (ensureUploaded). */
+  etag: string | null;
   seed: number;
 }
 
@@ -65,12 +77,18 @@ function seasonSources(gib: number): Source[] {
   return Array.from({ length: episodes }, (_, i) => {
     const seed = gib * 100 + i;
     let crc = 0;
-    for (const c of chunksOf(each, seed)) crc = zlib.crc32(c, crc);
+    const sha = createHash("sha256");
+    for (const c of chunksOf(each, seed)) {
+      crc = zlib.crc32(c, crc);
+      sha.update(c);
+    }
     return {
       key: `originals/${BENCH_TITLE}/${gib}g/E${String(i + 1).padStart(2, "0")}.bin`,
       name: `S01E0${i + 1} - Episode ${i + 1}.mkv`,
       size: each,
       crc32: crc,
+      sha256: sha.digest("hex"),
+      etag: null,
       seed,
     };
   });
@@ -110,17 +128,21 @@ function libraryJob(sources: Source[]) {
       if ("text" in m) return { name: m.name, text: m.text, mtime };
       const video = byKey.get(m.ref);
       const size = video ? video.size : sources.map(subtitleOf).find((x) => x.key === m.ref)?.bytes.length;
-      return { source_key: m.ref, name: m.name, size, crc32: video ? video.crc32 : null, mtime, method: m.method };
+      return { source_key: m.ref, name: m.name, size, ...recorded(video), mtime, method: m.method };
     }),
     library: { name: plan.manifest, title: "Bench Show", year: 2026, mtime },
   };
 }
 
+/** What the catalog records of a video (checksummed: CRC-32, SHA-256, ETag), or of a subtitle (nothing here). */
+const recorded = (video: Source | undefined) =>
+  video ? { crc32: video.crc32, ...(unrecorded ? {} : { sha256: video.sha256, etag: video.etag }) } : { crc32: null };
+
 async function ensureUploaded(src: Source): Promise<void> {
   const sub = subtitleOf(src);
   if ((await s3.head(sub.key))?.size !== sub.bytes.length) await s3.put(sub.key, sub.bytes);
-  if ((await s3.head(src.key))?.size === src.size) return;
-  await uploadChunks(s3, src.key, src.size, src.seed, "video/x-matroska");
+  if ((await s3.head(src.key))?.size !== src.size) await uploadChunks(s3, src.key, src.size, src.seed, "video/x-matroska");
+  src.etag = (await s3.head(src.key))?.etag ?? null;
 }
 
 // ---------------------------------------------------------------- processes
@@ -145,7 +167,7 @@ const seasonFor = (gib: number) => Math.round(gib * 100);
 async function runJob(sources: Source[], tag: string, season: number, as = layout): Promise<Run & { sha256: string }> {
   const port = await freePort(host);
   const child: ChildProcess = spawn(process.execPath, [...nodeFlags, jobServer], {
-    env: { ...process.env, ...jobEnv, PORT: String(port), HOST: host },
+    env: { ...processEnv, ...jobEnv, PORT: String(port), HOST: host },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const base = `http://${host}:${port}`;
@@ -176,7 +198,7 @@ async function runJob(sources: Source[], tag: string, season: number, as = layou
         season_number: season,
         ...(as === "flat"
           ? {
-              items: sources.map((s) => ({ source_key: s.key, name: s.name, size: s.size, crc32: s.crc32, mtime: "2026-01-01T00:00:00Z" })),
+              items: sources.map((s) => ({ source_key: s.key, name: s.name, size: s.size, ...recorded(s), mtime: "2026-01-01T00:00:00Z" })),
             }
           : libraryJob(sources)),
       }),
@@ -207,8 +229,8 @@ async function runJob(sources: Source[], tag: string, season: number, as = layou
 }
 
 function runRawCopy(sources: Source[], tag: string): Run {
-  const r = spawnSync(process.execPath, [rawCopy, `bench/bundle/out/${tag}.raw`, ...sources.map((s) => s.key)], {
-    env: { ...process.env, ...jobEnv },
+  const r = spawnSync(process.execPath, [...nodeFlags, rawCopy, `bench/bundle/out/${tag}.raw`, ...sources.map((s) => s.key)], {
+    env: { ...processEnv, ...jobEnv },
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`raw copy failed: ${r.stderr}`);
@@ -306,7 +328,7 @@ for (const gib of sizesGiB) {
 
 const f = (v: unknown, d = 0) => (typeof v === "number" ? v.toFixed(d) : "n/a");
 console.log(
-  `\nseason bundle job (${layout} layout) vs raw S3→S3 copy vs zip -0 (node ${process.version}, ${episodes} episodes, median of ${runs} interleaved runs)`,
+  `\nseason bundle job (${layout} layout, ${unrecorded ? "no recorded SHA-256: every member hashed" : "checksummed sources"}) vs raw S3→S3 copy vs zip -0 (node ${process.version}, ${episodes} episodes, median of ${runs} interleaved runs)`,
 );
 console.log(
   "| season | archive | job MiB/s | raw copy MiB/s | job ÷ raw | zip -0 MiB/s | job ÷ zip -0 | job peak RSS | raw copy peak RSS | job CPU | raw copy CPU |",

@@ -13,6 +13,15 @@ const root = resolve(import.meta.dirname, "..");
  */
 export const JOB_NODE_FLAGS = ["--max-semi-space-size=1"];
 
+/**
+ * Environment the job service runs with (container/Dockerfile's ENV repeats it). glibc gives freed
+ * memory at the top of its heap back to the kernel once more than 128 KiB is free; a streaming GET
+ * frees its 64 KiB socket buffers in bursts after each GC, so every burst was returned and then
+ * faulted in again page by page. Keeping up to 64 MiB cut the CPU of reading a GiB from S3 several
+ * times over and made it steady (bench:bundle; docs/benchmarks.md).
+ */
+export const JOB_NODE_ENV = { MALLOC_TRIM_THRESHOLD_: String(64 * 1024 * 1024) };
+
 export async function buildNodeEntry(entry: string, outfile: string): Promise<string> {
   await build({
     entryPoints: [resolve(root, entry)],

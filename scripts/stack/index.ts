@@ -2,6 +2,7 @@
 // REST adapter), Swift with s3api (+ memcached). `up` is idempotent and returns once every
 // service answers; `down` stops only what `up` started.
 import { resolve } from "node:path";
+import { JOB_NODE_ENV, JOB_NODE_FLAGS } from "../build-container.ts";
 import { ensurePackages } from "./apt.ts";
 import { host, jobService, ports, postgres, redis, s3, s3Env } from "./config.ts";
 import { downPostgres, postgresPid, upPostgres } from "./postgres.ts";
@@ -12,9 +13,9 @@ import { downSwift, swiftDaemons, upSwift } from "./swift.ts";
 const here = import.meta.dirname;
 const tsxLoader = resolve(here, "../../node_modules/tsx/dist/loader.mjs");
 
-function startAdapter(name: string, file: string, env: Record<string, string>): void {
+function startAdapter(name: string, file: string, env: Record<string, string>, nodeFlags: string[] = []): void {
   if (alive(readPid(name))) return;
-  startDaemon(name, process.execPath, ["--import", tsxLoader, resolve(here, file)], env);
+  startDaemon(name, process.execPath, [...nodeFlags, "--import", tsxLoader, resolve(here, file)], env);
 }
 
 /** This checkout's services with their pid (when it runs one) and port. */
@@ -71,12 +72,13 @@ export async function stackUp(opts: { quiet?: boolean } = {}): Promise<void> {
 
 /** The container job as a Node process, with the stack's S3 settings (no database access). */
 export function upJobService(): void {
-  startAdapter("job-service", "../../container/src/server.ts", {
-    PORT: String(ports.jobService),
-    HOST: host,
-    JOB_SERVICE_SECRET: jobService.secret,
-    ...s3Env,
-  });
+  // With the container's node flags and environment, so that it streams as the image does.
+  startAdapter(
+    "job-service",
+    "../../container/src/server.ts",
+    { PORT: String(ports.jobService), HOST: host, JOB_SERVICE_SECRET: jobService.secret, ...s3Env, ...JOB_NODE_ENV },
+    JOB_NODE_FLAGS,
+  );
 }
 
 export async function stackDown(): Promise<string[]> {

@@ -127,6 +127,62 @@ describe("bundle job", () => {
     expect(await s3.listMultipartUploads(out.zip_key)).toEqual([]);
   });
 
+  it("hashes a member whose SHA-256 an operator gave (no CRC-32 recorded with it): other bytes fail the job", async () => {
+    const key = `${prefix}/given/a.mkv`;
+    const body = pseudoBytes(3 * 1024 * 1024 + 7, 31);
+    const { etag } = await s3.put(key, body);
+    const { sources: _s, ...out } = jobKeys();
+    const id = `given-${crypto.randomUUID()}`;
+    const item = {
+      source_key: key,
+      name: "a.mkv",
+      size: body.length,
+      crc32: null,
+      sha256: sha(pseudoBytes(16, 32)),
+      etag,
+      mtime: "2026-01-01T00:00:00Z",
+    };
+    await post({ id, type: "bundle", ...out, items: [item] });
+    const j = await waitJob(id);
+    expect(j.state).toBe("failed");
+    expect(j.error).toMatch(/SHA-256 is not the one recorded/);
+    expect(await s3.listMultipartUploads(out.zip_key)).toEqual([]);
+    expect(await s3.head(out.zip_key)).toBeNull();
+  });
+
+  it("takes the SHA-256 the service recorded with a CRC-32 and an ETag as that version's own, without hashing it again; the CRC-32 is still checked", async () => {
+    const key = `${prefix}/checksummed/a.mkv`;
+    const body = pseudoBytes(3 * 1024 * 1024 + 11, 33);
+    const { etag } = await s3.put(key, body);
+    // A stand-in for the recorded value, so the manifest shows which one the job used.
+    const recorded = sha(pseudoBytes(16, 34));
+    const item = {
+      source_key: key,
+      name: "a.mkv",
+      size: body.length,
+      crc32: zlib.crc32(body),
+      sha256: recorded,
+      etag,
+      mtime: "2026-01-01T00:00:00Z",
+    };
+    const { sources: _src, ...built } = jobKeys();
+    const id = `checksummed-${crypto.randomUUID()}`;
+    await post({ id, type: "bundle", ...built, items: [item] });
+    const j = await waitJob(id);
+    expect(j.state, j.error ?? "").toBe("succeeded");
+    expect(j.result?.items[0]?.sha256).toBe(recorded);
+    const manifest = bundleManifestSchema.parse(await ((await s3.get(built.manifest_key)) as Response).json());
+    expect(manifest.items[0]?.sha256).toBe(recorded);
+
+    const { sources: _s, ...out } = jobKeys();
+    const bad = `checksummed-crc-${crypto.randomUUID()}`;
+    await post({ id: bad, type: "bundle", ...out, items: [{ ...item, crc32: (zlib.crc32(body) ^ 1) >>> 0, sha256: sha(body) }] });
+    const failed = await waitJob(bad);
+    expect(failed.state).toBe("failed");
+    expect(failed.error).toMatch(/CRC-32/);
+    expect(await s3.listMultipartUploads(out.zip_key)).toEqual([]);
+  });
+
   it("reads each source only as the version its checksums came from: a same-size replacement fails the job at once (412)", async () => {
     const key = `${prefix}/etag/a.mkv`;
     const before = pseudoBytes(64 * 1024, 21);

@@ -2,11 +2,11 @@
 // start and answer, whatever its dependencies bring into the bundle (fflate's Node build has an
 // `import { createRequire }` of its own, which once clashed with the bundle's banner).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildNodeEntry, JOB_NODE_FLAGS } from "../../scripts/build-container.ts";
+import { buildNodeEntry, JOB_NODE_ENV, JOB_NODE_FLAGS } from "../../scripts/build-container.ts";
 import { freePort } from "../../scripts/stack/proc.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mn-container-"));
@@ -30,6 +30,7 @@ describe("the container's job service bundle", () => {
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: "key",
         AWS_SECRET_ACCESS_KEY: "secret",
+        ...JOB_NODE_ENV,
       },
       stdio: ["ignore", "ignore", "pipe"],
     });
@@ -48,5 +49,13 @@ describe("the container's job service bundle", () => {
     })();
     const first = await Promise.race([up, exited.then((code) => `exited ${code}: ${stderr}`)]);
     expect(first, stderr).toBe(200);
+  });
+
+  it("the image runs it with the same node flags and environment as the local stack and the benchmark", () => {
+    const dockerfile = readFileSync(resolve(import.meta.dirname, "../../container/Dockerfile"), "utf8");
+    const cmd = JSON.parse(dockerfile.match(/^CMD (\[.*\])$/m)?.[1] ?? "[]") as string[];
+    expect(cmd).toEqual(["node", ...JOB_NODE_FLAGS, "server.mjs"]);
+    const env = dockerfile.match(/^ENV (.*)$/m)?.[1] ?? "";
+    for (const [k, v] of Object.entries(JOB_NODE_ENV)) expect(env.split(" ")).toContain(`${k}=${v}`);
   });
 });

@@ -1,7 +1,8 @@
 // The bundle job: each member, in order, through the ZIP layout into one S3 multipart upload
 // (never to disk, a few parts in memory at most), then the manifest beside it. Videos and artwork
 // stream from S3 STORED; text (NFO files, subtitles, a library build's MANIFEST.json, added last)
-// is DEFLATEd in memory first, being small.
+// is DEFLATEd in memory first, being small. Every member's CRC-32 is checked as it passes; its
+// SHA-256 is computed unless the service already computed it from the very version read.
 // Any failure, or SIGTERM, aborts the multipart upload.
 import {
   type BundleJobRequest,
@@ -84,8 +85,10 @@ interface Prepared {
   deflated: boolean;
   /** The source's recorded ETag: its reads are If-Match. */
   etag: string | null;
-  /** SHA-256 of a DEFLATEd member's uncompressed bytes; of a STORED one, the recorded one if any (checked as it passes). */
+  /** SHA-256 of a DEFLATEd member's uncompressed bytes; of a STORED one, the recorded one if any. */
   sha256: string | null;
+  /** A STORED member whose recorded SHA-256 came from this very version (`hashedAtIngest`): not hashed again. */
+  trustSha256: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -100,8 +103,19 @@ function inlineMember(name: string, raw: Uint8Array, mtime: Date, sourceKey: str
     deflated: true,
     etag: null,
     sha256: sha256().update(raw).digest("hex"),
+    trustSha256: false,
   };
 }
+
+/**
+ * Whether a source's recorded SHA-256 was computed by the service from the version its ETag names.
+ * The catalog records a CRC-32 only from its own hashing pass, which records the SHA-256 and the
+ * ETag with it; an operator-given SHA-256 comes without a CRC-32. Such a source, read If-Match
+ * that ETag, is those very bytes: its CRC-32 is still checked as it passes (the header promised
+ * it), but a second SHA-256 pass would cost the job as much CPU as the copy itself (bench:bundle).
+ */
+const hashedAtIngest = (item: { crc32: number | null; sha256: string | null; etag: string | null }) =>
+  item.crc32 !== null && item.sha256 !== null && item.etag !== null;
 
 /** A whole (small) object in memory, for a member DEFLATEd before it is written. */
 async function readWhole(cfg: JobServiceConfig, key: string, size: number, signal: AbortSignal, etag: string | null): Promise<Uint8Array> {
@@ -128,6 +142,7 @@ async function prepare(cfg: JobServiceConfig, item: BundleItem, signal: AbortSig
     if (item.sha256 && m.sha256 !== item.sha256) throw new Error(`${item.source_key} changed: its SHA-256 is not the one recorded`);
     return { ...m, inline: null, etag: item.etag };
   }
+  const trustSha256 = hashedAtIngest(item);
   let c = item.crc32;
   if (c === null) {
     c = 0;
@@ -140,6 +155,7 @@ async function prepare(cfg: JobServiceConfig, item: BundleItem, signal: AbortSig
     deflated: false,
     sha256: item.sha256,
     etag: item.etag,
+    trustSha256,
   };
 }
 
@@ -200,18 +216,18 @@ export async function runBundle(
         record(x, x.sha256 as string);
       } else {
         const key = x.sourceKey as string;
-        const itemHash = sha256();
+        const itemHash = x.trustSha256 ? null : sha256();
         let c = 0;
         for await (const chunk of readObject(cfg, key, m.size, signal, x.etag)) {
           if (signal.aborted) throw new Error("job cancelled");
-          itemHash.update(chunk);
+          itemHash?.update(chunk);
           c = crc32(c, chunk);
           await emit(chunk);
           progress(prog);
         }
         // The header already promised this CRC: a source that changed since must not slip in.
         if (c >>> 0 !== m.crc32 >>> 0) throw new Error(`${key} changed: CRC-32 ${c >>> 0} ≠ ${m.crc32 >>> 0} recorded`);
-        const digest = itemHash.digest("hex");
+        const digest = itemHash ? itemHash.digest("hex") : (x.sha256 as string);
         if (x.sha256 && digest !== x.sha256) throw new Error(`${key} changed: its SHA-256 is not the one recorded`);
         record(x, digest);
       }

@@ -52,7 +52,12 @@ export const objectItemSchema = z
     size: z.number().int().min(0),
     /** Known CRC-32 of the source; null: the job measures it first. */
     crc32: z.number().int().min(0).max(0xffffffff).nullable(),
-    /** Recorded SHA-256 of the source, when known: the job fails rather than archive other bytes. */
+    /**
+     * Recorded SHA-256 of the source, when known. Beside a CRC-32 and an ETag it is the service's own
+     * (computed from that version): the job checks the CRC-32 as the bytes pass and does not hash
+     * them again. Otherwise (given by an operator) the job hashes the member and fails rather than
+     * archive other bytes.
+     */
     sha256: z
       .string()
       .regex(/^[0-9a-f]{64}$/)
