@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as zlib from "node:zlib";
 import { peakRssBytes } from "../container/src/proc-stats.ts";
-import { buildNodeEntry, JOB_NODE_ENV, JOB_NODE_FLAGS } from "../scripts/build-container.ts";
+import { buildNodeEntry, JOB_NODE_FLAGS } from "../scripts/build-container.ts";
 import { host, jobService, s3Env } from "../scripts/stack/config.ts";
 import { stackUp } from "../scripts/stack/index.ts";
 import { freePort } from "../scripts/stack/proc.ts";
@@ -38,11 +38,8 @@ const layout = arg("layout", "library");
 const compareFlat = process.argv.includes("--compare-flat");
 /** Videos without a recorded SHA-256 (as an operator-given checksum leaves them): the job hashes each. */
 const unrecorded = process.argv.includes("--unrecorded-sha256");
-// The job and the copy run with the container's node flags and environment. BENCH_NODE_FLAGS
-// replaces the flags; a variable of JOB_NODE_ENV set in the shell wins (MALLOC_TRIM_THRESHOLD_=131072
-// is glibc's default).
+// The job and the copy run with the container's node flags; BENCH_NODE_FLAGS replaces them.
 const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : JOB_NODE_FLAGS;
-const processEnv = { ...JOB_NODE_ENV, ...process.env };
 const root = resolve(import.meta.dirname, "..");
 const jobEnv = { ...s3Env, JOB_SERVICE_SECRET: jobService.secret };
 /** The bench's own title: the job service reads only originals/ and writes only a season's bundle keys. */
@@ -167,7 +164,7 @@ const seasonFor = (gib: number) => Math.round(gib * 100);
 async function runJob(sources: Source[], tag: string, season: number, as = layout): Promise<Run & { sha256: string }> {
   const port = await freePort(host);
   const child: ChildProcess = spawn(process.execPath, [...nodeFlags, jobServer], {
-    env: { ...processEnv, ...jobEnv, PORT: String(port), HOST: host },
+    env: { ...process.env, ...jobEnv, PORT: String(port), HOST: host },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const base = `http://${host}:${port}`;
@@ -230,7 +227,7 @@ async function runJob(sources: Source[], tag: string, season: number, as = layou
 
 function runRawCopy(sources: Source[], tag: string): Run {
   const r = spawnSync(process.execPath, [...nodeFlags, rawCopy, `bench/bundle/out/${tag}.raw`, ...sources.map((s) => s.key)], {
-    env: { ...processEnv, ...jobEnv },
+    env: { ...process.env, ...jobEnv },
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`raw copy failed: ${r.stderr}`);

@@ -7,20 +7,17 @@ import { build } from "esbuild";
 const root = resolve(import.meta.dirname, "..");
 
 /**
- * Node flags the job service runs with (container/Dockerfile's CMD repeats them). A 1 MiB
- * semi-space makes V8 collect the socket read buffers of a streaming GET soon after use instead
- * of letting tens of MiB of them pile up: measured by bench/bundle, about 10 MiB lower peak RSS.
+ * Node flags the job service runs with (container/Dockerfile's CMD repeats them; the local stack and
+ * bench:bundle start it the same way).
+ * - A 1 MiB semi-space makes V8 collect the socket read buffers of a streaming GET soon after use
+ *   instead of letting tens of MiB of them pile up (bench:bundle: about 10 MiB lower peak RSS).
+ * - The service's own old generation (about 8 MB) sits at V8's threshold for incremental marking,
+ *   so with the default initial limit it ran a full mark-compact about ten times a second while
+ *   streaming, 100+ per GiB against the raw copy's 8 (bench:bundle with --trace-gc). A 64 MiB
+ *   initial limit brings that to one, which took about a third off the job's CPU per GiB. It is a
+ *   limit, not an allocation: the peak RSS did not grow.
  */
-export const JOB_NODE_FLAGS = ["--max-semi-space-size=1"];
-
-/**
- * Environment the job service runs with (container/Dockerfile's ENV repeats it). glibc gives freed
- * memory at the top of its heap back to the kernel once more than 128 KiB is free; a streaming GET
- * frees its 64 KiB socket buffers in bursts after each GC, so every burst was returned and then
- * faulted in again page by page. Keeping up to 64 MiB cut the CPU of reading a GiB from S3 several
- * times over and made it steady (bench:bundle; docs/benchmarks.md).
- */
-export const JOB_NODE_ENV = { MALLOC_TRIM_THRESHOLD_: String(64 * 1024 * 1024) };
+export const JOB_NODE_FLAGS = ["--max-semi-space-size=1", "--initial-old-space-size=64"];
 
 export async function buildNodeEntry(entry: string, outfile: string): Promise<string> {
   await build({

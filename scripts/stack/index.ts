@@ -2,7 +2,7 @@
 // REST adapter), Swift with s3api (+ memcached). `up` is idempotent and returns once every
 // service answers; `down` stops only what `up` started.
 import { resolve } from "node:path";
-import { JOB_NODE_ENV, JOB_NODE_FLAGS } from "../build-container.ts";
+import { JOB_NODE_FLAGS } from "../build-container.ts";
 import { ensurePackages } from "./apt.ts";
 import { host, jobService, ports, postgres, redis, s3, s3Env } from "./config.ts";
 import { downPostgres, postgresPid, upPostgres } from "./postgres.ts";
@@ -72,11 +72,11 @@ export async function stackUp(opts: { quiet?: boolean } = {}): Promise<void> {
 
 /** The container job as a Node process, with the stack's S3 settings (no database access). */
 export function upJobService(): void {
-  // With the container's node flags and environment, so that it streams as the image does.
+  // With the container's node flags, so that it streams as the image does.
   startAdapter(
     "job-service",
     "../../container/src/server.ts",
-    { PORT: String(ports.jobService), HOST: host, JOB_SERVICE_SECRET: jobService.secret, ...s3Env, ...JOB_NODE_ENV },
+    { PORT: String(ports.jobService), HOST: host, JOB_SERVICE_SECRET: jobService.secret, ...s3Env },
     JOB_NODE_FLAGS,
   );
 }
