@@ -138,8 +138,12 @@ const recorded = (video: Source | undefined) =>
 async function ensureUploaded(src: Source): Promise<void> {
   const sub = subtitleOf(src);
   if ((await s3.head(sub.key))?.size !== sub.bytes.length) await s3.put(sub.key, sub.bytes);
-  if ((await s3.head(src.key))?.size !== src.size) await uploadChunks(s3, src.key, src.size, src.seed, "video/x-matroska");
-  src.etag = (await s3.head(src.key))?.etag ?? null;
+  let head = await s3.head(src.key);
+  if (head?.size !== src.size) {
+    await uploadChunks(s3, src.key, src.size, src.seed, "video/x-matroska");
+    head = await s3.head(src.key);
+  }
+  src.etag = head?.etag ?? null;
 }
 
 // ---------------------------------------------------------------- processes

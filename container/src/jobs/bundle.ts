@@ -112,7 +112,7 @@ function inlineMember(name: string, raw: Uint8Array, mtime: Date, sourceKey: str
  * The catalog records a CRC-32 only from its own hashing pass, which records the SHA-256 and the
  * ETag with it; an operator-given SHA-256 comes without a CRC-32. Such a source, read If-Match
  * that ETag, is those very bytes: its CRC-32 is still checked as it passes (the header promised
- * it), but a second SHA-256 pass would cost the job as much CPU as the copy itself (bench:bundle).
+ * it), but a second SHA-256 pass only repeats the first (0.65 s of CPU per GiB here, bench:bundle).
  */
 const hashedAtIngest = (item: { crc32: number | null; sha256: string | null; etag: string | null }) =>
   item.crc32 !== null && item.sha256 !== null && item.etag !== null;
