@@ -3,6 +3,7 @@
 
 import { JOB_SERVICE_SECRET_MIN_LENGTH } from "../../src/lib/job-auth.ts";
 import { createS3, type ObjectStore } from "../../src/platform/s3.ts";
+import { createGcPacer, type GcPacer } from "./gc-pacer.ts";
 import { createNodeFetch } from "./node-fetch.ts";
 
 export interface JobServiceConfig {
@@ -14,6 +15,8 @@ export interface JobServiceConfig {
   /** Largest request body accepted (a season of 10,000 items fits). */
   maxBodyBytes: number;
   s3: ObjectStore;
+  /** Minor collections paced by the bytes S3 reads bring in (gc-pacer.ts). */
+  gcPacer: GcPacer;
   sse: "AES256" | undefined;
   /** Parts uploaded concurrently while the next one fills (memory ≈ (this + 1) × part size). */
   partConcurrency: number;
@@ -29,6 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JobServiceConf
     return v;
   };
   const secret = need("JOB_SERVICE_SECRET");
+  const gcPacer = createGcPacer(Number(env.JOB_READ_GC_BYTES ?? 2 * MiB));
   if (secret.length < JOB_SERVICE_SECRET_MIN_LENGTH)
     throw new Error(`JOB_SERVICE_SECRET must be at least ${JOB_SERVICE_SECRET_MIN_LENGTH} characters`);
   return {
@@ -44,8 +48,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JobServiceConf
         AWS_SECRET_ACCESS_KEY: need("AWS_SECRET_ACCESS_KEY"),
         S3_ENDPOINT: env.S3_ENDPOINT || undefined,
       },
-      { fetcher: createNodeFetch({ idleTimeoutMs: Number(env.JOB_S3_IDLE_TIMEOUT_MS ?? 30_000) }) },
+      { fetcher: createNodeFetch({ idleTimeoutMs: Number(env.JOB_S3_IDLE_TIMEOUT_MS ?? 30_000), gcPacer }) },
     ),
+    gcPacer,
     sse: (env.S3_SSE ?? "AES256") === "AES256" ? "AES256" : undefined,
     partConcurrency: Number(env.JOB_PART_CONCURRENCY ?? 3),
     minPartSize: Number(env.JOB_MIN_PART_SIZE ?? 8 * MiB),

@@ -5,6 +5,7 @@
 // as fast as the job consumes it (one socket chunk at a time), so memory stays flat.
 import http from "node:http";
 import https from "node:https";
+import type { GcPacer } from "./gc-pacer.ts";
 
 export interface NodeFetchOptions {
   /** Sockets kept open per host (parts upload in parallel). */
@@ -14,6 +15,8 @@ export interface NodeFetchOptions {
    * a stalled S3 is retried instead of holding the job forever.
    */
   idleTimeoutMs?: number;
+  /** Told of every response body chunk read, so the dead socket buffers behind it are freed soon. */
+  gcPacer?: GcPacer;
 }
 
 export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
@@ -61,7 +64,10 @@ export function createNodeFetch(opts: NodeFetchOptions = {}): typeof fetch {
               async pull(c) {
                 const { done, value } = await it.next();
                 if (done) c.close();
-                else c.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+                else {
+                  opts.gcPacer?.read(value.byteLength);
+                  c.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+                }
               },
               cancel() {
                 res.destroy();

@@ -93,6 +93,9 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
       "# HELP moviesnow_process_peak_resident_memory_bytes Highest resident set size since start (Linux VmHWM).",
       "# TYPE moviesnow_process_peak_resident_memory_bytes gauge",
       `moviesnow_process_peak_resident_memory_bytes ${peakRssBytes() ?? process.memoryUsage().rss}`,
+      "# HELP moviesnow_paced_minor_gc_total Minor collections run by the job's S3 reads (JOB_READ_GC_BYTES).",
+      "# TYPE moviesnow_paced_minor_gc_total counter",
+      `moviesnow_paced_minor_gc_total ${cfg.gcPacer.collections}`,
       "# HELP moviesnow_uptime_seconds Seconds since start.",
       "# TYPE moviesnow_uptime_seconds gauge",
       `moviesnow_uptime_seconds ${Math.floor((Date.now() - startedAt) / 1000)}`,
@@ -195,7 +198,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const log = (msg: string, f: Record<string, unknown> = {}) => console.log(JSON.stringify({ ts: new Date().toISOString(), msg, ...f }));
   const svc = createJobService(cfg, log);
   await svc.listen();
-  log("job service listening", { port: cfg.port });
+  log("job service listening", { port: cfg.port, paced_gc: cfg.gcPacer.active });
   const stop = async (signal: string) => {
     log("shutting down", { signal });
     await svc.shutdown();

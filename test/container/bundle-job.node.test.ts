@@ -220,6 +220,21 @@ describe("bundle job", () => {
     expect((await post({ id, type: "checksum", key })).status).toBe(200);
   });
 
+  it("runs a minor collection for every 2 MiB it reads from S3, as the image's node flags let it", async () => {
+    const pacedGcs = async () =>
+      Number(/^moviesnow_paced_minor_gc_total (\d+)$/m.exec(await (await fetch(`${jobService.url}/metrics`)).text())?.[1]);
+    const b = pseudoBytes(5 * 1024 * 1024, 7);
+    const key = `${prefix}/src/paced.mkv`;
+    await s3.put(key, b);
+    const before = await pacedGcs();
+    const id = `test-${crypto.randomUUID()}`;
+    const { sources: _s, ...out } = jobKeys();
+    const item = { source_key: key, name: "S01E01.mkv", size: b.length, crc32: zlib.crc32(b), mtime: "2026-03-04T05:06:07Z" };
+    expect((await post({ id, type: "bundle", ...out, items: [item] })).status).toBe(202);
+    expect((await waitJob(id)).state).toBe("succeeded");
+    expect((await pacedGcs()) - before).toBeGreaterThanOrEqual(2);
+  });
+
   it("answers health, metrics, and validation errors", async () => {
     expect(((await (await fetch(`${jobService.url}/healthz`)).json()) as { ok: boolean }).ok).toBe(true);
     const m = await (await fetch(`${jobService.url}/metrics`)).text();
