@@ -222,7 +222,7 @@ describe("bundle job", () => {
 
   it("runs a minor collection for every 2 MiB it reads from S3, as the image's node flags let it", async () => {
     const pacedGcs = async () =>
-      Number(/^moviesnow_paced_minor_gc_total (\d+)$/m.exec(await (await fetch(`${jobService.url}/metrics`)).text())?.[1]);
+      Number(/^moviesnow_paced_gc_total\{kind="minor"\} (\d+)$/m.exec(await (await fetch(`${jobService.url}/metrics`)).text())?.[1]);
     const b = pseudoBytes(5 * 1024 * 1024, 7);
     const key = `${prefix}/src/paced.mkv`;
     await s3.put(key, b);
