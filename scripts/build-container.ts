@@ -17,7 +17,8 @@ const root = resolve(import.meta.dirname, "..");
  *   initial limit brings that to about one per 4 GiB, which took about a third off the job's CPU
  *   per GiB. It is a limit, not an allocation, but the old generation does fill up to it with
  *   promoted garbage between collections: 64 MiB let the heap reach 23–29 MB and the peak RSS grow
- *   with the season (110 MiB at 1 GiB, 121 at 4), 32 keeps it to about 21 MB.
+ *   with the season (110 MiB at 1 GiB, 121 at 4), 32 to about 21 MB. The job's paced full
+ *   collections (gc-pacer.ts) now keep it near 12 MB; this limit is what holds without them.
  * - --expose-gc lets the job pace minor collections by the bytes it reads (container/src/gc-pacer.ts).
  */
 export const JOB_NODE_FLAGS = ["--max-semi-space-size=1", "--initial-old-space-size=32", "--expose-gc"];

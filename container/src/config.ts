@@ -15,7 +15,7 @@ export interface JobServiceConfig {
   /** Largest request body accepted (a season of 10,000 items fits). */
   maxBodyBytes: number;
   s3: ObjectStore;
-  /** Minor collections paced by the bytes S3 reads bring in (gc-pacer.ts). */
+  /** Collections paced by the bytes S3 reads bring in (gc-pacer.ts). */
   gcPacer: GcPacer;
   sse: "AES256" | undefined;
   /** Parts uploaded concurrently while the next one fills (memory ≈ (this + 1) × part size). */
@@ -32,9 +32,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JobServiceConf
     return v;
   };
   const secret = need("JOB_SERVICE_SECRET");
-  const gcPacer = createGcPacer(Number(env.JOB_READ_GC_BYTES ?? 2 * MiB));
   if (secret.length < JOB_SERVICE_SECRET_MIN_LENGTH)
     throw new Error(`JOB_SERVICE_SECRET must be at least ${JOB_SERVICE_SECRET_MIN_LENGTH} characters`);
+  const gcPacer = createGcPacer(Number(env.JOB_READ_GC_BYTES ?? 2 * MiB));
   return {
     port: Number(env.PORT ?? 8080),
     host: env.HOST || "127.0.0.1",
