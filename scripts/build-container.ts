@@ -13,9 +13,9 @@ const root = resolve(import.meta.dirname, "..");
  *   instead of letting tens of MiB of them pile up (bench:bundle: about 10 MiB lower peak RSS).
  * - The service's own old generation (about 8 MB) sits at V8's threshold for incremental marking,
  *   so with the default initial limit it ran a full mark-compact about ten times a second while
- *   streaming, 100+ per GiB against the raw copy's 8 (bench:bundle with --trace-gc). A 32 MiB
- *   initial limit brings that to about one per 4 GiB, which took about a third off the job's CPU
- *   per GiB. It is a limit, not an allocation, but the old generation does fill up to it with
+ *   streaming, 100+ per GiB against the raw copy's 8 (bench:bundle with --trace-gc). A 64 MiB
+ *   initial limit brought that to one per GiB and took about a third off the job's CPU per GiB;
+ *   32 MiB, one per 4 GiB. It is a limit, not an allocation, but the old generation does fill up to it with
  *   promoted garbage between collections: 64 MiB let the heap reach 23–29 MB and the peak RSS grow
  *   with the season (110 MiB at 1 GiB, 121 at 4), 32 to about 21 MB. The job's paced full
  *   collections (gc-pacer.ts) now keep it near 12 MB; this limit is what holds without them.
