@@ -39,8 +39,15 @@ export const postgres = {
 
 export const redis = {
   restUrl: `http://${host}:${ports.upstash}`,
+  /** Development's database (0): kept across runs, as Upstash keeps its data. */
   restToken: "moviesnow-dev-upstash-token",
+  /** The tests' own database (1), emptied at the start of every test run. */
+  testRestToken: "moviesnow-test-upstash-token",
+  testDatabase: 1,
 };
+
+/** The adapter's tokens and the logical Redis database each one opens. */
+export const upstashDatabases = (): Record<string, number> => ({ [redis.restToken]: 0, [redis.testRestToken]: redis.testDatabase });
 
 export const jobService = {
   url: `http://${host}:${ports.jobService}`,

@@ -1,21 +1,34 @@
 // The local stack of real services on 127.0.0.1: Postgres (+ Neon HTTP adapter), Redis (+ Upstash
 // REST adapter), Swift with s3api (+ memcached). `up` is idempotent and returns once every
 // service answers; `down` stops only what `up` started.
-import { resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { JOB_NODE_FLAGS } from "../build-container.ts";
 import { ensurePackages } from "./apt.ts";
-import { host, jobService, ports, postgres, redis, s3, s3Env } from "./config.ts";
+import { host, jobService, ports, postgres, redis, s3, s3Env, upstashDatabases } from "./config.ts";
 import { downPostgres, postgresPid, upPostgres } from "./postgres.ts";
-import { alive, portOpen, readPid, startDaemon, stopDaemon, waitFor } from "./proc.ts";
+import { alive, portOpen, readPid, runDir, startDaemon, stopDaemon, waitFor } from "./proc.ts";
 import { downRedis, upRedis } from "./redis.ts";
 import { downSwift, swiftDaemons, upSwift } from "./swift.ts";
 
 const here = import.meta.dirname;
 const tsxLoader = resolve(here, "../../node_modules/tsx/dist/loader.mjs");
 
-function startAdapter(name: string, file: string, env: Record<string, string>, nodeFlags: string[] = []): void {
-  if (alive(readPid(name))) return;
-  startDaemon(name, process.execPath, [...nodeFlags, "--import", tsxLoader, resolve(here, file)], env);
+/**
+ * Starts one of our Node services unless it already runs with these settings. One started by an
+ * older checkout of the scripts with other settings (a token added, a flag changed) is restarted,
+ * so a warm machine never tests against a stale adapter.
+ */
+async function startAdapter(name: string, file: string, env: Record<string, string>, nodeFlags: string[] = []): Promise<void> {
+  const args = [...nodeFlags, "--import", tsxLoader, resolve(here, file)];
+  const spec = JSON.stringify({ args, env });
+  const specFile = join(runDir, `${name}.spec`);
+  if (alive(readPid(name))) {
+    if (existsSync(specFile) && readFileSync(specFile, "utf8") === spec) return;
+    await stopDaemon(name);
+  }
+  startDaemon(name, process.execPath, args, env);
+  writeFileSync(specFile, spec);
 }
 
 /** This checkout's services with their pid (when it runs one) and port. */
@@ -55,13 +68,13 @@ export async function stackUp(opts: { quiet?: boolean } = {}): Promise<void> {
   }
   log("starting postgres, redis, swift…");
   await Promise.all([upPostgres(), upRedis(), upSwift()]);
-  startAdapter("neon-adapter", "neon-adapter.ts", { PORT: String(ports.neonHttp), PG_PORT: String(ports.postgres) });
-  startAdapter("upstash-adapter", "upstash-adapter.ts", {
+  await startAdapter("neon-adapter", "neon-adapter.ts", { PORT: String(ports.neonHttp), PG_PORT: String(ports.postgres) });
+  await startAdapter("upstash-adapter", "upstash-adapter.ts", {
     PORT: String(ports.upstash),
     REDIS_PORT: String(ports.redis),
-    UPSTASH_TOKEN: redis.restToken,
+    UPSTASH_DATABASES: JSON.stringify(upstashDatabases()),
   });
-  upJobService();
+  await upJobService();
   await waitFor("neon http adapter", () => portOpen(ports.neonHttp));
   await waitFor("job service", () => portOpen(ports.jobService));
   await waitFor("upstash adapter", () => portOpen(ports.upstash));
@@ -71,9 +84,9 @@ export async function stackUp(opts: { quiet?: boolean } = {}): Promise<void> {
 }
 
 /** The container job as a Node process, with the stack's S3 settings (no database access). */
-export function upJobService(): void {
+export async function upJobService(): Promise<void> {
   // With the container's node flags, so that it streams as the image does.
-  startAdapter(
+  await startAdapter(
     "job-service",
     "../../container/src/server.ts",
     { PORT: String(ports.jobService), HOST: host, JOB_SERVICE_SECRET: jobService.secret, ...s3Env },

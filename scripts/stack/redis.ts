@@ -42,3 +42,15 @@ export async function upRedis(): Promise<void> {
 }
 
 export const downRedis = () => stopDaemon("redis");
+
+/** Empties one logical database (the tests' own, at the start of a run); the others are untouched. */
+export async function emptyDatabase(db: number): Promise<void> {
+  const conn = await RespConnection.open(ports.redis, host);
+  try {
+    const [selected, flushed] = await conn.send([["SELECT", String(db)], ["FLUSHDB"]]);
+    if (selected !== "OK" || flushed !== "OK")
+      throw new Error(`emptying Redis database ${db} failed: ${String(selected)} ${String(flushed)}`);
+  } finally {
+    conn.close();
+  }
+}

@@ -141,12 +141,25 @@ export class RespPool {
   constructor(
     private readonly port: number,
     private readonly host = "127.0.0.1",
+    /** The logical database every connection of the pool selects. */
+    private readonly db = 0,
   ) {}
+
+  private async open(): Promise<RespConnection> {
+    const conn = await RespConnection.open(this.port, this.host);
+    if (this.db === 0) return conn;
+    const [reply] = await conn.send([["SELECT", String(this.db)]]);
+    if (reply !== "OK") {
+      conn.close();
+      throw new Error(`SELECT ${this.db} failed: ${String(reply)}`);
+    }
+    return conn;
+  }
 
   async with<T>(fn: (c: RespConnection) => Promise<T>): Promise<T> {
     let c = this.idle.pop();
     while (c && !c.usable) c = this.idle.pop();
-    const conn = c ?? (await RespConnection.open(this.port, this.host));
+    const conn = c ?? (await this.open());
     try {
       const out = await fn(conn);
       if (conn.usable && this.idle.length < 32) this.idle.push(conn);

@@ -3,12 +3,16 @@
 // (atomic), bearer token on every path, `Upstash-Encoding: base64`, Upstash's error shape.
 // @upstash/ratelimit sends scripts starting with `#!lua flags=allow-key-locking`, which real
 // Redis rejects; the flag is stripped and EVALSHA keeps working by the original script's sha.
+// Like Upstash, where each database has its own REST token, every token here names one logical
+// Redis database: development and the tests each get their own keyspace from one redis-server.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type Reply, ReplyError, RespPool } from "./resp.ts";
 
 const SHEBANG = /^#!lua[^\n]*\n/;
 const SHA_MAP_KEY = "__moviesnow_upstash_adapter:sha";
+/** Commands that reach past the token's own database; Upstash refuses them too. */
+const CROSS_DATABASE = new Set(["SELECT", "SWAPDB", "MOVE", "FLUSHALL"]);
 
 type Cmd = (string | number | boolean | null)[];
 type Result = { result: unknown } | { error: string };
@@ -16,49 +20,62 @@ type Result = { result: unknown } | { error: string };
 export interface UpstashAdapterOptions {
   port: number;
   redisPort: number;
-  token: string;
+  /** Bearer token → the logical Redis database (SELECT index) it reaches. */
+  databases: Record<string, number>;
   host?: string;
+}
+
+/** One database of the adapter: its token, its Redis connections and its script sha map. */
+interface Database {
+  expected: Buffer;
+  pool: RespPool;
+  shaMap: Map<string, string>;
 }
 
 const sha1 = (s: string | Buffer) => createHash("sha1").update(s).digest("hex");
 
 export function createUpstashAdapter(opts: UpstashAdapterOptions) {
-  const pool = new RespPool(opts.redisPort);
-  const shaMap = new Map<string, string>(); // original sha → sha of the stripped script
-  const expected = Buffer.from(`Bearer ${opts.token}`);
+  const databases: Database[] = Object.entries(opts.databases).map(([token, db]) => ({
+    expected: Buffer.from(`Bearer ${token}`),
+    pool: new RespPool(opts.redisPort, "127.0.0.1", db),
+    shaMap: new Map<string, string>(), // original sha → sha of the stripped script
+  }));
 
-  const authorised = (req: IncomingMessage): boolean => {
+  /** The database the request's token opens; every token is compared, so timing tells nothing. */
+  const authorised = (req: IncomingMessage): Database | undefined => {
     const got = Buffer.from(String(req.headers.authorization ?? ""));
-    return got.length === expected.length && timingSafeEqual(got, expected);
+    let found: Database | undefined;
+    for (const d of databases) if (got.length === d.expected.length && timingSafeEqual(got, d.expected)) found = d;
+    return found;
   };
 
   /** Rewrites script commands; returns the args to send to Redis. */
-  async function rewrite(cmd: Cmd): Promise<(string | Buffer)[]> {
+  async function rewrite(cmd: Cmd, { pool, shaMap }: Database): Promise<(string | Buffer)[]> {
     const args = cmd.map((a) => (a === null ? "" : String(a)));
     const name = (args[0] ?? "").toUpperCase();
     if ((name === "EVAL" || name === "EVAL_RO") && args[1] !== undefined && SHEBANG.test(args[1])) {
       const original = args[1];
       const stripped = original.replace(SHEBANG, "");
-      await remember(sha1(original), sha1(stripped));
+      await remember(sha1(original), sha1(stripped), pool, shaMap);
       args[1] = stripped;
     } else if (name === "SCRIPT" && (args[1] ?? "").toUpperCase() === "LOAD" && args[2] !== undefined && SHEBANG.test(args[2])) {
       const original = args[2];
       const stripped = original.replace(SHEBANG, "");
-      await remember(sha1(original), sha1(stripped));
+      await remember(sha1(original), sha1(stripped), pool, shaMap);
       args[2] = stripped;
     } else if ((name === "EVALSHA" || name === "EVALSHA_RO") && args[1] !== undefined) {
-      args[1] = (await lookup(args[1].toLowerCase())) ?? args[1];
+      args[1] = (await lookup(args[1].toLowerCase(), pool, shaMap)) ?? args[1];
     }
     return args;
   }
 
-  async function remember(original: string, stripped: string): Promise<void> {
+  async function remember(original: string, stripped: string, pool: RespPool, shaMap: Map<string, string>): Promise<void> {
     if (shaMap.get(original) === stripped) return;
     shaMap.set(original, stripped);
     // Kept in Redis too, so a restarted adapter still maps EVALSHA of scripts loaded earlier.
     await pool.with((c) => c.send([["HSET", SHA_MAP_KEY, original, stripped]]));
   }
-  async function lookup(original: string): Promise<string | undefined> {
+  async function lookup(original: string, pool: RespPool, shaMap: Map<string, string>): Promise<string | undefined> {
     const hit = shaMap.get(original);
     if (hit) return hit;
     const [r] = await pool.with((c) => c.send([["HGET", SHA_MAP_KEY, original]]));
@@ -96,7 +113,9 @@ export function createUpstashAdapter(opts: UpstashAdapterOptions) {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
     };
-    if (!authorised(req)) return send(401, { error: "Unauthorized" });
+    const db = authorised(req);
+    if (!db) return send(401, { error: "Unauthorized" });
+    const { pool } = db;
     const url = new URL(req.url ?? "/", "http://x");
     const b64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     const chunks: Buffer[] = [];
@@ -116,13 +135,18 @@ export function createUpstashAdapter(opts: UpstashAdapterOptions) {
       body = segs;
     }
 
+    const crossing = (Array.isArray(body) && Array.isArray(body[0]) ? body : [body])
+      .map((c) => (Array.isArray(c) ? String(c[0] ?? "").toUpperCase() : ""))
+      .find((n) => CROSS_DATABASE.has(n));
+    if (crossing) return send(400, { error: `ERR Command is not allowed: ${crossing.toLowerCase()}` });
+
     try {
       if (url.pathname === "/pipeline" || url.pathname === "/multi-exec") {
         if (!Array.isArray(body) || body.length === 0 || !body.every(isCmd)) {
           return send(400, { error: "ERR pipeline body must be a non-empty array of commands" });
         }
         const cmds = body as Cmd[];
-        const args = await Promise.all(cmds.map(rewrite));
+        const args = await Promise.all(cmds.map((c) => rewrite(c, db)));
         if (url.pathname === "/pipeline") {
           const replies = await pool.with((c) => c.send(args));
           return send(
@@ -143,7 +167,7 @@ export function createUpstashAdapter(opts: UpstashAdapterOptions) {
         );
       }
       if (!isCmd(body)) return send(400, { error: "ERR command must be a non-empty JSON array" });
-      const [reply] = await pool.with(async (c) => c.send([await rewrite(body as Cmd)]));
+      const [reply] = await pool.with(async (c) => c.send([await rewrite(body as Cmd, db)]));
       const r = fixScriptLoad(body as Cmd, reply ?? null);
       return r instanceof ReplyError ? send(400, { error: r.message }) : send(200, { result: toJson(r, b64) });
     } catch (e) {
@@ -169,9 +193,10 @@ export function createUpstashAdapter(opts: UpstashAdapterOptions) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const port = Number(process.env.PORT);
   const redisPort = Number(process.env.REDIS_PORT);
-  const token = process.env.UPSTASH_TOKEN ?? "";
-  if (!port || !redisPort || !token) throw new Error("PORT, REDIS_PORT and UPSTASH_TOKEN are required");
-  const a = createUpstashAdapter({ port, redisPort, token });
+  // UPSTASH_DATABASES: a JSON object of token → database index.
+  const databases = JSON.parse(process.env.UPSTASH_DATABASES ?? "{}") as Record<string, number>;
+  if (!port || !redisPort || Object.keys(databases).length === 0) throw new Error("PORT, REDIS_PORT and UPSTASH_DATABASES are required");
+  const a = createUpstashAdapter({ port, redisPort, databases });
   await a.listen();
-  console.log(JSON.stringify({ msg: "upstash adapter listening", port, redisPort }));
+  console.log(JSON.stringify({ msg: "upstash adapter listening", port, redisPort, databases: Object.values(databases) }));
 }

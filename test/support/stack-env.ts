@@ -1,5 +1,7 @@
-// The test run's view of the local stack: its own database, recreated and migrated each run.
-import { postgres, workerVars } from "../../scripts/stack/config.ts";
+// The test run's view of the local stack: its own Postgres database, recreated and migrated each
+// run, and its own Redis database (another Upstash token), emptied each run, so nothing that
+// `npm run dev` left behind (rate-limit counters, snapshots, tokens) changes a test's outcome.
+import { postgres, redis, workerVars } from "../../scripts/stack/config.ts";
 
 export const TEST_DATABASE = "moviesnow_test";
 export const testDatabaseUrl = postgres.url.replace(/\/[^/]+$/, `/${TEST_DATABASE}`);
@@ -10,6 +12,7 @@ export function testWorkerVars(): Record<string, string> {
     ...workerVars(),
     ENVIRONMENT: "test",
     DATABASE_URL: testDatabaseUrl,
+    UPSTASH_REDIS_REST_TOKEN: redis.testRestToken,
     PUBLIC_API_KEY: "",
     ADMIN_API_KEY: "",
     CLOUDFRONT_DOMAIN: "",

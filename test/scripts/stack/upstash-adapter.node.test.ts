@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { redis } from "../../../scripts/stack/config.ts";
 
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
-const call = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+const call = async (path: string, body: unknown, headers: Record<string, string> = {}, token = redis.testRestToken) => {
   const res = await fetch(`${redis.restUrl}${path}`, {
     method: "POST",
-    headers: { authorization: `Bearer ${redis.restToken}`, "content-type": "application/json", ...headers },
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as unknown };
@@ -67,5 +67,30 @@ describe("Upstash REST adapter", () => {
     const loaded = `#!lua flags=allow-key-locking\nreturn ${Math.floor(Math.random() * 1e6)}`;
     expect(await call("/", ["SCRIPT", "LOAD", loaded])).toEqual({ status: 200, body: { result: sha1(loaded) } });
     expect((await call("/", ["EVALSHA", sha1(loaded), "0"])).status).toBe(200);
+  });
+
+  it("gives each token its own keyspace: development's keys are invisible to the tests and the other way round", async () => {
+    const k = uniq();
+    const dev = (body: unknown) => call("/", body, {}, redis.restToken);
+    try {
+      expect(await dev(["SET", k, "from-dev"])).toEqual({ status: 200, body: { result: "OK" } });
+      expect(await call("/", ["GET", k])).toEqual({ status: 200, body: { result: null } });
+      expect(await call("/", ["SET", k, "from-tests"])).toEqual({ status: 200, body: { result: "OK" } });
+      expect(await dev(["GET", k])).toEqual({ status: 200, body: { result: "from-dev" } });
+      expect((await call("/pipeline", [["GET", k]], {}, redis.restToken)).body).toEqual([{ result: "from-dev" }]);
+    } finally {
+      await dev(["DEL", k]);
+    }
+  });
+
+  it("refuses commands that reach another database, alone, in a pipeline or in a transaction", async () => {
+    for (const [path, body] of [
+      ["/", ["SELECT", "0"]],
+      ["/", ["FLUSHALL"]],
+      ["/pipeline", [["PING"], ["SWAPDB", "0", "1"]]],
+      ["/multi-exec", [["MOVE", uniq(), "0"]]],
+    ] as const) {
+      expect(await call(path, body)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/not allowed/) } });
+    }
   });
 });
