@@ -4,58 +4,17 @@
 #   multipart uploads and clears a lost bundle job's upload (ListBucketMultipartUploads);
 # - the job service reads sources and writes bundles/ with a multipart upload. No deletes.
 
+# The two policy documents are JSON templates in policies/, rendered here and by
+# `npm run iam:policies -- --bucket NAME` alike, so the documents the tests put through an IAM
+# simulator are the ones applied. Both principals hold s3:ListBucket on the bucket without an
+# s3:prefix condition: HeadBucket (/ready) is s3:ListBucket, and S3 answers 404 for a missing object
+# only to a caller allowed to list; without it "file missing" reads as 403 "S3 failed". A listing
+# names keys (ids and file names), never object data.
+
 locals {
-  prefix_arns = { for p in local.media_prefixes : p => "${aws_s3_bucket.media.arn}/${p}*" }
-}
-
-data "aws_iam_policy_document" "worker" {
-  statement {
-    sid = "ObjectsByPrefix"
-    actions = [
-      "s3:GetObject",
-      "s3:PutObject",
-      "s3:DeleteObject",
-      "s3:AbortMultipartUpload",
-      "s3:ListMultipartUploadParts",
-    ]
-    resources = values(local.prefix_arns)
-  }
-
-  statement {
-    sid       = "ListByPrefix"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.media.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = [for p in local.media_prefixes : "${p}*"]
-    }
-  }
-
-  # Listing open uploads takes no s3:prefix condition; it shows upload ids, not object data.
-  statement {
-    sid       = "ListOpenUploads"
-    actions   = ["s3:ListBucketMultipartUploads"]
-    resources = [aws_s3_bucket.media.arn]
-  }
-}
-
-data "aws_iam_policy_document" "job" {
-  statement {
-    sid       = "ReadSources"
-    actions   = ["s3:GetObject"]
-    resources = values(local.prefix_arns)
-  }
-
-  statement {
-    sid = "WriteBundles"
-    actions = [
-      "s3:PutObject",
-      "s3:AbortMultipartUpload",
-      "s3:ListMultipartUploadParts",
-    ]
-    resources = [local.prefix_arns["bundles/"]]
+  iam_policies = {
+    for who in ["worker", "job"] :
+    who => jsonencode(jsondecode(templatefile("${path.module}/policies/${who}.json.tftpl", { bucket = var.bucket_name })))
   }
 }
 
@@ -67,7 +26,7 @@ resource "aws_iam_user" "worker" {
 resource "aws_iam_user_policy" "worker" {
   name   = "media-bucket"
   user   = aws_iam_user.worker.name
-  policy = data.aws_iam_policy_document.worker.json
+  policy = local.iam_policies.worker
 }
 
 resource "aws_iam_access_key" "worker" {
@@ -82,7 +41,7 @@ resource "aws_iam_user" "job" {
 resource "aws_iam_user_policy" "job" {
   name   = "media-bucket"
   user   = aws_iam_user.job.name
-  policy = data.aws_iam_policy_document.job.json
+  policy = local.iam_policies.job
 }
 
 resource "aws_iam_access_key" "job" {

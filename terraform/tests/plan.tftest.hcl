@@ -186,10 +186,10 @@ run "each_service_user_carries_its_own_policy_document" {
 
   assert {
     condition = (
-      aws_iam_user_policy.worker.user == aws_iam_user.worker.name && aws_iam_user_policy.worker.policy == data.aws_iam_policy_document.worker.json &&
-      aws_iam_user_policy.job.user == aws_iam_user.job.name && aws_iam_user_policy.job.policy == data.aws_iam_policy_document.job.json
+      aws_iam_user_policy.worker.user == aws_iam_user.worker.name && aws_iam_user_policy.worker.policy == local.iam_policies.worker &&
+      aws_iam_user_policy.job.user == aws_iam_user.job.name && aws_iam_user_policy.job.policy == local.iam_policies.job
     )
-    error_message = "The Worker's user carries the worker document and the job's user the job document."
+    error_message = "The Worker's user carries the worker document and the job's user the job document (policies/*.json.tftpl)."
   }
 }
 
@@ -197,7 +197,7 @@ run "the_worker_gets_object_actions_on_the_media_prefixes_only" {
   command = apply
 
   assert {
-    condition = toset(flatten([for s in data.aws_iam_policy_document.worker.statement : tolist(s.actions)])) == toset([
+    condition = toset(flatten([for s in jsondecode(aws_iam_user_policy.worker.policy).Statement : s.Action])) == toset([
       "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
       "s3:ListBucket", "s3:ListBucketMultipartUploads",
     ])
@@ -205,23 +205,23 @@ run "the_worker_gets_object_actions_on_the_media_prefixes_only" {
   }
 
   assert {
-    condition = alltrue([for s in data.aws_iam_policy_document.worker.statement :
-      alltrue([for r in s.resources :
-        r == aws_s3_bucket.media.arn || anytrue([for p in ["originals/", "downloads/", "hls/", "bundles/", "artwork/", "subs/"] : r == "${aws_s3_bucket.media.arn}/${p}*"])
+    condition = alltrue([for s in jsondecode(aws_iam_user_policy.worker.policy).Statement :
+      alltrue([for r in flatten([s.Resource]) :
+        r == "arn:aws:s3:::${var.bucket_name}" || anytrue([for p in ["originals/", "downloads/", "hls/", "bundles/", "artwork/", "subs/"] : r == "arn:aws:s3:::${var.bucket_name}/${p}*"])
       ])
     ])
     error_message = "Object actions reach only the media prefixes, never the whole bucket."
   }
 
   assert {
-    condition = anytrue([for s in data.aws_iam_policy_document.worker.statement :
-      s.actions == toset(["s3:ListBucket"]) && anytrue([for c in s.condition : c.variable == "s3:prefix" && c.test == "StringLike"])
+    condition = anytrue([for s in jsondecode(aws_iam_user_policy.worker.policy).Statement :
+      contains(flatten([s.Action]), "s3:ListBucket") && flatten([s.Resource]) == ["arn:aws:s3:::${var.bucket_name}"] && !can(s.Condition)
     ])
-    error_message = "Listing is limited by s3:prefix."
+    error_message = "The Worker may list the bucket without a prefix condition: HeadBucket (/ready) is s3:ListBucket, and a missing object answers 404 only to a caller that may list."
   }
 
   assert {
-    condition     = alltrue([for s in data.aws_iam_policy_document.worker.statement : alltrue([for a in s.actions : !strcontains(a, "*")])])
+    condition     = alltrue([for s in jsondecode(aws_iam_user_policy.worker.policy).Statement : alltrue([for a in flatten([s.Action]) : !strcontains(a, "*")])])
     error_message = "No wildcard actions."
   }
 }
@@ -230,15 +230,15 @@ run "the_job_reads_sources_and_writes_only_bundles" {
   command = apply
 
   assert {
-    condition = alltrue([for s in data.aws_iam_policy_document.job.statement :
-      !anytrue([for a in s.actions : strcontains(a, "Delete") || strcontains(a, "*")])
+    condition = alltrue([for s in jsondecode(aws_iam_user_policy.job.policy).Statement :
+      !anytrue([for a in flatten([s.Action]) : strcontains(a, "Delete") || strcontains(a, "*")])
     ])
     error_message = "The job deletes nothing and has no wildcard actions."
   }
 
   assert {
-    condition = alltrue([for s in data.aws_iam_policy_document.job.statement :
-      !contains(tolist(s.actions), "s3:PutObject") || s.resources == toset(["${aws_s3_bucket.media.arn}/bundles/*"])
+    condition = alltrue([for s in jsondecode(aws_iam_user_policy.job.policy).Statement :
+      !contains(flatten([s.Action]), "s3:PutObject") || flatten([s.Resource]) == ["arn:aws:s3:::${var.bucket_name}/bundles/*"]
     ])
     error_message = "The job writes under bundles/ only."
   }
