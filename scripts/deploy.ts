@@ -1,15 +1,19 @@
-// npm run deploy — production, in the order that cannot leave it half-configured:
-//   1. terraform apply (S3, CloudFront, IAM) and read its outputs
-//   2. wrangler secret put, for each secret given now (Terraform's keys, the operator's values)
-//   3. npm run db:migrate against Neon (DATABASE_URL)
-//   4. wrangler deploy --env production, with Terraform's outputs as vars
-//   5. moviesnow smoke against the deployed API
-// Refuses before step 1 when something it will need is missing: the route still the example
-// domain, a required secret neither given nor already set, DATABASE_URL for the migration.
-// --dry-run prints the plan (secret values never shown) and changes nothing.
+// npm run deploy — production, in an order that cannot leave it half-configured:
+//   checks (nothing changes): the route, DATABASE_URL, terraform and Docker there, wrangler signed
+//     in to the configured account, the secrets already on the Worker (a failing list stops the run
+//     unless the Worker does not exist yet), every required secret given, set or made by Terraform,
+//     and for a code-only deploy Terraform's outputs readable from its state
+//   1. terraform apply (S3, CloudFront, IAM) and read its outputs (--skip-terraform: outputs only)
+//   2. npm run db:migrate against Neon (DATABASE_URL)
+//   3. wrangler deploy --env production: the code, Terraform's outputs as vars and the secrets given
+//      now, as one version (--secrets-file), so no version ever runs new code with old secrets
+//   4. moviesnow smoke against the deployed API
+// --dry-run runs the checks, prints the plan (secret values never shown) and changes nothing.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { createPrivateKey } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs, parseEnv } from "node:util";
 import { unstable_readConfig } from "wrangler";
 import { REQUIRED_SECRETS, SECRET_VARS, type SecretVar } from "../src/platform/env.ts";
@@ -17,6 +21,19 @@ import { migrateDatabase } from "./db-migrate.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const EXAMPLE_DOMAIN = /\.example$/;
+/**
+ * Production's required secrets: the Worker's own, and CLOUDFRONT_PRIVATE_KEY, because Terraform
+ * always makes the distribution and hands its domain to the Worker, which then signs every
+ * delivery URL for it (without the key, every request would answer CONFIG_INVALID).
+ */
+const DEPLOY_REQUIRED: readonly SecretVar[] = [...REQUIRED_SECRETS, "CLOUDFRONT_PRIVATE_KEY"];
+/** Made by Terraform (terraform/outputs.tf worker_secrets), never by the operator. */
+const TERRAFORM_SECRETS: readonly SecretVar[] = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "JOB_AWS_ACCESS_KEY_ID",
+  "JOB_AWS_SECRET_ACCESS_KEY",
+];
 
 class DeployError extends Error {
   constructor(
@@ -46,23 +63,46 @@ const USAGE = `npm run deploy -- [--yes] [--dry-run] [--secrets-file FILE] [--sk
 
   Secrets come from the environment or --secrets-file (dotenv) under their Worker names
   (${SECRET_VARS.join(", ")}); Terraform supplies the AWS keys. One already set on the Worker
-  need not be given again. --yes applies Terraform without asking. docs/deploy.md has the details.`;
+  need not be given again. --yes applies Terraform without asking. --skip-terraform deploys code
+  only, with the vars and keys read from Terraform's state. docs/deploy.md has the details.`;
 
-// TERRAFORM_BIN and WRANGLER_BIN name other executables (a wrapper, or a recorder in the tests).
+// TERRAFORM_BIN and WRANGLER_BIN name other executables (a wrapper, or a recorder in the tests);
+// WRANGLER_DOCKER_BIN is the Docker wrangler builds the container image with.
 const terraformBin = process.env.TERRAFORM_BIN ?? "terraform";
+const dockerBin = process.env.WRANGLER_DOCKER_BIN ?? "docker";
 const [wranglerCmd, ...wranglerPre] = process.env.WRANGLER_BIN
   ? [process.env.WRANGLER_BIN]
   : [process.execPath, resolve(root, "node_modules/wrangler/bin/wrangler.js")];
 const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
-/** Runs a step's command; `show` lets its output through (plans, prompts), else it is returned. */
-function run(what: string, cmd: string, args: string[], o: { input?: string; show?: boolean } = {}): string {
+interface Ran {
+  ok: boolean;
+  stdout: string;
+  /** What went wrong, for a message: the error, or the end of stderr. */
+  why: string;
+}
+
+/** Runs a read-only command of a check and keeps its output. */
+function probe(cmd: string, args: string[]): Ran {
   const r = spawnSync(cmd, args, {
     cwd: root,
     env: childEnv,
     encoding: "utf8",
-    input: o.input,
-    stdio: [o.input === undefined ? "inherit" : "pipe", o.show ? "inherit" : "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const err = `${r.stderr ?? ""}`.trim().split("\n").slice(-3).join(" ").slice(0, 400);
+  if (r.error) return { ok: false, stdout: "", why: r.error.message };
+  return { ok: r.status === 0, stdout: r.stdout ?? "", why: err || `exit ${r.status}` };
+}
+
+/** Runs a step's command; `show` lets its output through (plans, prompts), else it is returned. */
+function run(what: string, cmd: string, args: string[], o: { show?: boolean } = {}): string {
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    env: childEnv,
+    encoding: "utf8",
+    stdio: ["inherit", o.show ? "inherit" : "pipe", "inherit"],
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw new DeployError(`${what}: ${r.error.message}`);
@@ -70,22 +110,10 @@ function run(what: string, cmd: string, args: string[], o: { input?: string; sho
   return r.stdout ?? "";
 }
 
-const wrangler = (what: string, args: string[], o: { input?: string; show?: boolean } = {}) =>
-  run(what, wranglerCmd ?? "", [...wranglerPre, ...args, "--config", resolve(root, opts.config ?? "")], o);
-
-/** Names of the secrets the production Worker has; none when it does not exist yet. */
-function secretsOnWorker(): Set<string> {
-  try {
-    const out = wrangler("wrangler secret list", ["secret", "list", "--env", "production", "--format", "json"]);
-    return new Set((JSON.parse(out || "[]") as { name: string }[]).map((s) => s.name));
-  } catch {
-    console.log("no secrets listed (a first deploy): every required one must be given now");
-    return new Set();
-  }
-}
+const wranglerArgs = (args: string[]) => [...wranglerPre, ...args, "--config", resolve(root, opts.config ?? "")];
 
 function step(n: number, text: string) {
-  console.log(`\n[deploy] ${n}/5 ${text}`);
+  console.log(`\n[deploy] ${n}/4 ${text}`);
 }
 
 function operatorSecrets(): Partial<Record<SecretVar, string>> {
@@ -98,13 +126,69 @@ function operatorSecrets(): Partial<Record<SecretVar, string>> {
   return out;
 }
 
+type TerraformOutputs = { vars: Record<string, string>; secrets: Record<string, string> };
+
+/** `terraform output -json`'s two maps (terraform/outputs.tf), or why they can't be had. */
+function terraformOutputs(): TerraformOutputs | string {
+  const r = probe(terraformBin, ["-chdir=terraform", "output", "-json"]);
+  if (!r.ok) return `terraform output failed: ${r.why}`;
+  try {
+    const raw = JSON.parse(r.stdout || "{}") as Partial<Record<"worker_vars" | "worker_secrets", { value: Record<string, string> }>>;
+    if (!raw.worker_vars?.value || !raw.worker_secrets?.value)
+      return "terraform output has no worker_vars and worker_secrets: no applied state is reachable";
+    return { vars: raw.worker_vars.value, secrets: raw.worker_secrets.value };
+  } catch {
+    return "terraform output -json printed no JSON";
+  }
+}
+
+/** The account wrangler acts for: account_id in the config, else CLOUDFLARE_ACCOUNT_ID. */
+function checkWrangler(accountId: string | undefined): string | null {
+  const r = probe(wranglerCmd ?? "", wranglerArgs(["whoami", "--json"]));
+  if (!r.ok) return `wrangler is not signed in (wrangler whoami: ${r.why}): set CLOUDFLARE_API_TOKEN or run npx wrangler login`;
+  let accounts: { id: string; name: string }[] = [];
+  try {
+    accounts = (JSON.parse(r.stdout) as { accounts?: { id: string; name: string }[] }).accounts ?? [];
+  } catch {
+    return "wrangler whoami --json printed no JSON";
+  }
+  if (accountId) {
+    if (!accounts.some((a) => a.id === accountId))
+      return `wrangler is signed in, but not to account ${accountId} (it can reach: ${accounts.map((a) => `${a.name} ${a.id}`).join(", ") || "none"})`;
+  } else if (accounts.length !== 1) {
+    return `wrangler can reach ${accounts.length} accounts: set CLOUDFLARE_ACCOUNT_ID (or account_id in the config) to the one production lives in`;
+  }
+  return null;
+}
+
+/** Names of the secrets the production Worker has; an empty set only when the Worker does not exist yet. */
+function secretsOnWorker(): Set<string> | string {
+  const r = probe(wranglerCmd ?? "", wranglerArgs(["secret", "list", "--env", "production", "--format", "json"]));
+  if (!r.ok) {
+    // Cloudflare's "script not found" (10007): a first deploy. Anything else (an expired token, the
+    // wrong account, the API down) would make every secret look missing, or worse, present.
+    if (/10007|script_not_found|does not exist/i.test(`${r.why} ${r.stdout}`)) {
+      console.log("no Worker yet (a first deploy): every required secret must be given now");
+      return new Set();
+    }
+    return `wrangler secret list failed: ${r.why}`;
+  }
+  try {
+    return new Set((JSON.parse(r.stdout || "[]") as { name: string }[]).map((s) => s.name));
+  } catch {
+    return "wrangler secret list printed no JSON";
+  }
+}
+
 async function main(): Promise<void> {
   if (opts.help) {
     console.log(USAGE);
     return;
   }
   const dry = opts["dry-run"] === true;
-  const prod = unstable_readConfig({ config: resolve(root, opts.config ?? ""), env: "production" });
+  const skipTf = opts["skip-terraform"] === true;
+  const configPath = resolve(root, opts.config ?? "");
+  const prod = unstable_readConfig({ config: configPath, env: "production" });
   const route = prod.routes?.[0];
   const host = typeof route === "string" ? route : route?.pattern;
   if (!host || EXAMPLE_DOMAIN.test(host.replace(/\/.*$/, ""))) {
@@ -115,53 +199,68 @@ async function main(): Promise<void> {
   }
   const api = opts.api ?? `https://${host.replace(/\/\*?$/, "")}/api/v1`;
   const given = operatorSecrets();
-  if (!opts["skip-migrate"] && !given.DATABASE_URL) {
-    throw new DeployError("DATABASE_URL is needed to migrate the database (give it, or pass --skip-migrate)", 2);
-  }
 
-  // 1. Terraform
-  step(1, "terraform apply");
-  // terraform/outputs.tf names both maps' keys as the Worker does.
-  let tfVars: Record<string, string> = {};
-  let tfSecrets: Record<string, string> = {};
-  if (opts["skip-terraform"]) console.log("skipped (--skip-terraform)");
-  else if (dry)
-    console.log(`would run: ${terraformBin} -chdir=terraform init, then apply${opts.yes ? " -auto-approve" : ""}, then output -json`);
-  else {
-    run("terraform init", terraformBin, ["-chdir=terraform", "init", "-input=false"], { show: true });
-    run("terraform apply", terraformBin, ["-chdir=terraform", "apply", ...(opts.yes ? ["-auto-approve", "-input=false"] : [])], {
-      show: true,
-    });
+  // Checks: every one runs, read-only, before anything changes; all problems are named together.
+  console.log("[deploy] checks");
+  const problems: string[] = [];
+  if (!opts["skip-migrate"] && !given.DATABASE_URL)
+    problems.push("DATABASE_URL is needed to migrate the database (give it, or pass --skip-migrate)");
+  const tfVersion = probe(terraformBin, ["version"]);
+  if (!tfVersion.ok) problems.push(`terraform is needed (${terraformBin}: ${tfVersion.why})`);
+  const docker = probe(dockerBin, ["info", "--format", "{{.ServerVersion}}"]);
+  if (!docker.ok)
+    problems.push(
+      `Docker must be running: wrangler builds the bundle job's image from container/Dockerfile (${dockerBin} info: ${docker.why})`,
+    );
+  const wranglerProblem = checkWrangler(prod.account_id ?? process.env.CLOUDFLARE_ACCOUNT_ID);
+  if (wranglerProblem) problems.push(wranglerProblem);
+  const onWorker = wranglerProblem ? new Set<string>() : secretsOnWorker();
+  if (typeof onWorker === "string") problems.push(onWorker);
+  // A code-only deploy takes the Worker's vars and AWS keys from Terraform's state, never from
+  // wrangler.toml (which has no production values).
+  let tf: TerraformOutputs | undefined;
+  if (skipTf && tfVersion.ok) {
+    const out = terraformOutputs();
+    if (typeof out === "string")
+      problems.push(
+        `--skip-terraform needs Terraform's outputs: ${out} (run from a checkout with the state, or configure its remote backend)`,
+      );
+    else tf = out;
   }
-  if (!opts["skip-terraform"] && !dry) {
-    const raw = JSON.parse(run("terraform output", terraformBin, ["-chdir=terraform", "output", "-json"])) as Partial<
-      Record<"worker_vars" | "worker_secrets", { value: Record<string, string> }>
-    >;
-    tfVars = raw.worker_vars?.value ?? {};
-    tfSecrets = raw.worker_secrets?.value ?? {};
-  }
-
-  // 2. Secrets: Terraform's keys win over the environment's (they are the ones it just made).
-  step(2, "wrangler secret put");
-  const secrets: Partial<Record<SecretVar, string>> = { ...given };
-  for (const name of SECRET_VARS) if (tfSecrets[name]) secrets[name] = tfSecrets[name];
-  const alreadySet = dry ? new Set<string>() : secretsOnWorker();
-  const fromTerraform = new Set(opts["skip-terraform"] ? [] : SECRET_VARS.filter((n) => n.includes("AWS_")));
-  const missing = REQUIRED_SECRETS.filter((n) => !secrets[n] && !alreadySet.has(n) && !(dry && fromTerraform.has(n)));
-  if (missing.length > 0) throw new DeployError(`required secrets neither given nor set on the Worker: ${missing.join(", ")}`, 2);
-  for (const name of SECRET_VARS) {
-    const value = secrets[name];
-    if (value === undefined) continue;
-    if (dry) console.log(`would set ${name} (${value.length} characters)`);
-    else {
-      wrangler(`wrangler secret put ${name}`, ["secret", "put", name, "--env", "production"], { input: value });
-      console.log(`set ${name}`);
+  const set = typeof onWorker === "string" ? new Set<string>() : onWorker;
+  const missing = DEPLOY_REQUIRED.filter(
+    (n) => !given[n] && !set.has(n) && !(TERRAFORM_SECRETS.includes(n) && (skipTf ? Boolean(tf?.secrets[n]) : true)),
+  );
+  if (missing.length > 0 && !wranglerProblem && typeof onWorker !== "string")
+    problems.push(`required secrets neither given nor set on the Worker: ${missing.join(", ")}`);
+  if (given.CLOUDFRONT_PRIVATE_KEY) {
+    try {
+      createPrivateKey(given.CLOUDFRONT_PRIVATE_KEY);
+    } catch {
+      problems.push("CLOUDFRONT_PRIVATE_KEY is not a PEM private key");
     }
   }
-  if (dry) for (const name of fromTerraform) if (!secrets[name]) console.log(`would set ${name} (from terraform output)`);
+  if (problems.length > 0) throw new DeployError(`refusing to deploy; nothing was changed:\n  - ${problems.join("\n  - ")}`, 2);
+  console.log("all checks passed");
 
-  // 3. Migrations
-  step(3, "database migrations");
+  // 1. Terraform
+  step(1, skipTf ? "terraform output (--skip-terraform)" : "terraform apply");
+  if (!skipTf) {
+    if (dry)
+      console.log(`would run: ${terraformBin} -chdir=terraform init, then apply${opts.yes ? " -auto-approve" : ""}, then output -json`);
+    else {
+      run("terraform init", terraformBin, ["-chdir=terraform", "init", "-input=false"], { show: true });
+      run("terraform apply", terraformBin, ["-chdir=terraform", "apply", ...(opts.yes ? ["-auto-approve", "-input=false"] : [])], {
+        show: true,
+      });
+      const out = terraformOutputs();
+      if (typeof out === "string") throw new DeployError(out);
+      tf = out;
+    }
+  } else console.log(`read ${Object.keys(tf?.vars ?? {}).length} vars and ${Object.keys(tf?.secrets ?? {}).length} secrets from the state`);
+
+  // 2. Migrations
+  step(2, "database migrations");
   if (opts["skip-migrate"]) console.log("skipped (--skip-migrate)");
   else if (dry) console.log("would apply drizzle/ migrations to DATABASE_URL");
   else {
@@ -169,14 +268,35 @@ async function main(): Promise<void> {
     console.log(`${n} migration(s) applied`);
   }
 
-  // 4. The Worker
-  step(4, `wrangler deploy --env production (${prod.name} on ${host})`);
-  const vars = Object.entries(tfVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  if (dry) console.log(`would run: wrangler deploy --env production ${vars.join(" ")}`.trimEnd());
-  else wrangler("wrangler deploy", ["deploy", "--env", "production", ...vars], { show: true });
+  // 3. The Worker: code, vars and secrets as one version. Terraform's keys win over the
+  // environment's (they are the ones it just made).
+  step(3, `wrangler deploy --env production (${prod.name} on ${host})`);
+  const secrets: Partial<Record<SecretVar, string>> = { ...given };
+  for (const name of TERRAFORM_SECRETS) if (tf?.secrets[name]) secrets[name] = tf.secrets[name];
+  const vars = Object.entries(tf?.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  if (dry) {
+    for (const name of SECRET_VARS) if (secrets[name]) console.log(`would set ${name} (${secrets[name]?.length} characters)`);
+    if (!skipTf) for (const name of TERRAFORM_SECRETS) console.log(`would set ${name} (from terraform output)`);
+    console.log(
+      `would run: wrangler deploy --env production ${vars.join(" ") || "--var …(from terraform output)"} --secrets-file <0600 file>`,
+    );
+  } else {
+    // A private directory, removed whatever happens: the file holds every secret in clear.
+    const dir = mkdtempSync(join(tmpdir(), "moviesnow-deploy-"));
+    const file = join(dir, "secrets.json");
+    try {
+      writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+      run("wrangler deploy", wranglerCmd ?? "", wranglerArgs(["deploy", "--env", "production", ...vars, "--secrets-file", file]), {
+        show: true,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    console.log(`deployed with ${Object.keys(secrets).length} secret(s): ${Object.keys(secrets).join(", ")}`);
+  }
 
-  // 5. Smoke check
-  step(5, `moviesnow smoke --api ${api}`);
+  // 4. Smoke check
+  step(4, `moviesnow smoke --api ${api}`);
   if (opts["skip-smoke"]) console.log("skipped (--skip-smoke)");
   else if (dry) console.log(`would check ${api}`);
   else {
