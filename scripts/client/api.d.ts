@@ -1576,6 +1576,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1598,6 +1600,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -1615,6 +1619,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -1636,6 +1642,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1662,6 +1670,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -1679,6 +1689,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1690,6 +1702,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1701,6 +1715,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1712,6 +1728,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1723,6 +1741,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1734,6 +1754,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -1755,6 +1777,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1781,6 +1805,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -1798,6 +1824,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1809,6 +1837,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1820,6 +1850,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1831,6 +1863,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1842,6 +1876,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1853,6 +1889,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -1874,6 +1912,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1896,6 +1936,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -1911,6 +1953,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1922,6 +1966,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1933,6 +1979,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1944,6 +1992,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1955,6 +2005,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1966,6 +2018,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -1987,6 +2041,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2009,6 +2065,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2026,6 +2084,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2037,6 +2097,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2048,6 +2110,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2069,6 +2133,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2091,6 +2157,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2110,6 +2178,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2121,6 +2191,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2132,6 +2204,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2153,6 +2227,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2184,6 +2260,8 @@ export interface operations {
                     Location: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2205,6 +2283,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2216,6 +2296,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2227,6 +2309,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2238,6 +2322,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2249,6 +2335,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2260,6 +2348,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2271,6 +2361,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2282,6 +2374,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2303,6 +2397,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2334,6 +2430,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2351,6 +2449,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2362,6 +2462,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2373,6 +2475,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2384,6 +2488,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2395,6 +2501,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2406,6 +2514,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2417,6 +2527,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2428,6 +2540,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2439,6 +2553,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2460,6 +2576,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2493,6 +2611,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2510,6 +2630,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2521,6 +2643,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2532,6 +2656,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2543,6 +2669,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2564,6 +2692,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2592,6 +2722,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2612,6 +2744,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2623,6 +2757,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2634,6 +2770,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2645,6 +2783,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2666,6 +2806,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2697,6 +2839,8 @@ export interface operations {
                     Location: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2714,6 +2858,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2725,6 +2871,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2736,6 +2884,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2747,6 +2897,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2758,6 +2910,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2769,6 +2923,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2780,6 +2936,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2791,6 +2949,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2812,6 +2972,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2836,6 +2998,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2853,6 +3017,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2864,6 +3030,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2875,6 +3043,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2886,6 +3056,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2897,6 +3069,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2918,6 +3092,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2948,6 +3124,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -2963,6 +3141,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2974,6 +3154,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2985,6 +3167,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2996,6 +3180,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3007,6 +3193,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3018,6 +3206,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3029,6 +3219,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3050,6 +3242,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3081,6 +3275,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3098,6 +3294,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3109,6 +3307,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3120,6 +3320,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3131,6 +3333,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3142,6 +3346,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3153,6 +3359,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3164,6 +3372,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3175,6 +3385,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3186,6 +3398,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3207,6 +3421,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3237,6 +3453,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3257,6 +3475,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3268,6 +3488,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3279,6 +3501,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3290,6 +3514,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3301,6 +3527,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3312,6 +3540,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3323,6 +3553,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3344,6 +3576,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3371,6 +3605,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3388,6 +3624,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3399,6 +3637,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3410,6 +3650,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3421,6 +3663,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3432,6 +3676,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3443,6 +3689,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3454,6 +3702,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3475,6 +3725,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3502,6 +3754,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3519,6 +3773,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3530,6 +3786,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3541,6 +3799,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3552,6 +3812,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3563,6 +3825,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3574,6 +3838,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3585,6 +3851,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3606,6 +3874,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3630,6 +3900,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3647,6 +3919,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3658,6 +3932,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3669,6 +3945,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3680,6 +3958,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3691,6 +3971,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3712,6 +3994,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3747,6 +4031,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3764,6 +4050,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3775,6 +4063,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3786,6 +4076,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3797,6 +4089,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3808,6 +4102,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3819,6 +4115,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3830,6 +4128,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3841,6 +4141,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3852,6 +4154,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3873,6 +4177,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3904,6 +4210,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -3919,6 +4227,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3930,6 +4240,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3941,6 +4253,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3952,6 +4266,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3963,6 +4279,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3974,6 +4292,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3985,6 +4305,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4006,6 +4328,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4041,6 +4365,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4058,6 +4384,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4069,6 +4397,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4080,6 +4410,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4091,6 +4423,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4102,6 +4436,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4113,6 +4449,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4124,6 +4462,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4135,6 +4475,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4146,6 +4488,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4167,6 +4511,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4200,6 +4546,8 @@ export interface operations {
                     Location: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4217,6 +4565,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4228,6 +4578,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4239,6 +4591,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4250,6 +4604,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4261,6 +4617,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4272,6 +4630,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4283,6 +4643,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4294,6 +4656,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4305,6 +4669,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4326,6 +4692,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4356,6 +4724,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4371,6 +4741,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4382,6 +4754,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4393,6 +4767,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4404,6 +4780,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4415,6 +4793,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4426,6 +4806,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4437,6 +4819,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4458,6 +4842,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4496,6 +4882,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4513,6 +4901,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4524,6 +4914,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4535,6 +4927,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4546,6 +4940,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4557,6 +4953,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4568,6 +4966,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4579,6 +4979,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4590,6 +4992,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4601,6 +5005,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4622,6 +5028,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4646,6 +5054,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4665,6 +5075,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4676,6 +5088,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4687,6 +5101,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4698,6 +5114,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4709,6 +5127,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4730,6 +5150,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4763,6 +5185,8 @@ export interface operations {
                     Location: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4783,6 +5207,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4794,6 +5220,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4805,6 +5233,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4816,6 +5246,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4827,6 +5259,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4838,6 +5272,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4849,6 +5285,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4860,6 +5298,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4871,6 +5311,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4892,6 +5334,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4916,6 +5360,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4933,6 +5379,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4944,6 +5392,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4955,6 +5405,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4966,6 +5418,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4977,6 +5431,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -4998,6 +5454,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5025,6 +5483,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5040,6 +5500,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5051,6 +5513,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5062,6 +5526,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5073,6 +5539,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5084,6 +5552,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5095,6 +5565,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5106,6 +5578,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5127,6 +5601,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5182,6 +5658,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5199,6 +5677,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5210,6 +5690,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5221,6 +5703,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5232,6 +5716,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5243,6 +5729,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5254,6 +5742,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5265,6 +5755,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5276,6 +5768,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5287,6 +5781,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5308,6 +5804,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5332,6 +5830,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5355,6 +5855,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5366,6 +5868,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5377,6 +5881,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5388,6 +5894,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5399,6 +5907,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5410,6 +5920,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5431,6 +5943,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5461,6 +5975,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5483,6 +5999,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5494,6 +6012,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5505,6 +6025,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5516,6 +6038,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5527,6 +6051,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5538,6 +6064,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5549,6 +6077,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5560,6 +6090,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5571,6 +6103,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5592,6 +6126,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5628,6 +6164,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5645,6 +6183,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5656,6 +6196,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5667,6 +6209,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5678,6 +6222,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5689,6 +6235,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5700,6 +6248,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5711,6 +6261,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5722,6 +6274,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5733,6 +6287,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5754,6 +6310,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5781,6 +6339,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5796,6 +6356,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5807,6 +6369,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5818,6 +6382,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5829,6 +6395,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5840,6 +6408,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5851,6 +6421,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5862,6 +6434,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5883,6 +6457,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5907,6 +6483,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -5927,6 +6505,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5938,6 +6518,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5949,6 +6531,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5960,6 +6544,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5971,6 +6557,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5982,6 +6570,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6003,6 +6593,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6034,6 +6626,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6053,6 +6647,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6064,6 +6660,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6075,6 +6673,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6086,6 +6686,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6097,6 +6699,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6108,6 +6712,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6119,6 +6725,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6130,6 +6738,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6141,6 +6751,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6162,6 +6774,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6186,6 +6800,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6203,6 +6819,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6214,6 +6832,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6225,6 +6845,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6236,6 +6858,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6247,6 +6871,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6268,6 +6894,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6301,6 +6929,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6321,6 +6951,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6348,6 +6980,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6359,6 +6993,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6370,6 +7006,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6381,6 +7019,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6392,6 +7032,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6403,6 +7045,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6414,6 +7058,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6425,6 +7071,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6436,6 +7084,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6457,6 +7107,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6488,6 +7140,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6505,6 +7159,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6516,6 +7172,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6527,6 +7185,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6538,6 +7198,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6549,6 +7211,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6560,6 +7224,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6571,6 +7237,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6582,6 +7250,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6593,6 +7263,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6614,6 +7286,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6650,6 +7324,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6693,6 +7369,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6702,6 +7380,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6713,6 +7393,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6724,6 +7406,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6745,6 +7429,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6772,6 +7458,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6791,6 +7479,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6800,6 +7490,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6811,6 +7503,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6822,6 +7516,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6833,6 +7529,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6854,6 +7552,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6881,6 +7581,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6898,6 +7600,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6909,6 +7613,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6920,6 +7626,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6931,6 +7639,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6952,6 +7662,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6978,6 +7690,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -6995,6 +7709,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7006,6 +7722,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7017,6 +7735,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7028,6 +7748,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7049,6 +7771,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7076,6 +7800,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7097,6 +7823,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7106,6 +7834,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7117,6 +7847,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7128,6 +7860,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7139,6 +7873,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7160,6 +7896,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7187,6 +7925,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7206,6 +7946,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7215,6 +7957,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7226,6 +7970,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7237,6 +7983,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7248,6 +7996,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7269,6 +8019,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7297,6 +8049,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7319,6 +8073,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7328,6 +8084,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7339,6 +8097,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7350,6 +8110,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7361,6 +8123,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7382,6 +8146,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7408,6 +8174,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7417,6 +8185,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7428,6 +8198,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7439,6 +8211,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7450,6 +8224,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7471,6 +8247,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7502,6 +8280,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7519,6 +8299,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7530,6 +8312,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7541,6 +8325,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7552,6 +8338,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7563,6 +8351,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7584,6 +8374,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7615,6 +8407,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7632,6 +8426,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7643,6 +8439,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7654,6 +8452,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7665,6 +8465,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7676,6 +8478,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7697,6 +8501,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7728,6 +8534,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7745,6 +8553,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7756,6 +8566,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7767,6 +8579,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7778,6 +8592,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7789,6 +8605,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7810,6 +8628,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7836,6 +8656,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7853,6 +8675,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7864,6 +8688,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7875,6 +8701,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7886,6 +8714,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7897,6 +8727,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7908,6 +8740,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7929,6 +8763,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7955,6 +8791,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -7974,6 +8812,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7985,6 +8825,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7996,6 +8838,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8007,6 +8851,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8018,6 +8864,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8029,6 +8877,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8050,6 +8900,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8074,6 +8926,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8089,6 +8943,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8098,6 +8954,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8109,6 +8967,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8120,6 +8980,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8131,6 +8993,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8152,6 +9016,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8176,6 +9042,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8191,6 +9059,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8200,6 +9070,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8211,6 +9083,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8222,6 +9096,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8233,6 +9109,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8254,6 +9132,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8283,6 +9163,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8307,6 +9189,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8318,6 +9202,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8329,6 +9215,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8340,6 +9228,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8351,6 +9241,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8362,6 +9254,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8373,6 +9267,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8384,6 +9280,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8395,6 +9293,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8416,6 +9316,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8442,6 +9344,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8461,6 +9365,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8472,6 +9378,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8483,6 +9391,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8494,6 +9404,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8505,6 +9417,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8526,6 +9440,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8562,6 +9478,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8588,6 +9506,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8599,6 +9519,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8610,6 +9532,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8621,6 +9545,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8632,6 +9558,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8643,6 +9571,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8654,6 +9584,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8665,6 +9597,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8676,6 +9610,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8697,6 +9633,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8724,6 +9662,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8741,6 +9681,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8752,6 +9694,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8763,6 +9707,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8774,6 +9720,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8785,6 +9733,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8796,6 +9746,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8807,6 +9759,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8828,6 +9782,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8852,6 +9808,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8869,6 +9827,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8880,6 +9840,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8891,6 +9853,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8902,6 +9866,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8913,6 +9879,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8934,6 +9902,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8961,6 +9931,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -8976,6 +9948,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8987,6 +9961,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8998,6 +9974,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9009,6 +9987,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9020,6 +10000,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9031,6 +10013,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9042,6 +10026,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9063,6 +10049,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9098,6 +10086,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9115,6 +10105,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9126,6 +10118,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9137,6 +10131,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9148,6 +10144,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9159,6 +10157,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9170,6 +10170,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9181,6 +10183,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9192,6 +10196,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9203,6 +10209,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9224,6 +10232,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9255,6 +10265,8 @@ export interface operations {
                     Location: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9276,6 +10288,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9287,6 +10301,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9298,6 +10314,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9309,6 +10327,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9320,6 +10340,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9331,6 +10353,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9342,6 +10366,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9363,6 +10389,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset) */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9390,6 +10418,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9411,6 +10441,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9420,6 +10452,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9431,6 +10465,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9442,6 +10478,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9453,6 +10491,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9474,6 +10514,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9500,6 +10542,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9520,6 +10564,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9531,6 +10577,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9542,6 +10590,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9553,6 +10603,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9574,6 +10626,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9600,6 +10654,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9627,6 +10683,8 @@ export interface operations {
                     Location: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9649,6 +10707,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9660,6 +10720,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9671,6 +10733,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9682,6 +10746,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9693,6 +10759,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9704,6 +10772,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9725,6 +10795,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9751,6 +10823,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9791,6 +10865,8 @@ export interface operations {
                     Location: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9813,6 +10889,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9824,6 +10902,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9835,6 +10915,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9846,6 +10928,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9857,6 +10941,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9868,6 +10954,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9889,6 +10977,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9915,6 +11005,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -9960,6 +11052,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9971,6 +11065,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9982,6 +11078,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9993,6 +11091,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -10014,6 +11114,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10059,6 +11161,8 @@ export interface operations {
                     "content-disposition"?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -10088,6 +11192,8 @@ export interface operations {
                     "content-range"?: string;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -10105,6 +11211,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -10114,6 +11222,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10125,6 +11235,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10136,6 +11248,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10147,6 +11261,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10158,6 +11274,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10169,6 +11287,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     /** @description Requests allowed in the window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the window */
@@ -10190,6 +11310,8 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
                     "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {

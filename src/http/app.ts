@@ -26,6 +26,7 @@ import type { LogSink } from "../lib/logger";
 import type { AppEnv, DepsFactory } from "./context";
 import { adminAuth } from "./middleware/admin-auth";
 import { bumpCatalogOnWrite, catalogCache } from "./middleware/catalog-cache";
+import { adminCors, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, publicCors } from "./middleware/cors";
 import { idempotency } from "./middleware/idempotency";
 import { defaultDeps, init } from "./middleware/init";
 import { onError } from "./middleware/on-error";
@@ -80,6 +81,9 @@ export function createApp(opts: AppOptions = {}) {
   const initDeps = init(opts.deps ?? defaultDeps);
 
   app.use("*", requestContext(opts.logSink, opts.metrics));
+  // Browsers on other sites: preflights answered here, before clients, limits or the cache.
+  app.use(`${ADMIN}/*`, adminCors);
+  app.use(`${API_PREFIX}/*`, except(`${ADMIN}/*`, publicCors));
   // Admin answers are per person and often secret (TOTP seeds, tokens): never stored by a cache.
   app.use(`${ADMIN}/*`, async (c, next) => {
     await next();
@@ -176,7 +180,11 @@ export function createApp(opts: AppOptions = {}) {
     info: {
       title: "MoviesNow API",
       version: "1.0.0",
-      description: "Catalog, streaming and download delivery, season bundles and admin operations. Errors are RFC 9457 problem+json.",
+      description:
+        "Catalog, streaming and download delivery, season bundles and admin operations. Errors are RFC 9457 problem+json.\n\n" +
+        "Browsers on other sites: the public API and its playlists answer CORS for the origins in CORS_ALLOWED_ORIGINS, /admin for those in CORS_ADMIN_ORIGINS. " +
+        `Preflights (OPTIONS) are answered at the edge with Access-Control-Max-Age ${CORS_MAX_AGE_SECONDS}; they allow Content-Type, X-API-Key, Idempotency-Key, X-Request-Id, If-None-Match, Range and If-Range (and Authorization, X-Admin-Key on /admin), ` +
+        `and answers expose ${CORS_EXPOSED_HEADERS.join(", ")}.`,
       license: { name: "Proprietary", url: "https://moviesnow.example/terms" },
     },
     // Relative: the document describes whichever instance serves it.

@@ -91,6 +91,7 @@ export function addStandardResponses<T extends object>(doc: T, policyOf: (path: 
       }
       for (const [status, r] of Object.entries(op.responses)) {
         header(r, "X-Request-Id", REQUEST_ID_HEADER);
+        header(r, "Access-Control-Allow-Origin", path.startsWith("/api/v1/admin/") ? ADMIN_CORS_HEADER : PUBLIC_CORS_HEADER);
         if (policy.rateLimited && (status.startsWith("2") || status === "429")) for (const [n, h] of RATE_LIMIT_HEADERS) header(r, n, h);
         if (status === "429") header(r, "Retry-After", RETRY_AFTER_HEADER);
       }
@@ -105,6 +106,15 @@ const RETRY_AFTER_HEADER = {
 };
 const REQUEST_ID_HEADER = {
   description: "The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it",
+  schema: { type: "string" },
+};
+const PUBLIC_CORS_HEADER = {
+  description:
+    "The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer",
+  schema: { type: "string" },
+};
+const ADMIN_CORS_HEADER = {
+  description: "The request's Origin, when it is one of CORS_ADMIN_ORIGINS (none when unset)",
   schema: { type: "string" },
 };
 const ETAG_HEADER = { description: "Strong validator of the representation; send it back as If-None-Match", schema: { type: "string" } };

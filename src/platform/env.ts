@@ -30,6 +30,33 @@ const rateRule = (def: string) =>
       }
       return { limit, windowSeconds };
     });
+/**
+ * A comma- or space-separated list of browser origins ("https://www.example.com"): scheme, host and
+ * port only, no path and no wildcard, each written as the browser sends it in `Origin`.
+ */
+const originList = z
+  .string()
+  .optional()
+  .transform((v, ctx): string[] => {
+    const out: string[] = [];
+    for (const o of (v ?? "").split(/[\s,]+/).filter(Boolean)) {
+      let origin: string | null = null;
+      try {
+        origin = new URL(o).origin;
+      } catch {
+        origin = null;
+      }
+      if (origin !== o || !/^https?:\/\/[^*]+$/.test(o)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${o}" is not an origin: write it as a browser sends it, e.g. https://www.example.com (no path, no *)`,
+        });
+        return z.NEVER;
+      }
+      out.push(origin);
+    }
+    return out;
+  });
 const base64Key32 = z.string().refine((v) => {
   try {
     return atob(v).length === 32;
@@ -85,6 +112,14 @@ export const envSchema = z
     /** Longest lifetime an admin can give a one-time download token. */
     DOWNLOAD_TOKEN_MAX_TTL_SECONDS: intVar(7 * 24 * 3600, 60, 30 * 24 * 3600),
     PUBLIC_API_KEY: optionalString,
+    /**
+     * Browser origins (web sites and players) that may call the public API and play its playlists.
+     * Unset: none in production, loopback origins (http://localhost, 127.0.0.1, [::1], any port)
+     * elsewhere.
+     */
+    CORS_ALLOWED_ORIGINS: originList,
+    /** Browser origins that may call /admin routes (an operator console on its own domain). Unset: none. */
+    CORS_ADMIN_ORIGINS: originList,
     /** X-Admin-Key for automation; at least 32 characters. It can't manage admin accounts. */
     ADMIN_API_KEY: optionalString.pipe(z.string().min(32, "must be at least 32 characters (openssl rand -base64 48)").optional()),
     /** Signs admin session tokens (HS256). */

@@ -58,10 +58,11 @@ export async function makeClip(dir: string, seconds = 10): Promise<{ clip: strin
 }
 
 /** A movie packaged from a fresh clip with an English default subtitle, published without force; its master_url. */
-export async function packagedMovie(o: { dir: string; api: string; adminKey: string; admin: ReturnType<typeof adminOverHttp> }) {
+export async function packagedMovie(o: { dir: string; api: string; adminKey: string; admin: ReturnType<typeof adminOverHttp>; mp4?: boolean }) {
   const { clip, srt } = await makeClip(o.dir);
   const title = await o.admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Packaged ${crypto.randomUUID()}` });
-  const run = await moviesnow(["package", clip, "--title-id", title.id, "--subtitle", `en:default=${srt}`, "--json"], { ...o, cwd: o.dir });
+  const args = ["package", clip, "--title-id", title.id, "--subtitle", `en:default=${srt}`, ...(o.mp4 ? ["--mp4"] : []), "--json"];
+  const run = await moviesnow(args, { api: o.api, adminKey: o.adminKey, cwd: o.dir });
   expect(run.status, run.stderr).toBe(0);
   await o.admin("POST", `/admin/titles/${title.id}/publish`);
   const streams = (await (await fetch(`${o.api}/titles/${title.id}/streams`)).json()) as { master_url: string };

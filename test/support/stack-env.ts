@@ -14,6 +14,8 @@ export function testWorkerVars(): Record<string, string> {
     DATABASE_URL: testDatabaseUrl,
     UPSTASH_REDIS_REST_TOKEN: redis.testRestToken,
     PUBLIC_API_KEY: "",
+    CORS_ALLOWED_ORIGINS: "",
+    CORS_ADMIN_ORIGINS: "",
     ADMIN_API_KEY: "",
     CLOUDFRONT_DOMAIN: "",
     CLOUDFRONT_KEY_PAIR_ID: "",

@@ -30,7 +30,8 @@ import { playbackSignature, verifyPlayback } from "./playback-urls";
 
 const tags = ["public: delivery"];
 // Players on any site read these (the URL itself is the credential, no cookies): CORS open to all.
-const PLAYLIST = { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store", "access-control-allow-origin": "*" };
+// Cross-origin players are answered by the CORS middleware, for CORS_ALLOWED_ORIGINS only.
+const PLAYLIST = { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store" };
 const signedQuery = {
   exp: z.coerce.number().int().optional().describe("Expiry, seconds since the epoch"),
   sig: z.string().max(100).optional().describe("The URL's signature"),

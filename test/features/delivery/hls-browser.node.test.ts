@@ -1,7 +1,9 @@
 // Adaptive playback with captions in a real browser: Debian's Chromium, headless, driven by
 // playwright-core, plays a packaged title's master_url with hls.js on a page served here from
 // another origin (so CORS is what a web player meets): playback passes 5 s, hls.js reports no
-// error, the three tiers and the English subtitle track are listed.
+// error, the three tiers and the English subtitle track are listed. The Worker allows exactly one
+// site (CORS_ALLOWED_ORIGINS): a page there browses the catalog, presigns a download and fetches
+// it; the same page served from another origin is refused each by the browser itself.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,8 +20,16 @@ const dir = mkdtempSync(join(tmpdir(), "mn-hls-browser-"));
 const adminKey = `browser-${crypto.randomUUID()}`;
 let worker: HttpWorker;
 let page: Server;
+let foreignPage: Server;
 let pageUrl = "";
+let foreignUrl = "";
 let browser: Browser;
+let packaged: Promise<{ titleId: string; masterUrl: string }> | undefined;
+/** One packaged movie (three tiers, a subtitle, an MP4 download) for every test here. */
+const movie = () => {
+  packaged ??= packagedMovie({ dir, api: worker.api, adminKey, admin: adminOverHttp(worker.api, adminKey), mp4: true });
+  return packaged;
+};
 
 const PAGE = `<!doctype html><meta charset="utf-8"><video id="v" muted playsinline></video>
 <script src="/hls.min.js"></script>
@@ -40,14 +50,20 @@ const PAGE = `<!doctype html><meta charset="utf-8"><video id="v" muted playsinli
 </script>`;
 
 beforeAll(async () => {
-  worker = await startHttpWorker(adminWorkerVars(adminKey));
   const hlsJs = readFileSync(resolve(root, "node_modules/hls.js/dist/hls.min.js"));
-  page = createServer((req, res) => {
-    if (req.url?.startsWith("/hls.min.js")) res.writeHead(200, { "content-type": "text/javascript" }).end(hlsJs);
-    else res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
-  });
-  await new Promise<void>((r) => page.listen(0, "127.0.0.1", r));
-  pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
+  const serve = async (): Promise<[Server, string]> => {
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith("/hls.min.js")) res.writeHead(200, { "content-type": "text/javascript" }).end(hlsJs);
+      else if (req.url?.startsWith("/blank")) res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>site</title>");
+      else res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return [server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`];
+  };
+  [page, pageUrl] = await serve();
+  [foreignPage, foreignUrl] = await serve();
+  // Only the first page's origin may call the API; the second is another site on the same host.
+  worker = await startHttpWorker({ ...adminWorkerVars(adminKey), CORS_ALLOWED_ORIGINS: new URL(pageUrl).origin });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
@@ -63,13 +79,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise((r) => page?.close(r));
+  await new Promise((r) => foreignPage?.close(r));
   await worker?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe("a packaged title in Chromium with hls.js", () => {
   it("plays the master past 5 s with no error, listing the three tiers and the subtitle track", async () => {
-    const { masterUrl } = await packagedMovie({ dir, api: worker.api, adminKey, admin: adminOverHttp(worker.api, adminKey) });
+    const { masterUrl } = await movie();
     const tab = await browser.newPage();
     try {
       await tab.goto(`${pageUrl}?src=${encodeURIComponent(masterUrl)}`);
@@ -95,6 +112,86 @@ describe("a packaged title in Chromium with hls.js", () => {
       expect(await tab.evaluate(() => (document.getElementById("v") as HTMLVideoElement).currentTime)).toBeGreaterThanOrEqual(5);
       expect([...report.levels].sort((a, b) => a - b)).toEqual([480, 720, 1080]);
       expect(report.subtitleTracks).toEqual([{ lang: "en", name: "English", default: true }]);
+    } finally {
+      await tab.close();
+    }
+  }, 240_000);
+
+  /** What a script on `site` gets from the API: browse, presign the title's MP4, fetch its first bytes. */
+  const tryFrom = async (site: string, titleId: string) => {
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${site}blank`);
+      return await tab.evaluate(
+        async ({ api, titleId }) => {
+          const attempt = async <T>(f: () => Promise<T>) =>
+            f().then(
+              (value) => ({ ok: true as const, value }),
+              (e: unknown) => ({ ok: false as const, error: String(e) }),
+            );
+          const titles = await attempt(async () =>
+            ((await (await fetch(`${api}/titles?limit=50`)).json()) as { items: { id: string }[] }).items.map((t) => t.id),
+          );
+          const downloads = await attempt(async () => {
+            const res = await fetch(`${api}/titles/${titleId}/downloads`);
+            return { etag: res.headers.get("etag"), body: (await res.json()) as { items: { storage_key: string; kind: string }[] } };
+          });
+          const key = downloads.ok ? downloads.value.body.items[0]?.storage_key : "downloads/unknown";
+          const signed = await attempt(async () => {
+            const res = await fetch(`${api}/delivery/download-url`, {
+              method: "POST",
+              headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+              body: JSON.stringify({ storage_key: key }),
+            });
+            return { status: res.status, requestId: res.headers.get("x-request-id"), body: (await res.json()) as { url: string } };
+          });
+          const bytes = signed.ok
+            ? await attempt(async () =>
+                (await fetch(signed.value.body.url, { headers: { range: "bytes=0-7" } })).arrayBuffer().then((b) => b.byteLength),
+              )
+            : { ok: false as const, error: "no url" };
+          return { titles, downloads, signed, bytes };
+        },
+        { api: worker.api, titleId },
+      );
+    } finally {
+      await tab.close();
+    }
+  };
+
+  it("from the allowed site, a page browses the catalog, presigns a download and fetches it, reading the headers it needs", async () => {
+    const { titleId } = await movie();
+    const r = await tryFrom(pageUrl, titleId);
+    expect(r.titles).toMatchObject({ ok: true });
+    expect(r.titles.ok && r.titles.value).toContain(titleId);
+    expect(r.downloads.ok && r.downloads.value.etag).toMatch(/^"/);
+    expect(r.downloads.ok && r.downloads.value.body.items.map((i) => i.kind)).toContain("DOWNLOAD");
+    expect(r.signed).toMatchObject({ ok: true, value: { status: 200 } });
+    expect(r.signed.ok && r.signed.value.requestId).toBeTruthy();
+    expect(r.bytes).toEqual({ ok: true, value: 8 });
+  }, 240_000);
+
+  it("from another origin, the browser refuses the catalog, the presign and the player's master playlist", async () => {
+    const { titleId, masterUrl } = await movie();
+    const r = await tryFrom(foreignUrl, titleId);
+    for (const step of [r.titles, r.downloads, r.signed])
+      expect(step).toMatchObject({ ok: false, error: expect.stringMatching(/Failed to fetch/) });
+
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${foreignUrl}?src=${encodeURIComponent(masterUrl)}`);
+      await tab.waitForFunction(
+        () => (window as unknown as { report: { errors: { fatal: boolean }[] } }).report.errors.some((e) => e.fatal),
+        undefined,
+        {
+          timeout: 60_000,
+        },
+      );
+      const report = (await tab.evaluate(() => (window as unknown as { report: unknown }).report)) as {
+        errors: { details: string; fatal: boolean }[];
+      };
+      expect(report.errors.find((e) => e.fatal)?.details).toBe("manifestLoadError");
+      expect(await tab.evaluate(() => (document.getElementById("v") as HTMLVideoElement).currentTime)).toBe(0);
     } finally {
       await tab.close();
     }

@@ -97,8 +97,14 @@ describe("the master playlist", () => {
     expect(m.status).toBe(200);
     expect(m.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
     expect(m.headers.get("cache-control")).toBe("no-store");
-    // Web players on any site fetch it: the signed URL is the credential.
-    expect(m.headers.get("access-control-allow-origin")).toBe("*");
+    // Web players fetch it from the sites CORS_ALLOWED_ORIGINS names (loopback in tests), no others.
+    expect(m.headers.get("access-control-allow-origin")).toBeNull();
+    const player = await SELF.fetch(masterUrl, { headers: { origin: "http://127.0.0.1:5173" } });
+    expect(player.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:5173");
+    await player.body?.cancel();
+    const foreign = await SELF.fetch(masterUrl, { headers: { origin: "https://elsewhere.test" } });
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+    await foreign.body?.cancel();
     const master = await m.text();
     expect(master.startsWith("#EXTM3U\n")).toBe(true);
 
