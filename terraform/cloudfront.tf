@@ -6,7 +6,8 @@ locals {
   origin_id = "media-s3"
 
   # Path pattern → cache policy. Segments and files never change under a key; bundles are
-  # rebuilt at the same key, so they are kept briefly.
+  # rebuilt at the same key, so they are kept briefly. Players read hls/ and subs/ cross-origin.
+  player_paths = ["hls/*", "subs/*"]
   behaviors = {
     "hls/*"       = "immutable"
     "downloads/*" = "immutable"
@@ -17,16 +18,58 @@ locals {
   }
 }
 
+# One public key per entry of cloudfront_public_keys, all trusted by the key group: to rotate, add
+# the new key and apply, deploy the Worker with its private half (cloudfront_signing_key), then
+# remove the old key once URLs signed with it have expired.
 resource "aws_cloudfront_public_key" "signer" {
-  name        = "moviesnow-${var.environment}-signer"
-  comment     = "Signs MoviesNow delivery URLs (the Worker's CLOUDFRONT_PRIVATE_KEY)"
-  encoded_key = var.cloudfront_public_key_pem
+  for_each    = var.cloudfront_public_keys
+  name        = "moviesnow-${var.environment}-signer-${each.key}"
+  comment     = "Signs MoviesNow delivery URLs (a CLOUDFRONT_PRIVATE_KEY of the Worker)"
+  encoded_key = each.value
 }
 
 resource "aws_cloudfront_key_group" "signers" {
   name    = "moviesnow-${var.environment}-signers"
   comment = "Trusted signers of MoviesNow media URLs"
-  items   = [aws_cloudfront_public_key.signer.id]
+  items   = [for k in sort(keys(var.cloudfront_public_keys)) : aws_cloudfront_public_key.signer[k].id]
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(var.cloudfront_public_keys), var.cloudfront_signing_key)
+      error_message = "cloudfront_signing_key must name one of cloudfront_public_keys."
+    }
+  }
+}
+
+# Browsers on the player sites read playlists, segments and subtitles cross-origin: CloudFront
+# answers CORS for exactly player_origins (never *), whatever S3 sent. Made only when there are
+# origins (CloudFront refuses an empty list).
+resource "aws_cloudfront_response_headers_policy" "player_cors" {
+  count   = length(var.player_origins) > 0 ? 1 : 0
+  name    = "moviesnow-${var.environment}-player-cors"
+  comment = "CORS for MoviesNow's web players"
+
+  cors_config {
+    access_control_allow_credentials = false
+    access_control_max_age_sec       = 7200
+    origin_override                  = true
+
+    access_control_allow_origins {
+      items = var.player_origins
+    }
+
+    access_control_allow_methods {
+      items = ["GET", "HEAD", "OPTIONS"]
+    }
+
+    access_control_allow_headers {
+      items = ["range"]
+    }
+
+    access_control_expose_headers {
+      items = ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"]
+    }
+  }
 }
 
 resource "aws_cloudfront_origin_access_control" "media" {
@@ -110,6 +153,8 @@ resource "aws_cloudfront_distribution" "media" {
       compress               = false
       cache_policy_id        = aws_cloudfront_cache_policy.media[ordered_cache_behavior.value].id
       trusted_key_groups     = [aws_cloudfront_key_group.signers.id]
+      # null (no policy) when no player origin is configured, or for paths players do not read.
+      response_headers_policy_id = contains(local.player_paths, ordered_cache_behavior.key) ? one(aws_cloudfront_response_headers_policy.player_cors[*].id) : null
     }
   }
 

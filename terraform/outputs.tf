@@ -12,8 +12,10 @@ output "worker_vars" {
     S3_SSE          = "AES256"
     # The first custom alias, else the cloudfront.net name.
     CLOUDFRONT_DOMAIN         = length(var.custom_domain_aliases) > 0 ? var.custom_domain_aliases[0] : aws_cloudfront_distribution.media.domain_name
-    CLOUDFRONT_KEY_PAIR_ID    = aws_cloudfront_public_key.signer.id
+    CLOUDFRONT_KEY_PAIR_ID    = aws_cloudfront_public_key.signer[var.cloudfront_signing_key].id
     CLOUDFRONT_SIGNATURE_HASH = var.signature_hash
+    # The same list CloudFront and the bucket answer CORS for.
+    CORS_ALLOWED_ORIGINS = join(" ", var.player_origins)
   }
 }
 
@@ -31,4 +33,14 @@ output "worker_secrets" {
 output "cloudfront_distribution_id" {
   description = "For invalidations and dashboards."
   value       = aws_cloudfront_distribution.media.id
+}
+
+output "distribution_domain_name" {
+  description = "The distribution's own name (dxxxx.cloudfront.net): the target of the media CNAME (custom_domain_aliases) in your DNS."
+  value       = aws_cloudfront_distribution.media.domain_name
+}
+
+output "bucket_arn" {
+  description = "The media bucket's ARN, for policies and dashboards outside this module."
+  value       = aws_s3_bucket.media.arn
 }

@@ -37,8 +37,35 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "media" {
   }
 }
 
+# Versioning: the Worker's key can overwrite and delete, so a mistake or a leaked key is undone
+# from the previous version; those are kept noncurrent_version_days, then expire.
+resource "aws_s3_bucket_versioning" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
 resource "aws_s3_bucket_lifecycle_configuration" "media" {
   bucket = aws_s3_bucket.media.id
+  # Lifecycle rules on noncurrent versions need versioning on first.
+  depends_on = [aws_s3_bucket_versioning.media]
+
+  rule {
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_days
+    }
+
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
 
   rule {
     id     = "intelligent-tiering"
@@ -87,6 +114,19 @@ resource "aws_s3_bucket_cors_configuration" "media" {
     # Multipart uploads need each part's ETag.
     expose_headers  = ["ETag"]
     max_age_seconds = 3600
+  }
+
+  # Web players reading presigned URLs straight from S3 (no CloudFront in front).
+  dynamic "cors_rule" {
+    for_each = length(var.player_origins) > 0 ? [1] : []
+
+    content {
+      allowed_methods = ["GET", "HEAD"]
+      allowed_origins = var.player_origins
+      allowed_headers = ["range"]
+      expose_headers  = ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"]
+      max_age_seconds = 7200
+    }
   }
 }
 

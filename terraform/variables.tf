@@ -73,13 +73,40 @@ variable "cors_allowed_origins" {
   }
 }
 
-variable "cloudfront_public_key_pem" {
-  description = "PEM public key (SubjectPublicKeyInfo) whose private half the Worker signs CloudFront URLs with (CLOUDFRONT_PRIVATE_KEY). The private key never enters Terraform or its state."
-  type        = string
+variable "cloudfront_public_keys" {
+  description = "The key group's public keys (PEM SubjectPublicKeyInfo) by a name of yours, e.g. the month made. The Worker signs with the private half of cloudfront_signing_key's; the others stay trusted, so a new key goes in before the old comes out. Private keys never enter Terraform or its state."
+  type        = map(string)
 
   validation {
-    condition     = can(regex("^-----BEGIN PUBLIC KEY-----", trimspace(var.cloudfront_public_key_pem)))
-    error_message = "cloudfront_public_key_pem must be a PEM SubjectPublicKeyInfo (-----BEGIN PUBLIC KEY-----)."
+    condition     = length(var.cloudfront_public_keys) > 0 && length(var.cloudfront_public_keys) <= 5 && alltrue([for k, pem in var.cloudfront_public_keys : can(regex("^[A-Za-z0-9_-]{1,40}$", k)) && can(regex("^-----BEGIN PUBLIC KEY-----", trimspace(pem)))])
+    error_message = "cloudfront_public_keys must map 1 to 5 names (letters, digits, _ and -) to PEM SubjectPublicKeyInfo keys (-----BEGIN PUBLIC KEY-----)."
+  }
+}
+
+variable "cloudfront_signing_key" {
+  description = "Which of cloudfront_public_keys the Worker signs with (its CLOUDFRONT_KEY_PAIR_ID)."
+  type        = string
+}
+
+variable "player_origins" {
+  description = "Origins of the web sites and players that fetch media from a browser (hls.js, subtitles): CloudFront's CORS response headers policy on hls/ and subs/, the bucket's CORS for GET, and the Worker's CORS_ALLOWED_ORIGINS. No wildcard."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.player_origins : can(regex("^https://[^/*]+$", o)) || can(regex("^http://(localhost|127\\.0\\.0\\.1)(:[0-9]+)?$", o))])
+    error_message = "player_origins must list https:// origins without paths or wildcards (http:// only for localhost)."
+  }
+}
+
+variable "noncurrent_version_days" {
+  description = "Days an overwritten or deleted object's previous version is kept (the Worker's key can delete and overwrite; versions undo a mistake or a leaked key)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_days >= 1 && floor(var.noncurrent_version_days) == var.noncurrent_version_days
+    error_message = "noncurrent_version_days must be a whole number of days, 1 or more."
   }
 }
 

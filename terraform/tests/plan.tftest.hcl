@@ -11,12 +11,13 @@ mock_provider "aws" {
 }
 
 variables {
-  bucket_name               = "moviesnow-media-test"
-  cors_allowed_origins      = ["https://admin.moviesnow.test"]
-  cloudfront_public_key_pem = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n"
-  custom_domain_aliases     = ["media.moviesnow.test"]
-  acm_certificate_arn       = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
-  bundle_expiration_days    = 14
+  bucket_name            = "moviesnow-media-test"
+  cors_allowed_origins   = ["https://admin.moviesnow.test"]
+  cloudfront_public_keys = { "2026-12" = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n" }
+  cloudfront_signing_key = "2026-12"
+  custom_domain_aliases  = ["media.moviesnow.test"]
+  acm_certificate_arn    = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+  bundle_expiration_days = 14
 }
 
 # --- The media bucket --------------------------------------------------------------------------
@@ -174,9 +175,113 @@ run "url_signatures_default_to_sha256" {
   }
 
   assert {
-    condition     = aws_cloudfront_key_group.signers.items == toset([aws_cloudfront_public_key.signer.id])
+    condition     = aws_cloudfront_key_group.signers.items == toset([aws_cloudfront_public_key.signer["2026-12"].id])
     error_message = "The key group holds exactly the Worker's public key."
   }
+}
+
+# --- Rotation, versioning, CORS for players -----------------------------------------------------
+
+run "a_new_signing_key_is_trusted_beside_the_old_one" {
+  command = apply
+
+  variables {
+    cloudfront_public_keys = {
+      "2026-12" = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n"
+      "2027-06" = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEB\n-----END PUBLIC KEY-----\n"
+    }
+    cloudfront_signing_key = "2027-06"
+  }
+
+  assert {
+    condition     = length(aws_cloudfront_key_group.signers.items) == 2 && contains(tolist(aws_cloudfront_key_group.signers.items), aws_cloudfront_public_key.signer["2026-12"].id)
+    error_message = "During a rotation the key group trusts the old key and the new one."
+  }
+
+  assert {
+    condition     = output.worker_vars.CLOUDFRONT_KEY_PAIR_ID == aws_cloudfront_public_key.signer["2027-06"].id
+    error_message = "The Worker signs with cloudfront_signing_key's key."
+  }
+}
+
+run "the_signing_key_must_be_one_of_the_public_keys" {
+  command = plan
+
+  variables {
+    cloudfront_signing_key = "2030-01"
+  }
+
+  expect_failures = [aws_cloudfront_key_group.signers]
+}
+
+run "versions_are_kept_then_expire" {
+  command = apply
+
+  assert {
+    condition     = one(aws_s3_bucket_versioning.media.versioning_configuration).status == "Enabled"
+    error_message = "The bucket keeps versions: the Worker's key can overwrite and delete."
+  }
+
+  assert {
+    condition = anytrue([for r in aws_s3_bucket_lifecycle_configuration.media.rule :
+      r.status == "Enabled" && try(one(r.noncurrent_version_expiration).noncurrent_days, 0) == 30
+    ])
+    error_message = "Noncurrent versions expire after noncurrent_version_days."
+  }
+}
+
+run "players_get_cors_for_their_origins_only_on_hls_and_subtitles" {
+  command = apply
+
+  variables {
+    player_origins = ["https://www.moviesnow.test", "https://player.moviesnow.test"]
+  }
+
+  assert {
+    condition     = one(aws_cloudfront_response_headers_policy.player_cors[0].cors_config).access_control_allow_origins[0].items == toset(["https://www.moviesnow.test", "https://player.moviesnow.test"])
+    error_message = "CloudFront answers CORS for exactly player_origins."
+  }
+
+  assert {
+    condition     = one(aws_cloudfront_response_headers_policy.player_cors[0].cors_config).access_control_allow_credentials == false
+    error_message = "No credentials cross-origin."
+  }
+
+  assert {
+    condition = alltrue([for b in aws_cloudfront_distribution.media.ordered_cache_behavior :
+      (contains(["hls/*", "subs/*"], b.path_pattern) ? b.response_headers_policy_id == aws_cloudfront_response_headers_policy.player_cors[0].id : b.response_headers_policy_id == null)
+    ])
+    error_message = "The players' CORS policy is on the HLS and subtitle behaviours, and only there."
+  }
+
+  assert {
+    condition     = anytrue([for r in aws_s3_bucket_cors_configuration.media.cors_rule : r.allowed_origins == toset(["https://www.moviesnow.test", "https://player.moviesnow.test"]) && !contains(tolist(r.allowed_methods), "PUT")])
+    error_message = "The bucket lets the players read (presigned URLs without CloudFront), never write."
+  }
+
+  assert {
+    condition     = output.worker_vars.CORS_ALLOWED_ORIGINS == "https://www.moviesnow.test https://player.moviesnow.test"
+    error_message = "The Worker answers CORS for the same list."
+  }
+}
+
+run "without_player_origins_nothing_is_answered_cross_origin" {
+  command = apply
+
+  assert {
+    condition     = length(aws_cloudfront_response_headers_policy.player_cors) == 0 && output.worker_vars.CORS_ALLOWED_ORIGINS == ""
+    error_message = "No player origin: no CORS policy, and the Worker allows none."
+  }
+}
+
+run "player_origins_take_no_wildcard" {
+  command = plan
+
+  variables {
+    player_origins = ["*"]
+  }
+
+  expect_failures = [var.player_origins]
 }
 
 # --- IAM: the Worker and the bundle job get exactly what the code uses --------------------------

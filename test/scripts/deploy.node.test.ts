@@ -42,6 +42,7 @@ const TF_OUTPUTS = {
       CLOUDFRONT_DOMAIN: "media.moviesnow.test",
       CLOUDFRONT_KEY_PAIR_ID: "K2JCJMDEHXQW5F",
       CLOUDFRONT_SIGNATURE_HASH: "SHA256",
+      CORS_ALLOWED_ORIGINS: "https://www.moviesnow.test",
       S3_SSE: "AES256",
     },
   },
@@ -144,7 +145,7 @@ describe("npm run deploy", () => {
     expect(r.status, r.out).toBe(0);
 
     const vars =
-      "--var AWS_BUCKET_NAME:moviesnow-media-prod --var AWS_REGION:eu-west-1 --var CLOUDFRONT_DOMAIN:media.moviesnow.test --var CLOUDFRONT_KEY_PAIR_ID:K2JCJMDEHXQW5F --var CLOUDFRONT_SIGNATURE_HASH:SHA256 --var S3_SSE:AES256";
+      "--var AWS_BUCKET_NAME:moviesnow-media-prod --var AWS_REGION:eu-west-1 --var CLOUDFRONT_DOMAIN:media.moviesnow.test --var CLOUDFRONT_KEY_PAIR_ID:K2JCJMDEHXQW5F --var CLOUDFRONT_SIGNATURE_HASH:SHA256 --var CORS_ALLOWED_ORIGINS:https://www.moviesnow.test --var S3_SSE:AES256";
     const seen = calls().filter((l) => !l.startsWith("wrangler secrets-file "));
     expect(seen.slice(0, -1)).toEqual([
       ...checks,

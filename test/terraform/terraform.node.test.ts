@@ -146,7 +146,11 @@ describe("terraform: CloudFront", () => {
     }
     expect(one(one(d.dynamic).ordered_cache_behavior).for_each).toBe("${local.behaviors}");
     expect(Object.keys(local("behaviors") as Block).sort()).toEqual(MEDIA_PREFIXES.map((p) => `${p}*`).sort());
-    expect(resource("aws_cloudfront_key_group", "signers").items).toEqual(["${aws_cloudfront_public_key.signer.id}"]);
+    // Every key of cloudfront_public_keys is trusted (a rotation adds the new before removing the old).
+    expect(resource("aws_cloudfront_key_group", "signers").items).toBe(
+      "${[for k in sort(keys(var.cloudfront_public_keys)) : aws_cloudfront_public_key.signer[k].id]}",
+    );
+    expect(resource("aws_cloudfront_public_key", "signer").for_each).toBe("${var.cloudfront_public_keys}");
     expect(JSON.stringify(d)).not.toContain("trusted_signers");
   });
 
@@ -189,7 +193,7 @@ describe("terraform: variables and outputs", () => {
     const vars = one(tf.output.worker_vars).value as Record<string, string>;
     const secrets = one(tf.output.worker_secrets).value as Record<string, string>;
     expect(Object.keys(vars).sort()).toEqual(
-      ["AWS_BUCKET_NAME", "AWS_REGION", "CLOUDFRONT_DOMAIN", "CLOUDFRONT_KEY_PAIR_ID", "CLOUDFRONT_SIGNATURE_HASH", "S3_SSE"].sort(),
+      ["AWS_BUCKET_NAME", "AWS_REGION", "CLOUDFRONT_DOMAIN", "CLOUDFRONT_KEY_PAIR_ID", "CLOUDFRONT_SIGNATURE_HASH", "CORS_ALLOWED_ORIGINS", "S3_SSE"].sort(),
     );
     expect(Object.keys(secrets).sort()).toEqual(
       ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "JOB_AWS_ACCESS_KEY_ID", "JOB_AWS_SECRET_ACCESS_KEY"].sort(),
@@ -201,7 +205,7 @@ describe("terraform: variables and outputs", () => {
     const names = [...Object.keys(vars), ...Object.keys(secrets)];
     // The CloudFront private key never passes through Terraform: only its public half comes in.
     expect(JSON.stringify(tf)).not.toMatch(/tls_private_key|private_key_pem/);
-    expect(one(tf.variable.cloudfront_public_key_pem)).not.toHaveProperty("default");
+    expect(one(tf.variable.cloudfront_public_keys)).not.toHaveProperty("default");
     // The names are the Worker's own (src/platform/env.ts).
     const env = readFileSync(resolve(import.meta.dirname, "../../src/platform/env.ts"), "utf8");
     for (const n of names.filter((n) => !n.startsWith("JOB_"))) expect(env).toContain(`${n}:`);
