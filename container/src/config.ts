@@ -21,9 +21,25 @@ export interface JobServiceConfig {
   /** Parts uploaded concurrently while the next one fills (memory ≈ (this + 1) × part size). */
   partConcurrency: number;
   minPartSize: number;
+  /**
+   * Jobs one instance runs at once; past it a new job is answered 503 with Retry-After and the
+   * SeasonBundle object tries again then. Sized with the instance's memory (docs/capacity.md).
+   */
+  maxConcurrentJobs: number;
+  /** Retry-After, in seconds, of that 503. */
+  busyRetryAfterSeconds: number;
 }
 
 const MiB = 1024 * 1024;
+/** What the container's instance type holds with room to spare (wrangler.toml, docs/capacity.md). */
+export const DEFAULT_MAX_CONCURRENT_JOBS = 4;
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of 1 or more, got "${raw}"`);
+  return n;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): JobServiceConfig {
   const need = (k: string) => {
@@ -54,5 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JobServiceConf
     sse: (env.S3_SSE ?? "AES256") === "AES256" ? "AES256" : undefined,
     partConcurrency: Number(env.JOB_PART_CONCURRENCY ?? 3),
     minPartSize: Number(env.JOB_MIN_PART_SIZE ?? 8 * MiB),
+    maxConcurrentJobs: positive("JOB_MAX_CONCURRENT", env.JOB_MAX_CONCURRENT, DEFAULT_MAX_CONCURRENT_JOBS),
+    busyRetryAfterSeconds: positive("JOB_BUSY_RETRY_AFTER_SECONDS", env.JOB_BUSY_RETRY_AFTER_SECONDS, 30),
   };
 }

@@ -19,15 +19,21 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
   const jobs = new Map<string, Job>();
   const controllers = new Map<string, AbortController>();
   const running = new Set<Promise<void>>();
-  const counters = { started: 0, succeeded: 0, failed: 0, cancelled: 0, bytes: 0 };
+  const counters = { started: 0, succeeded: 0, failed: 0, cancelled: 0, refused: 0, bytes: 0 };
   const startedAt = Date.now();
   const nonces = new NonceCache();
 
-  function start(req: JobRequest): { job: Job; created: boolean } {
+  function start(req: JobRequest): { job: Job; created: boolean } | { busy: number } {
     // One run per id: a running or finished job is answered as it stands; one that failed or was
     // cancelled may be started again under its id.
     const existing = jobs.get(req.id);
     if (existing && (existing.state === "running" || existing.state === "succeeded")) return { job: existing, created: false };
+    // Past the cap a new job is refused, not queued: the caller (the SeasonBundle object) keeps
+    // the queue and asks again after Retry-After, so nothing waits in a container that may go away.
+    if (controllers.size >= cfg.maxConcurrentJobs) {
+      counters.refused += 1;
+      return { busy: controllers.size };
+    }
     const job: Job = {
       id: req.id,
       type: req.type,
@@ -81,6 +87,12 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
       `moviesnow_jobs_finished_total{outcome="succeeded"} ${counters.succeeded}`,
       `moviesnow_jobs_finished_total{outcome="failed"} ${counters.failed}`,
       `moviesnow_jobs_finished_total{outcome="cancelled"} ${counters.cancelled}`,
+      "# HELP moviesnow_jobs_refused_total New jobs answered 503 because JOB_MAX_CONCURRENT were running.",
+      "# TYPE moviesnow_jobs_refused_total counter",
+      `moviesnow_jobs_refused_total ${counters.refused}`,
+      "# HELP moviesnow_jobs_max_concurrent Jobs this instance runs at once (JOB_MAX_CONCURRENT).",
+      "# TYPE moviesnow_jobs_max_concurrent gauge",
+      `moviesnow_jobs_max_concurrent ${cfg.maxConcurrentJobs}`,
       "# HELP moviesnow_jobs_running Jobs running now.",
       "# TYPE moviesnow_jobs_running gauge",
       `moviesnow_jobs_running ${controllers.size}`,
@@ -104,8 +116,8 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
     ].join("\n");
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json" });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(body));
     };
     const url = new URL(req.url ?? "/", "http://x");
@@ -143,8 +155,16 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
       const r = jobRequestSchema.safeParse(parsed);
       if (!r.success)
         return send(400, { error: "invalid job", issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
-      const { job, created } = start(r.data);
-      return send(created ? 202 : 200, job);
+      const started = start(r.data);
+      if ("busy" in started) {
+        log("job refused: at capacity", { id: r.data.id, running: started.busy, max: cfg.maxConcurrentJobs });
+        return send(
+          503,
+          { error: `at capacity: ${started.busy} of ${cfg.maxConcurrentJobs} jobs running` },
+          { "retry-after": String(cfg.busyRetryAfterSeconds) },
+        );
+      }
+      return send(started.created ? 202 : 200, started.job);
     }
     if (jobId && req.method === "GET") {
       const job = jobs.get(decodeURIComponent(jobId));
@@ -199,7 +219,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const log = (msg: string, f: Record<string, unknown> = {}) => console.log(JSON.stringify({ ts: new Date().toISOString(), msg, ...f }));
   const svc = createJobService(cfg, log);
   await svc.listen();
-  log("job service listening", { port: cfg.port, paced_gc: cfg.gcPacer.active });
+  log("job service listening", { port: cfg.port, paced_gc: cfg.gcPacer.active, max_concurrent: cfg.maxConcurrentJobs });
   const stop = async (signal: string) => {
     log("shutting down", { signal });
     await svc.shutdown();

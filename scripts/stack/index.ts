@@ -89,7 +89,16 @@ export async function upJobService(): Promise<void> {
   await startAdapter(
     "job-service",
     "../../container/src/server.ts",
-    { PORT: String(ports.jobService), HOST: host, JOB_SERVICE_SECRET: jobService.secret, ...s3Env },
+    {
+      PORT: String(ports.jobService),
+      HOST: host,
+      JOB_SERVICE_SECRET: jobService.secret,
+      ...s3Env,
+      // One machine stands in for every container instance, and test files build seasons side by
+      // side (as BUNDLE_MAX_CONCURRENT_BUILDS is raised for them); the cap's own tests run a
+      // service of their own with a cap of 1.
+      JOB_MAX_CONCURRENT: "64",
+    },
     JOB_NODE_FLAGS,
   );
 }

@@ -56,7 +56,7 @@ async function jobServiceVia(decide: (method: string, path: string) => Fault, en
     await svc.shutdown();
     await proxy.close();
   };
-  return { proxy, run, close };
+  return { proxy, run, close, jobs, base };
 }
 
 describe("bundle job against a faulty S3", () => {
@@ -145,6 +145,46 @@ describe("bundle job against a faulty S3", () => {
       expect(job.error).toMatch(/503/);
       expect(await s3.listMultipartUploads(zipKey)).toEqual([]);
       expect(await s3.head(zipKey)).toBeNull();
+    } finally {
+      await svc.close();
+    }
+  }, 120_000);
+
+  it("runs at most JOB_MAX_CONCURRENT jobs: past it a new one is answered 503 with Retry-After and nothing starts", async () => {
+    for (const [i, b] of sources.entries()) await s3.put(items[i]?.source_key ?? "", b);
+    // Every source read stalls, so the first job keeps running for as long as the test needs.
+    const svc = await jobServiceVia(
+      (method, path) => (method === "GET" && path.includes("/src/") ? { kind: "delay", ms: 60_000 } : { kind: "pass" }),
+      {
+        JOB_MAX_CONCURRENT: "1",
+        JOB_BUSY_RETRY_AFTER_SECONDS: "7",
+        JOB_S3_IDLE_TIMEOUT_MS: "120000",
+      },
+    );
+    const job = () => {
+      const { sources: _unused, ...out } = jobKeys();
+      return { id: `cap-${crypto.randomUUID()}`, type: "bundle", ...out, items };
+    };
+    try {
+      const first = job();
+      const second = job();
+      expect((await svc.jobs.post(first)).status).toBe(202);
+      const busy = await svc.jobs.post(second);
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get("retry-after")).toBe("7");
+      expect(((await busy.json()) as { error: string }).error).toMatch(/at capacity: 1 of 1/);
+      expect((await svc.jobs.get(second.id)).status).toBe(404);
+      // The running job is answered as it stands, not refused.
+      expect((await svc.jobs.post(first)).status).toBe(200);
+      const metrics = await (await fetch(`${svc.base}/metrics`)).text();
+      expect(metrics).toMatch(/^moviesnow_jobs_refused_total 1$/m);
+      expect(metrics).toMatch(/^moviesnow_jobs_max_concurrent 1$/m);
+
+      // Once the first is done (cancelled here), the second is taken.
+      expect((await svc.jobs.call("DELETE", `/jobs/${encodeURIComponent(first.id)}`)).status).toBe(202);
+      for (let i = 0; i < 200 && ((await (await svc.jobs.get(first.id)).json()) as Job).state === "running"; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect((await svc.jobs.post(second)).status).toBe(202);
     } finally {
       await svc.close();
     }

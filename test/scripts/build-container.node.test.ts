@@ -55,4 +55,23 @@ describe("the container's job service bundle", () => {
     const cmd = JSON.parse(dockerfile.match(/^CMD (\[.*\])$/m)?.[1] ?? "[]") as string[];
     expect(cmd).toEqual(["node", ...JOB_NODE_FLAGS, "server.mjs"]);
   });
+
+  it("the build context sends only what the Dockerfile copies: no node_modules, stack data, .dev.vars or secrets", () => {
+    const root = resolve(import.meta.dirname, "../..");
+    const dockerfile = readFileSync(resolve(root, "container/Dockerfile"), "utf8");
+    const rules = readFileSync(resolve(root, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    // Everything out, then the COPY sources back in, and nothing else.
+    expect(rules[0]).toBe("*");
+    const kept = rules.slice(1).map((r) => r.replace(/^!/, ""));
+    expect(rules.slice(1).every((r) => r.startsWith("!"))).toBe(true);
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)]
+      .flatMap((m) => (m[1] ?? "").split(/\s+/))
+      .map((p) => p.replace(/\/$/, ""));
+    expect(copied.length).toBeGreaterThan(0);
+    expect([...kept].sort()).toEqual([...copied].sort());
+    for (const never of ["node_modules", ".local", ".dev.vars", ".git", "prod.secrets.env", "terraform"]) expect(kept).not.toContain(never);
+  });
 });

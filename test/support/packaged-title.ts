@@ -58,7 +58,13 @@ export async function makeClip(dir: string, seconds = 10): Promise<{ clip: strin
 }
 
 /** A movie packaged from a fresh clip with an English default subtitle, published without force; its master_url. */
-export async function packagedMovie(o: { dir: string; api: string; adminKey: string; admin: ReturnType<typeof adminOverHttp>; mp4?: boolean }) {
+export async function packagedMovie(o: {
+  dir: string;
+  api: string;
+  adminKey: string;
+  admin: ReturnType<typeof adminOverHttp>;
+  mp4?: boolean;
+}) {
   const { clip, srt } = await makeClip(o.dir);
   const title = await o.admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Packaged ${crypto.randomUUID()}` });
   const args = ["package", clip, "--title-id", title.id, "--subtitle", `en:default=${srt}`, ...(o.mp4 ? ["--mp4"] : []), "--json"];

@@ -193,7 +193,15 @@ describe("terraform: variables and outputs", () => {
     const vars = one(tf.output.worker_vars).value as Record<string, string>;
     const secrets = one(tf.output.worker_secrets).value as Record<string, string>;
     expect(Object.keys(vars).sort()).toEqual(
-      ["AWS_BUCKET_NAME", "AWS_REGION", "CLOUDFRONT_DOMAIN", "CLOUDFRONT_KEY_PAIR_ID", "CLOUDFRONT_SIGNATURE_HASH", "CORS_ALLOWED_ORIGINS", "S3_SSE"].sort(),
+      [
+        "AWS_BUCKET_NAME",
+        "AWS_REGION",
+        "CLOUDFRONT_DOMAIN",
+        "CLOUDFRONT_KEY_PAIR_ID",
+        "CLOUDFRONT_SIGNATURE_HASH",
+        "CORS_ALLOWED_ORIGINS",
+        "S3_SSE",
+      ].sort(),
     );
     expect(Object.keys(secrets).sort()).toEqual(
       ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "JOB_AWS_ACCESS_KEY_ID", "JOB_AWS_SECRET_ACCESS_KEY"].sort(),

@@ -21,6 +21,18 @@ export class RunnerUnavailable extends Error {
   }
 }
 
+/** The job service runs as many jobs as it may: not a failure of the job, a reason to wait. */
+export class RunnerBusy extends RunnerUnavailable {
+  constructor(
+    message: string,
+    /** What the service's Retry-After asked for. */
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = "RunnerBusy";
+  }
+}
+
 /**
  * The runner this deployment has: the job service at JOB_RUNNER_URL (the Node process locally and
  * in tests), else the Cloudflare Container bound as BUNDLE_JOBS (production). Without either,
@@ -71,6 +83,9 @@ export function createHttpJobRunner(
   return {
     async start(job) {
       const r = await call("POST", "/jobs", job);
+      const retryAfter = Number(r.headers.get("retry-after"));
+      if (r.status === 503 && Number.isFinite(retryAfter) && retryAfter > 0)
+        throw new RunnerBusy(`job service busy: ${await r.text()}`, Math.min(retryAfter, 3600) * 1000);
       if (r.status >= 500) throw new RunnerUnavailable(`job service answered ${r.status}`);
       if (!r.ok) throw new Error(`job refused: ${r.status} ${await r.text()}`);
       return jobStatusSchema.parse(await r.json());

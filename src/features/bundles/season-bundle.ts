@@ -19,7 +19,7 @@ import { createS3 } from "../../platform/s3";
 import { bumpCatalogVersion } from "../catalog/catalog-version";
 import { acquireBuildSlot, type GateLimits, releaseBuildSlot, renewBuildSlot } from "./build-gate";
 import { bundleStates, isBundleResult, type JobStatus, type SeasonBundleStatus } from "./contract";
-import { createJobRunner, type JobRunner } from "./job-runner";
+import { createJobRunner, type JobRunner, RunnerBusy } from "./job-runner";
 import { activeBundle, planSeason, recordBuiltBundle } from "./service";
 
 export const seasonRefSchema = z.object({ titleId: z.uuid(), seasonNumber: z.number().int().min(0).max(9999) });
@@ -293,6 +293,13 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       this.save({ state: "building", job_id: id, poll_failures: 0, progress: null });
       await this.wakeIn(r, cfg.BUNDLE_POLL_INTERVAL_MS);
     } catch (e) {
+      // A full job service is no failure of this build: it stays queued, costs no attempt, and
+      // asks again when the service said to.
+      if (e instanceof RunnerBusy) {
+        this.save({ state: "queued", error: e.message });
+        await this.wakeIn(r, Math.max(e.retryAfterMs, cfg.BUNDLE_POLL_INTERVAL_MS));
+        return;
+      }
       await this.retryOrFail(r, (e as Error).message);
     }
   }

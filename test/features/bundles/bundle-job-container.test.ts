@@ -8,7 +8,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BundleJobContainer, jobContainerEnv } from "../../../src/features/bundles/bundle-job-container";
-import { createHttpJobRunner } from "../../../src/features/bundles/job-runner";
+import type { JobRequest } from "../../../src/features/bundles/contract";
+import { createHttpJobRunner, RunnerBusy, RunnerUnavailable } from "../../../src/features/bundles/job-runner";
 import { seasonBundleStub } from "../../../src/features/bundles/season-bundle";
 import { config } from "../../support/admin";
 
@@ -182,5 +183,32 @@ describe("the bundle job container's environment", () => {
     expect(jobContainerEnv({ ...noSecret, JOB_AWS_ACCESS_KEY_ID: "a", JOB_AWS_SECRET_ACCESS_KEY: "b" })).toEqual({
       missing: ["JOB_SERVICE_SECRET"],
     });
+  });
+});
+
+describe("the job runner", () => {
+  const job: JobRequest = {
+    id: `bundle-${crypto.randomUUID()}`,
+    type: "bundle",
+    zip_key: "bundles/x/S01.zip",
+    manifest_key: "bundles/x/S01.manifest.json",
+    title_id: crypto.randomUUID(),
+    season_number: 1,
+    items: [],
+    library: null,
+  };
+  const answering = (res: () => Response) => createHttpJobRunner("http://bundle-jobs", 5_000, "s".repeat(32), async () => res());
+
+  it("tells a full job service (503 + Retry-After) from a failing one, so the season waits instead of spending an attempt", async () => {
+    const busy = await answering(() => new Response('{"error":"at capacity"}', { status: 503, headers: { "retry-after": "12" } }))
+      .start(job)
+      .catch((e: unknown) => e);
+    expect(busy).toBeInstanceOf(RunnerBusy);
+    expect((busy as RunnerBusy).retryAfterMs).toBe(12_000);
+    const down = await answering(() => new Response("", { status: 503 }))
+      .start(job)
+      .catch((e: unknown) => e);
+    expect(down).toBeInstanceOf(RunnerUnavailable);
+    expect(down).not.toBeInstanceOf(RunnerBusy);
   });
 });

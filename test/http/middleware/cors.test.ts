@@ -22,7 +22,7 @@ const noClients = createApp({
 const bindings = (over: Record<string, string>) => ({ ...env, ...over });
 const withSite = bindings({ CORS_ALLOWED_ORIGINS: `${SITE} https://app.catalog-site.test` });
 
-const preflight = (path: string, origin: string, method: string, headers: string) => ({
+const preflight = (origin: string, method: string, headers: string) => ({
   method: "OPTIONS",
   headers: { origin, "access-control-request-method": method, "access-control-request-headers": headers, "cf-connecting-ip": freshIp() },
 });
@@ -36,7 +36,7 @@ describe("CORS", () => {
     for (let i = 0; i < 3; i++) {
       const res = await noClients.request(
         "/api/v1/delivery/download-url",
-        preflight("", SITE, "POST", "content-type, x-api-key, idempotency-key"),
+        preflight(SITE, "POST", "content-type, x-api-key, idempotency-key"),
         withSite,
       );
       expect(res.status).toBe(204);
@@ -54,7 +54,7 @@ describe("CORS", () => {
   });
 
   it("gives a foreign origin's preflight nothing to go on, so the browser refuses the request", async () => {
-    const res = await noClients.request("/api/v1/delivery/download-url", preflight("", OTHER, "POST", "content-type"), withSite);
+    const res = await noClients.request("/api/v1/delivery/download-url", preflight(OTHER, "POST", "content-type"), withSite);
     expect(res.status).toBe(204);
     for (const h of ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers"])
       expect(res.headers.get(h)).toBeNull();
@@ -95,45 +95,41 @@ describe("CORS", () => {
   });
 
   it("keeps /admin closed to other sites unless CORS_ADMIN_ORIGINS names them", async () => {
-    const closed = await noClients.request("/api/v1/admin/titles", preflight("", SITE, "POST", "authorization, content-type"), withSite);
+    const closed = await noClients.request("/api/v1/admin/titles", preflight(SITE, "POST", "authorization, content-type"), withSite);
     expect(closed.headers.get("access-control-allow-origin")).toBeNull();
     const open = bindings({ CORS_ALLOWED_ORIGINS: SITE, CORS_ADMIN_ORIGINS: CONSOLE });
-    const res = await noClients.request("/api/v1/admin/titles", preflight("", CONSOLE, "PATCH", "authorization, content-type"), open);
+    const res = await noClients.request("/api/v1/admin/titles", preflight(CONSOLE, "PATCH", "authorization, content-type"), open);
     expect(res.headers.get("access-control-allow-origin")).toBe(CONSOLE);
     expect(list(res.headers.get("access-control-allow-methods"))).toEqual(expect.arrayContaining(["patch", "delete"]));
     expect(list(res.headers.get("access-control-allow-headers"))).toEqual(
       expect.arrayContaining(["authorization", "x-admin-key", "idempotency-key"]),
     );
     // The public site is not an admin origin.
-    const site = await noClients.request("/api/v1/admin/titles", preflight("", SITE, "POST", "authorization"), open);
+    const site = await noClients.request("/api/v1/admin/titles", preflight(SITE, "POST", "authorization"), open);
     expect(site.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("allows loopback origins by default outside production, and no origin in production until configured", async () => {
     const local = "http://localhost:5173";
-    const dev = await noClients.request(
-      "/api/v1/titles",
-      preflight("", local, "GET", "x-api-key"),
-      bindings({ ENVIRONMENT: "development" }),
-    );
+    const dev = await noClients.request("/api/v1/titles", preflight(local, "GET", "x-api-key"), bindings({ ENVIRONMENT: "development" }));
     expect(dev.headers.get("access-control-allow-origin")).toBe(local);
     const devOther = await noClients.request(
       "/api/v1/titles",
-      preflight("", SITE, "GET", "x-api-key"),
+      preflight(SITE, "GET", "x-api-key"),
       bindings({ ENVIRONMENT: "development" }),
     );
     expect(devOther.headers.get("access-control-allow-origin")).toBeNull();
     for (const origin of [local, SITE]) {
       const prod = await noClients.request(
         "/api/v1/titles",
-        preflight("", origin, "GET", "x-api-key"),
+        preflight(origin, "GET", "x-api-key"),
         bindings({ ENVIRONMENT: "production" }),
       );
       expect(prod.headers.get("access-control-allow-origin"), origin).toBeNull();
     }
     const configured = await noClients.request(
       "/api/v1/titles",
-      preflight("", SITE, "GET", "x-api-key"),
+      preflight(SITE, "GET", "x-api-key"),
       bindings({ ENVIRONMENT: "production", CORS_ALLOWED_ORIGINS: SITE }),
     );
     expect(configured.headers.get("access-control-allow-origin")).toBe(SITE);
