@@ -9,33 +9,45 @@ import { parseVars } from "../dev-vars.ts";
 import { type Command, UsageError } from "./command.ts";
 import { ask } from "./prompt.ts";
 
-function config(): Record<string, string | undefined> {
+const SETTINGS = ["DATABASE_URL", "NEON_FETCH_ENDPOINT", "TOTP_ENCRYPTION_KEY"] as const;
+type Settings = { values: Partial<Record<(typeof SETTINGS)[number], string>>; source: string };
+
+/**
+ * The settings come from one place, never mixed: --env-file FILE; else the environment, when it
+ * names DATABASE_URL or TOTP_ENCRYPTION_KEY; else .dev.vars (development). Mixed, production's
+ * database with development's key would enrol an admin whose TOTP seed no Worker can decrypt.
+ */
+function config(envFile: string | undefined): Settings {
+  const pickAll = (from: Record<string, string | undefined>) =>
+    Object.fromEntries(SETTINGS.flatMap((k) => (from[k] ? [[k, from[k]]] : []))) as Settings["values"];
+  if (envFile) {
+    if (!existsSync(envFile)) throw new UsageError(`--env-file ${envFile}: no such file`);
+    return { values: pickAll(Object.fromEntries(parseVars(readFileSync(envFile, "utf8")))), source: envFile };
+  }
+  if (process.env.DATABASE_URL || process.env.TOTP_ENCRYPTION_KEY) return { values: pickAll(process.env), source: "the environment" };
   const file = resolve(import.meta.dirname, "../../.dev.vars");
   const local = existsSync(file) ? Object.fromEntries(parseVars(readFileSync(file, "utf8"))) : {};
-  const pick = (k: string) => process.env[k] ?? local[k];
-  return {
-    DATABASE_URL: pick("DATABASE_URL"),
-    NEON_FETCH_ENDPOINT: pick("NEON_FETCH_ENDPOINT"),
-    TOTP_ENCRYPTION_KEY: pick("TOTP_ENCRYPTION_KEY"),
-  };
+  return { values: pickAll(local), source: ".dev.vars (neither DATABASE_URL nor TOTP_ENCRYPTION_KEY is in the environment)" };
 }
 
-function required(cfg: Record<string, string | undefined>, name: string): string {
-  const v = cfg[name];
-  if (!v) throw new Error(`${name} is not set (environment or .dev.vars)`);
+function required(cfg: Settings, name: "DATABASE_URL" | "TOTP_ENCRYPTION_KEY"): string {
+  const v = cfg.values[name];
+  if (!v) throw new Error(`${name} is not set in ${cfg.source}; every setting comes from that one place`);
   return v;
 }
 
-const usage = `moviesnow admin create --email EMAIL [--password-stdin] [--qr] [--json]
-moviesnow admin list [--json]
+const usage = `moviesnow admin create --email EMAIL [--password-stdin] [--qr] [--json] [--env-file FILE]
+moviesnow admin list [--json] [--env-file FILE]
 
   create: an admin with a password (prompted, from stdin, or MOVIESNOW_ADMIN_PASSWORD) and a new
           TOTP secret; prints the otpauth:// URI once, to add to an authenticator app, and on a
           terminal (or with --qr) the same as a QR code to scan.
-  Uses DATABASE_URL and TOTP_ENCRYPTION_KEY from the environment, else .dev.vars.
+  Settings (DATABASE_URL, TOTP_ENCRYPTION_KEY, NEON_FETCH_ENDPOINT) come from one place, never
+  mixed: --env-file FILE (e.g. the deploy's secrets file), else the environment when it sets
+  DATABASE_URL or TOTP_ENCRYPTION_KEY, else .dev.vars (development).
 
   Examples:
-    moviesnow admin create --email ops@moviesnow.example
+    moviesnow admin create --email ops@moviesnow.example --env-file prod.secrets.env
     echo "$PASSWORD" | moviesnow admin create --email ci@moviesnow.example --password-stdin --json
     moviesnow admin list`;
 
@@ -43,18 +55,27 @@ export const adminCommand: Command = {
   usage,
   async run(args) {
     const [cmd, ...rest] = args;
-    const cfg = config();
-    const db = () => createDb({ DATABASE_URL: required(cfg, "DATABASE_URL"), NEON_FETCH_ENDPOINT: cfg.NEON_FETCH_ENDPOINT }).db;
+    const db = (cfg: Settings) =>
+      createDb({ DATABASE_URL: required(cfg, "DATABASE_URL"), NEON_FETCH_ENDPOINT: cfg.values.NEON_FETCH_ENDPOINT }).db;
     if (cmd === "create") {
       const { values } = parseArgs({
         args: rest,
-        options: { email: { type: "string" }, "password-stdin": { type: "boolean" }, json: { type: "boolean" }, qr: { type: "boolean" } },
+        options: {
+          email: { type: "string" },
+          "password-stdin": { type: "boolean" },
+          json: { type: "boolean" },
+          qr: { type: "boolean" },
+          "env-file": { type: "string" },
+        },
       });
       if (!values.email) throw new UsageError("admin create needs --email");
+      const cfg = config(values["env-file"]);
+      const key = required(cfg, "TOTP_ENCRYPTION_KEY");
+      const database = db(cfg);
       const password = await ask("Password (at least 12 characters): ", "MOVIESNOW_ADMIN_PASSWORD", values["password-stdin"]);
       const r = await createAdmin(
-        db(),
-        required(cfg, "TOTP_ENCRYPTION_KEY"),
+        database,
+        key,
         { email: values.email, password },
         { actor: null, requestId: `cli-${crypto.randomUUID()}`, ip: null },
       );
@@ -69,8 +90,8 @@ export const adminCommand: Command = {
       return 0;
     }
     if (cmd === "list") {
-      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } } });
-      const admins = await listAdmins(db());
+      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" }, "env-file": { type: "string" } } });
+      const admins = await listAdmins(db(config(values["env-file"])));
       if (values.json) console.log(JSON.stringify(admins.map((a) => ({ id: a.id, email: a.email, disabled: a.disabled }))));
       else for (const a of admins) console.log(`${a.id}  ${a.email}${a.disabled ? "  (disabled)" : ""}`);
       return 0;
