@@ -59,14 +59,16 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
         job.state = "succeeded";
         counters.succeeded += 1;
         counters.bytes += "size" in result ? result.size : 0;
-        log("job succeeded", { id: req.id });
+        // The build's numbers in the container's log (what production keeps of the job service,
+        // whose /metrics nobody outside the container reaches).
+        log("job succeeded", { id: req.id, type: req.type, ...jobFigures(job) });
       })
       .catch((e: unknown) => {
         job.state = ctl.signal.aborted ? "cancelled" : "failed";
         job.error = (e as Error).message;
         if (job.state === "cancelled") counters.cancelled += 1;
         else counters.failed += 1;
-        log("job failed", { id: req.id, error: job.error });
+        log("job failed", { id: req.id, type: req.type, state: job.state, error: job.error, ...jobFigures(job) });
       })
       .finally(() => {
         job.finished_at = new Date().toISOString();
@@ -76,6 +78,14 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
     running.add(p);
     return { job, created: true };
   }
+
+  /** Seconds, bytes, jobs alongside and the process's peak RSS, for a finished job's log line. */
+  const jobFigures = (job: Job) => ({
+    seconds: Math.round((Date.now() - Date.parse(job.started_at)) / 100) / 10,
+    bytes: job.result && "size" in job.result ? job.result.size : (job.progress?.bytes_done ?? 0),
+    running: controllers.size,
+    peak_rss_bytes: peakRssBytes() ?? process.memoryUsage().rss,
+  });
 
   const metrics = () =>
     [

@@ -7,6 +7,7 @@ import type { EdgeCache } from "../platform/edge-cache";
 import type { AppConfig } from "../platform/env";
 import type { RateLimiter } from "../platform/rate-limit";
 import type { RedisClient } from "../platform/redis";
+import type { RoundTrip } from "../platform/round-trips";
 import type { ObjectStore } from "../platform/s3";
 import type { UrlSigner } from "../platform/url-signer";
 
@@ -43,6 +44,10 @@ export type AppEnv = {
     background: (p: Promise<unknown>) => void;
     /** Who is acting on an admin route (set by adminAuth); null elsewhere. */
     actor: Actor | null;
+    /** The request's origin round trips (filled by init; read by the request's metrics). */
+    trips: RoundTrip[];
+    /** A rate limit let the request through because Redis could not answer (fail open). */
+    rateLimitFailedOpen: boolean;
   };
 };
 

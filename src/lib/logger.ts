@@ -10,11 +10,21 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-export type LogSink = (line: string) => void;
+export type LogSink = (line: string, level: LogLevel) => void;
 
-export function createLogger(base: LogFields = {}, sink: LogSink = (l) => console.log(l)): Logger {
+/**
+ * Each level through its console method, so Workers Logs files warnings and errors as such (its
+ * level filter and alerts read the method, not a field in the line).
+ */
+export const consoleSink: LogSink = (line, level) => {
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+};
+
+export function createLogger(base: LogFields = {}, sink: LogSink = consoleSink): Logger {
   const write = (level: LogLevel, msg: string, fields?: LogFields) =>
-    sink(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...base, ...fields }));
+    sink(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...base, ...fields }), level);
   return {
     debug: (m, f) => write("debug", m, f),
     info: (m, f) => write("info", m, f),

@@ -1,7 +1,7 @@
 // One rule for every outside service a request depends on (Postgres, Redis, S3): it answers in
 // time or the request fails with 503 DEPENDENCY_UNAVAILABLE naming it. Never a hang, never a 500.
 import { AppError } from "../lib/errors";
-import { type Origin, roundTrip } from "./round-trips";
+import { markTimedOut, type Origin, roundTrip } from "./round-trips";
 
 /** DEPENDENCY_TIMEOUT_MS when a caller (a script, the seed) builds an adapter without the env. */
 export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5000;
@@ -33,6 +33,7 @@ export function dependencyFetch(name: string, origin: Origin, timeoutMs: number,
     try {
       res = await timed(input, { ...init, signal });
     } catch (e) {
+      if (ctl.signal.aborted) markTimedOut(origin);
       throw dependencyError(name, ctl.signal.aborted ? ctl.signal.reason : e);
     } finally {
       clearTimeout(timer);

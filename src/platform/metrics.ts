@@ -3,10 +3,14 @@
 // missing binding writes nothing. The column layout below is what docs/operations.md queries.
 //
 // request: index1 route · blob1 "request" · blob2 method · blob3 route · blob4 status · blob5 cache
-//          (HIT|MISS|BYPASS|NONE) · blob6 colo · double1 duration ms · double2 status
+//          (HIT|MISS|BYPASS|NONE) · blob6 colo · double1 duration ms · double2 status · double3..6
+//          ms waited on Postgres, Redis, S3, the job service · double7 round trips · double8 of them
+//          timed out · double9 1 when a rate limit failed open (Redis did not answer)
 // build:   index1 title:season · blob1 "build" · blob2 outcome (ready|failed|retry) · blob3 title
 //          id · blob4 season · blob5 reason · double1 archive bytes · double2 seconds since the
 //          build was asked for · double3 attempt
+
+import type { Origin } from "./round-trips";
 
 export interface RequestPoint {
   method: string;
@@ -16,6 +20,11 @@ export interface RequestPoint {
   cache: "HIT" | "MISS" | "BYPASS" | "NONE";
   durationMs: number;
   colo: string | null;
+  /** Milliseconds waited on each origin (the sum of its round trips). */
+  originMs?: Record<Origin, number>;
+  roundTrips?: number;
+  timeouts?: number;
+  rateLimitFailedOpen?: boolean;
 }
 
 export interface BuildPoint {
@@ -44,6 +53,7 @@ export interface DataPointSink {
   writeDataPoint(p: DataPoint): void;
 }
 
+const round = (ms: number | undefined) => Math.round((ms ?? 0) * 100) / 100;
 // Analytics Engine limits: one index of at most 96 bytes; blobs together at most 16 KiB.
 const cut = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s);
 
@@ -52,7 +62,17 @@ export function requestDataPoint(p: RequestPoint): DataPoint {
   return {
     indexes: [cut(route, 96)],
     blobs: ["request", p.method, cut(route, 256), String(p.status), p.cache, p.colo ?? ""],
-    doubles: [p.durationMs, p.status],
+    doubles: [
+      p.durationMs,
+      p.status,
+      round(p.originMs?.db),
+      round(p.originMs?.redis),
+      round(p.originMs?.s3),
+      round(p.originMs?.job),
+      p.roundTrips ?? 0,
+      p.timeouts ?? 0,
+      p.rateLimitFailedOpen ? 1 : 0,
+    ],
   };
 }
 

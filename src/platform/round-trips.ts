@@ -10,15 +10,34 @@ export type Origin = "db" | "redis" | "s3" | "job";
 export interface RoundTrip {
   origin: Origin;
   ms: number;
+  /** Given up on after the dependency's timeout. */
+  timedOut?: boolean;
 }
 
 const current = new AsyncLocalStorage<RoundTrip[] | null>();
 
-/** Runs `fn` with a fresh record of round trips; answers both. */
-export async function recordRoundTrips<T>(fn: () => Promise<T>): Promise<{ result: T; trips: RoundTrip[] }> {
-  const trips: RoundTrip[] = [];
+/** Runs `fn` recording its round trips into `trips` (a fresh list unless given); answers both. */
+export async function recordRoundTrips<T>(fn: () => Promise<T>, trips: RoundTrip[] = []): Promise<{ result: T; trips: RoundTrip[] }> {
   const result = await current.run(trips, fn);
   return { result, trips };
+}
+
+/** Marks the request's latest round trip to `origin` as given up on after its timeout. */
+export function markTimedOut(origin: Origin): void {
+  const trips = current.getStore();
+  const last = trips?.findLast((t) => t.origin === origin);
+  if (last) last.timedOut = true;
+}
+
+/** Per origin: milliseconds waited and round trips made; and how many timed out. For metrics. */
+export function tripTotals(trips: readonly RoundTrip[]): { ms: Record<Origin, number>; count: number; timeouts: number } {
+  const ms: Record<Origin, number> = { db: 0, redis: 0, s3: 0, job: 0 };
+  let timeouts = 0;
+  for (const t of trips) {
+    ms[t.origin] += t.ms;
+    if (t.timedOut) timeouts += 1;
+  }
+  return { ms, count: trips.length, timeouts };
 }
 
 /** Times `call` as one round trip to `origin`, in the request that made it (if any is recording). */

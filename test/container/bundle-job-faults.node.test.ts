@@ -37,7 +37,8 @@ async function jobServiceVia(decide: (method: string, path: string) => Fault, en
     JOB_SERVICE_SECRET: jobService.secret,
     ...env,
   });
-  const svc = createJobService(cfg);
+  const logs: Record<string, unknown>[] = [];
+  const svc = createJobService(cfg, (msg, fields = {}) => logs.push({ msg, ...fields }));
   await svc.listen();
   const base = `http://127.0.0.1:${(svc.server.address() as AddressInfo).port}`;
   const jobs = jobClient(base, jobService.secret);
@@ -56,7 +57,7 @@ async function jobServiceVia(decide: (method: string, path: string) => Fault, en
     await svc.shutdown();
     await proxy.close();
   };
-  return { proxy, run, close, jobs, base };
+  return { proxy, run, close, jobs, base, logs };
 }
 
 describe("bundle job against a faulty S3", () => {
@@ -185,6 +186,15 @@ describe("bundle job against a faulty S3", () => {
       for (let i = 0; i < 200 && ((await (await svc.jobs.get(first.id)).json()) as Job).state === "running"; i++)
         await new Promise((r) => setTimeout(r, 50));
       expect((await svc.jobs.post(second)).status).toBe(202);
+      // What production keeps of a job: its log line, with its figures.
+      expect(svc.logs.find((l) => l.msg === "job refused: at capacity")).toMatchObject({ id: second.id, running: 1, max: 1 });
+      expect(svc.logs.find((l) => l.msg === "job failed" && l.id === first.id)).toMatchObject({
+        type: "bundle",
+        state: "cancelled",
+        seconds: expect.any(Number),
+        bytes: expect.any(Number),
+        peak_rss_bytes: expect.any(Number),
+      });
     } finally {
       await svc.close();
     }

@@ -3,7 +3,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";
-import { buildDataPoint, createMetrics, type DataPoint } from "../../src/platform/metrics";
+import { dependencyFetch } from "../../src/platform/dependency";
+import { buildDataPoint, createMetrics, type DataPoint, requestDataPoint } from "../../src/platform/metrics";
+import { recordRoundTrips, tripTotals } from "../../src/platform/round-trips";
 
 function recordingApp() {
   const points: DataPoint[] = [];
@@ -41,7 +43,40 @@ describe("metrics", () => {
     for (const p of points) {
       expect(p.doubles[0]).toBeGreaterThanOrEqual(0);
       expect(p.blobs).toHaveLength(6);
+      // db, redis, s3, job ms · round trips · timed out · rate limit failed open
+      expect(p.doubles).toHaveLength(9);
+      expect(p.doubles.slice(7)).toEqual([0, 0]);
     }
+    // What Server-Timing shows outside production: the health probe waits on nothing, a catalog
+    // miss on Postgres.
+    expect(points[0]?.doubles.slice(2, 7)).toEqual([0, 0, 0, 0, 0]);
+    const miss = points[1];
+    expect(miss?.doubles[2]).toBeGreaterThan(0);
+    expect(miss?.doubles[6]).toBeGreaterThanOrEqual(1);
+  });
+
+  it("counts a dependency call given up on after its timeout, in the request's round trips", async () => {
+    const never: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
+    const slow = dependencyFetch("Postgres", "db", 50, never);
+    const { trips } = await recordRoundTrips(() => slow("http://db.test/sql").catch(() => null));
+    expect(trips).toHaveLength(1);
+    expect(trips[0]).toMatchObject({ origin: "db", timedOut: true });
+    expect(tripTotals(trips)).toMatchObject({ count: 1, timeouts: 1 });
+    const point = requestDataPoint({
+      method: "GET",
+      route: "/api/v1/titles",
+      status: 503,
+      cache: "NONE",
+      durationMs: 55,
+      colo: null,
+      originMs: tripTotals(trips).ms,
+      roundTrips: 1,
+      timeouts: 1,
+      rateLimitFailedOpen: true,
+    });
+    expect(point.doubles.slice(6)).toEqual([1, 1, 1]);
+    expect(point.doubles[2]).toBeGreaterThanOrEqual(40);
   });
 
   it("a sink that throws never fails the request", async () => {

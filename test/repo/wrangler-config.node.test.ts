@@ -86,9 +86,13 @@ describe("wrangler.toml", () => {
         class_name: "BundleJobContainer",
         image: join(root, "container/Dockerfile"),
         image_build_context: root,
+        instance_type: "basic",
+        rollout_active_grace_period: 900,
       }),
     ]);
     expect(prod.observability).toMatchObject({ enabled: true, traces: { enabled: true } });
+    // One log event per request (ours, not also the runtime's), sampled as docs/capacity.md chose.
+    expect(prod.observability?.logs).toMatchObject({ enabled: true, invocation_logs: false, head_sampling_rate: 0.01 });
   });
 
   it("sets each var once, only names the Worker parses, and never a secret", () => {

@@ -62,7 +62,7 @@ export const init = (makeDeps: DepsFactory = defaultDeps) =>
     );
     c.set("actor", null);
     const t0 = performance.now();
-    const { trips } = await recordRoundTrips(() => next());
+    const { trips } = await recordRoundTrips(() => next(), c.var.trips);
     // Outside production every answer says what it waited on: one entry per origin round trip,
     // then the whole request (benchmarks and tests count trips from it). Production keeps it private.
     if (config.ENVIRONMENT !== "production")

@@ -22,6 +22,7 @@ export const rateLimit = (cls: RateLimitClass) =>
     const d = await c.var.limiter.hit(cls, id);
     if (d.unavailable && FAIL_OPEN[cls]) {
       c.var.logger.warn("rate limiter unavailable; allowing", { class: cls });
+      c.set("rateLimitFailedOpen", true);
       return next();
     }
     assertAllowed(d, c.var.clock);

@@ -5,6 +5,7 @@ import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { createLogger, type LogSink } from "../../lib/logger";
 import { analyticsSink, createMetrics, type Metrics, type RequestPoint } from "../../platform/metrics";
+import { tripTotals } from "../../platform/round-trips";
 import type { AppEnv } from "../context";
 
 /** Builds the metrics writer from the Worker's bindings (tests pass one that records). */
@@ -28,6 +29,8 @@ export const requestContext = (sink?: LogSink, metricsOf: MetricsFactory = defau
     c.set("requestId", requestId);
     c.set("clientIp", c.req.header("cf-connecting-ip") ?? null);
     c.set("logger", logger);
+    c.set("trips", []);
+    c.set("rateLimitFailedOpen", false);
     try {
       await next();
     } finally {
@@ -46,6 +49,8 @@ export const requestContext = (sink?: LogSink, metricsOf: MetricsFactory = defau
       });
       const cache = c.res.headers.get("x-cache") as RequestPoint["cache"] | null;
       const colo = (c.req.raw.cf as { colo?: unknown } | undefined)?.colo;
+      // What Server-Timing shows outside production, kept in production as metrics.
+      const totals = tripTotals(c.var.trips);
       metricsOf(c.env ?? {}).request({
         method: c.req.method,
         route,
@@ -53,6 +58,10 @@ export const requestContext = (sink?: LogSink, metricsOf: MetricsFactory = defau
         cache: cache && CACHE_STATES.has(cache) ? cache : "NONE",
         durationMs,
         colo: typeof colo === "string" ? colo : null,
+        originMs: totals.ms,
+        roundTrips: totals.count,
+        timeouts: totals.timeouts,
+        rateLimitFailedOpen: c.var.rateLimitFailedOpen,
       });
     }
   });
