@@ -9,6 +9,8 @@
 // and does not hash it again; --unrecorded-sha256 sends them as an operator-given checksum or none
 // would (no recorded SHA-256): the job then hashes every member.
 //   npm run bench:bundle [-- --sizes 1,4 --episodes 4 --runs 3 --layout library|flat --compare-flat --unrecorded-sha256 --clean]
+//   npm run bench:bundle -- --concurrency 1,2,4 [--sizes 1 --runs 1]: builds side by side in one job
+//   service (one container instance), its peak RSS for each count (sizes wrangler.toml's instance_type)
 // Source objects stay in the bucket under originals/<the bench's title>/ for the next run (--clean removes them).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -166,9 +168,25 @@ interface Run {
 const seasonFor = (gib: number) => Math.round(gib * 100);
 
 async function runJob(sources: Source[], tag: string, season: number, as = layout): Promise<Run & { sha256: string }> {
+  const { jobs, peak_rss_bytes, cpu_seconds } = await runJobs(sources, tag, [season], as);
+  const [only] = jobs;
+  if (!only) throw new Error("no job ran");
+  return { ...only, peak_rss_bytes, cpu_seconds };
+}
+
+/**
+ * Builds one season archive per entry of `seasons` at once in one fresh job service (as one
+ * container instance runs them side by side); the process's peak RSS and CPU cover them all.
+ */
+async function runJobs(
+  sources: Source[],
+  tag: string,
+  seasons: number[],
+  as = layout,
+): Promise<{ jobs: { bytes: number; seconds: number; sha256: string }[]; seconds: number; peak_rss_bytes: number; cpu_seconds: number }> {
   const port = await freePort(host);
   const child: ChildProcess = spawn(process.execPath, [...nodeFlags, jobServer], {
-    env: { ...process.env, ...jobEnv, PORT: String(port), HOST: host },
+    env: { ...process.env, ...jobEnv, PORT: String(port), HOST: host, JOB_MAX_CONCURRENT: String(Math.max(4, seasons.length)) },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const base = `http://${host}:${port}`;
@@ -184,46 +202,57 @@ async function runJob(sources: Source[], tag: string, season: number, as = layou
       if (i > 100) throw new Error("the job service did not start");
       await sleep(100);
     }
-    const id = `bench-${tag}-${Date.now()}`;
     const t0 = performance.now();
-    const posted = await signedJobCall(
-      base,
-      "POST",
-      "/jobs",
-      JSON.stringify({
-        id,
-        type: "bundle",
-        zip_key: keys.bundle(BENCH_TITLE, season),
-        manifest_key: keys.bundleManifest(BENCH_TITLE, season),
-        title_id: BENCH_TITLE,
-        season_number: season,
-        ...(as === "flat"
-          ? {
-              items: sources.map((s) => ({ source_key: s.key, name: s.name, size: s.size, ...recorded(s), mtime: "2026-01-01T00:00:00Z" })),
-            }
-          : libraryJob(sources)),
-      }),
-    );
-    if (posted.status !== 202) throw new Error(`job refused: ${posted.status} ${await posted.text()}`);
-    for (;;) {
-      await sleep(50);
-      const j = (await (await signedJobCall(base, "GET", `/jobs/${encodeURIComponent(id)}`)).json()) as {
-        state: string;
-        error: string | null;
-        result: { size: number; sha256: string } | null;
-      };
-      if (j.state === "running") continue;
-      if (j.state !== "succeeded" || !j.result) throw new Error(`job ${j.state}: ${j.error}`);
-      const seconds = (performance.now() - t0) / 1000;
-      const pid = child.pid as number;
-      return {
-        bytes: j.result.size,
-        seconds,
-        peak_rss_bytes: peakRssBytes(pid) ?? 0,
-        cpu_seconds: cpuSeconds(pid),
-        sha256: j.result.sha256,
-      };
+    const ids = seasons.map((season, k) => ({ id: `bench-${tag}-${k}-${Date.now()}`, season }));
+    for (const { id, season } of ids) {
+      const posted = await signedJobCall(
+        base,
+        "POST",
+        "/jobs",
+        JSON.stringify({
+          id,
+          type: "bundle",
+          zip_key: keys.bundle(BENCH_TITLE, season),
+          manifest_key: keys.bundleManifest(BENCH_TITLE, season),
+          title_id: BENCH_TITLE,
+          season_number: season,
+          ...(as === "flat"
+            ? {
+                items: sources.map((s) => ({
+                  source_key: s.key,
+                  name: s.name,
+                  size: s.size,
+                  ...recorded(s),
+                  mtime: "2026-01-01T00:00:00Z",
+                })),
+              }
+            : libraryJob(sources)),
+        }),
+      );
+      if (posted.status !== 202) throw new Error(`job refused: ${posted.status} ${await posted.text()}`);
     }
+    const done = new Map<string, { bytes: number; seconds: number; sha256: string }>();
+    while (done.size < ids.length) {
+      await sleep(50);
+      for (const { id } of ids) {
+        if (done.has(id)) continue;
+        const j = (await (await signedJobCall(base, "GET", `/jobs/${encodeURIComponent(id)}`)).json()) as {
+          state: string;
+          error: string | null;
+          result: { size: number; sha256: string } | null;
+        };
+        if (j.state === "running") continue;
+        if (j.state !== "succeeded" || !j.result) throw new Error(`job ${j.state}: ${j.error}`);
+        done.set(id, { bytes: j.result.size, seconds: (performance.now() - t0) / 1000, sha256: j.result.sha256 });
+      }
+    }
+    const pid = child.pid as number;
+    return {
+      jobs: ids.map(({ id }) => done.get(id) as { bytes: number; seconds: number; sha256: string }),
+      seconds: (performance.now() - t0) / 1000,
+      peak_rss_bytes: peakRssBytes(pid) ?? 0,
+      cpu_seconds: cpuSeconds(pid),
+    };
   } finally {
     child.kill("SIGTERM");
   }
@@ -260,11 +289,11 @@ function runZip0(sources: Source[]): Run | null {
 
 // Each run's outputs go before the next: Swift keeps an overwritten multipart object's segments,
 // so writing the same key again would leak its size on disk every run.
-async function removeOutputs(gib: number): Promise<void> {
+async function removeOutputs(gib: number, extraSeasons = 0): Promise<void> {
+  const seasons = Array.from({ length: extraSeasons + 1 }, (_, k) => seasonFor(gib) + k);
   for (const k of [
     `bench/bundle/out/${gib}g-raw.raw`,
-    keys.bundle(BENCH_TITLE, seasonFor(gib)),
-    keys.bundleManifest(BENCH_TITLE, seasonFor(gib)),
+    ...seasons.flatMap((season) => [keys.bundle(BENCH_TITLE, season), keys.bundleManifest(BENCH_TITLE, season)]),
   ])
     await s3.delete(k).catch(() => undefined);
 }
@@ -277,6 +306,56 @@ const jobServer = await buildNodeEntry("container/src/server.ts", ".local/bench/
 const rawCopy = await buildNodeEntry("bench/bundle-raw-copy.ts", ".local/bench/raw-copy.mjs");
 const rate = (r: Run) => r.bytes / MiB / r.seconds;
 const rows: Record<string, unknown>[] = [];
+
+// --concurrency 1,2,4: builds at once in one job service, as one container instance runs them;
+// its peak RSS sizes the instance (wrangler.toml instance_type, JOB_MAX_CONCURRENT).
+const concurrency = arg("concurrency", "").split(",").filter(Boolean).map(Number);
+if (concurrency.length > 0) {
+  const table: { gib: number; builds: number; peak_rss_mib: number; mib_s: number; cpu_s: number; seconds: number }[] = [];
+  for (const gib of sizesGiB) {
+    const sources = seasonSources(gib);
+    for (const s of sources) await ensureUploaded(s);
+    for (let round = 0; round < runs; round++)
+      for (const n of concurrency) {
+        process.stderr.write(`[bench] ${gib} GiB × ${n} builds at once, run ${round + 1}\n`);
+        const seasons = Array.from({ length: n }, (_, k) => seasonFor(gib) + k);
+        const r = await runJobs(sources, `${gib}g-x${n}`, seasons);
+        if (new Set(r.jobs.map((j) => j.sha256)).size !== 1) throw new Error("the archives built side by side differ");
+        const bytes = r.jobs.reduce((t, j) => t + j.bytes, 0);
+        table.push({
+          gib,
+          builds: n,
+          peak_rss_mib: r.peak_rss_bytes / MiB,
+          mib_s: bytes / MiB / r.seconds,
+          cpu_s: r.cpu_seconds,
+          seconds: r.seconds,
+        });
+        await removeOutputs(gib, n - 1);
+      }
+  }
+  console.log(
+    `\njob service with builds side by side (${layout} layout, node ${process.version}, ${episodes} episodes, ${runs} run(s) each; peak RSS = highest run)`,
+  );
+  console.log("| season | builds at once | job service peak RSS | peak RSS per build | MiB/s together | CPU |");
+  console.log("|---|---|---|---|---|---|");
+  for (const gib of sizesGiB)
+    for (const n of concurrency) {
+      const rs = table.filter((t) => t.gib === gib && t.builds === n);
+      const peak = Math.max(...rs.map((t) => t.peak_rss_mib));
+      const mid = [...rs].sort((x, y) => x.mib_s - y.mib_s)[Math.floor(rs.length / 2)];
+      console.log(
+        `| ${gib} GiB | ${n} | ${peak.toFixed(1)} MiB | ${(peak / n).toFixed(1)} MiB | ${mid?.mib_s.toFixed(0)} | ${mid?.cpu_s.toFixed(1)} s |`,
+      );
+    }
+  const out = resolve(root, ".local/bench");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    join(out, "bundle-concurrency.json"),
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, table }, null, 2)}\n`,
+  );
+  process.exit(0);
+}
+
 for (const gib of sizesGiB) {
   const sources = seasonSources(gib);
   process.stderr.write(`[bench] ${gib} GiB season: uploading sources (kept for the next run)…\n`);
