@@ -7,7 +7,7 @@ import { envSchema } from "../src/platform/env.ts";
 import { migrateDatabase } from "./db-migrate.ts";
 import { mergeDevVars, parseVars, renderDevVars } from "./dev-vars.ts";
 import { seedDemo } from "./seed.ts";
-import { workerVars } from "./stack/config.ts";
+import { cdn, workerVars } from "./stack/config.ts";
 import { stackUp } from "./stack/index.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -42,7 +42,18 @@ async function main() {
   ${base}/docs
   ${base}/api/v1/openapi.json
 `);
-  const child = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port)], {
+  // --cdn: delivery URLs signed for the stack's CloudFront stand-in (cdn.ts), as production signs
+  // them for CloudFront; .dev.vars is left as it is.
+  const viaCdn = process.argv.includes("--cdn");
+  const cdnVars = viaCdn
+    ? [
+        ["CLOUDFRONT_DOMAIN", cdn.url],
+        ["CLOUDFRONT_KEY_PAIR_ID", cdn.keyPairId],
+        ["CLOUDFRONT_PRIVATE_KEY", readFileSync(cdn.privateKeyFile, "utf8")],
+      ].flatMap(([k, v]) => ["--var", `${k}:${v}`])
+    : [];
+  if (viaCdn) console.log(`[dev] delivery URLs are CloudFront signed URLs for the local CDN at ${cdn.url}`);
+  const child = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), ...cdnVars], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },

@@ -26,6 +26,7 @@ export const ports = {
   swiftContainer: port("MN_SWIFT_CONTAINER_PORT", 16011),
   swiftAccount: port("MN_SWIFT_ACCOUNT_PORT", 16012),
   jobService: port("MN_JOB_PORT", 18090),
+  cdn: port("MN_CDN_PORT", 18081),
 } as const;
 
 export const postgres = {
@@ -90,3 +91,14 @@ export function workerVars(): Record<string, string> {
     TOTP_ENCRYPTION_KEY: "bW92aWVzbm93LWRldi10b3RwLWtleS0zMi1ieXRlcyE=",
   };
 }
+
+/**
+ * The local CloudFront stand-in in front of this stack's S3 (scripts/stack/cdn.ts), with a key pair
+ * of its own made on first start. `npm run dev -- --cdn` signs delivery URLs for it.
+ */
+export const cdn = {
+  url: `http://${host}:${ports.cdn}`,
+  keyPairId: "KLOCALDEVCDN",
+  privateKeyFile: resolve(stateDir, "cdn/private.pem"),
+  publicKeyFile: resolve(stateDir, "cdn/public.pem"),
+};

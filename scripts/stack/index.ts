@@ -1,11 +1,12 @@
 // The local stack of real services on 127.0.0.1: Postgres (+ Neon HTTP adapter), Redis (+ Upstash
 // REST adapter), Swift with s3api (+ memcached). `up` is idempotent and returns once every
 // service answers; `down` stops only what `up` started.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { JOB_NODE_FLAGS } from "../build-container.ts";
 import { ensurePackages } from "./apt.ts";
-import { host, jobService, ports, postgres, redis, s3, s3Env, upstashDatabases } from "./config.ts";
+import { cdn, host, jobService, ports, postgres, redis, s3, s3Env, upstashDatabases } from "./config.ts";
 import { downPostgres, postgresPid, upPostgres } from "./postgres.ts";
 import { alive, portOpen, readPid, runDir, startDaemon, stopDaemon, waitFor } from "./proc.ts";
 import { downRedis, upRedis } from "./redis.ts";
@@ -44,6 +45,7 @@ function services(): [string, number | undefined, number][] {
     ["swift-container", readPid("swift-container"), ports.swiftContainer],
     ["swift-account", readPid("swift-account"), ports.swiftAccount],
     ["job-service", readPid("job-service"), ports.jobService],
+    ["cdn", readPid("cdn"), ports.cdn],
   ];
 }
 
@@ -75,7 +77,9 @@ export async function stackUp(opts: { quiet?: boolean } = {}): Promise<void> {
     UPSTASH_DATABASES: JSON.stringify(upstashDatabases()),
   });
   await upJobService();
+  await upCdn();
   await waitFor("neon http adapter", () => portOpen(ports.neonHttp));
+  await waitFor("local cdn", () => portOpen(ports.cdn));
   await waitFor("job service", () => portOpen(ports.jobService));
   await waitFor("upstash adapter", () => portOpen(ports.upstash));
   log(`postgres  ${postgres.url} (Neon HTTP at ${postgres.fetchEndpoint})`);
@@ -103,9 +107,27 @@ export async function upJobService(): Promise<void> {
   );
 }
 
+/** The local CloudFront stand-in, with the stack's own signing key pair (made once, kept in the state directory). */
+async function upCdn(): Promise<void> {
+  if (!existsSync(cdn.privateKeyFile)) {
+    mkdirSync(dirname(cdn.privateKeyFile), { recursive: true });
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    writeFileSync(cdn.privateKeyFile, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+    writeFileSync(cdn.publicKeyFile, publicKey.export({ type: "spki", format: "pem" }));
+  }
+  await startAdapter("cdn", "cdn.ts", {
+    PORT: String(ports.cdn),
+    ...s3Env,
+    CDN_KEY_PAIR_ID: cdn.keyPairId,
+    CDN_PUBLIC_KEY_FILE: cdn.publicKeyFile,
+    // As the Worker's CORS_ALLOWED_ORIGINS in development: any loopback origin.
+    CDN_PLAYER_ORIGINS: "loopback",
+  });
+}
+
 export async function stackDown(): Promise<string[]> {
   const stopped: string[] = [];
-  for (const n of ["job-service", "neon-adapter", "upstash-adapter"]) if (await stopDaemon(n)) stopped.push(n);
+  for (const n of ["job-service", "cdn", "neon-adapter", "upstash-adapter"]) if (await stopDaemon(n)) stopped.push(n);
   stopped.push(...(await downSwift()));
   if (await downRedis()) stopped.push("redis");
   if (await downPostgres()) stopped.push("postgres");

@@ -4,6 +4,8 @@
 // error, the three tiers and the English subtitle track are listed. The Worker allows exactly one
 // site (CORS_ALLOWED_ORIGINS): a page there browses the catalog, presigns a download and fetches
 // it; the same page served from another origin is refused each by the browser itself.
+
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,6 +13,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCdn } from "../../../scripts/stack/cdn.ts";
+import { s3 } from "../../../scripts/stack/config.ts";
 import { adminOverHttp, adminWorkerVars } from "../../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../../support/http-worker.ts";
 import { packagedMovie } from "../../support/packaged-title.ts";
@@ -196,4 +200,93 @@ describe("a packaged title in Chromium with hls.js", () => {
       await tab.close();
     }
   }, 240_000);
+});
+
+describe("through the CDN (CloudFront signed URLs, the local stand-in)", () => {
+  // The Worker signs delivery URLs for a CDN in front of S3 that checks them as CloudFront does
+  // and answers CORS for the player site only: the same site plays, another is refused the media.
+  let cdn: ReturnType<typeof createCdn>;
+  let cdnBase = "";
+  let viaCdn: HttpWorker;
+
+  beforeAll(async () => {
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const site = new URL(pageUrl).origin;
+    cdn = createCdn({
+      s3: { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      publicKeys: { KLOCALTEST: publicKey.export({ type: "spki", format: "pem" }).toString() },
+      playerOrigins: [site],
+    });
+    cdnBase = await cdn.listen();
+    viaCdn = await startHttpWorker({
+      ...adminWorkerVars(adminKey),
+      CORS_ALLOWED_ORIGINS: site,
+      CLOUDFRONT_DOMAIN: cdnBase,
+      CLOUDFRONT_KEY_PAIR_ID: "KLOCALTEST",
+      CLOUDFRONT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await viaCdn?.stop();
+    await cdn?.close();
+  });
+
+  /** The master, a tier playlist and its first segment's URL, as a player would read them. */
+  const streamsViaCdn = async () => {
+    const { titleId } = await movie();
+    const master = ((await (await fetch(`${viaCdn.api}/titles/${titleId}/streams`)).json()) as { master_url: string }).master_url;
+    const tierUrl = new URL((await (await fetch(master)).text()).split("\n").find((l) => l && !l.startsWith("#")) ?? "", master).toString();
+    const segmentUrl = (await (await fetch(tierUrl)).text()).split("\n").find((l) => l && !l.startsWith("#")) ?? "";
+    return { master, segmentUrl };
+  };
+
+  it("plays from the allowed site, every segment fetched from the CDN with a folder policy", async () => {
+    const { master, segmentUrl } = await streamsViaCdn();
+    expect(segmentUrl.startsWith(`${cdnBase}/hls/`)).toBe(true);
+    expect(new URL(segmentUrl).searchParams.get("Policy")).toBeTruthy();
+    const tab = await browser.newPage();
+    const fromCdn: string[] = [];
+    tab.on("requestfinished", (r) => {
+      if (r.url().startsWith(cdnBase)) fromCdn.push(r.url());
+    });
+    try {
+      await tab.goto(`${pageUrl}?src=${encodeURIComponent(master)}`);
+      await tab.waitForFunction(
+        () =>
+          (document.getElementById("v") as HTMLVideoElement).currentTime >= 3 ||
+          (window as unknown as { report: { errors: { fatal: boolean }[] } }).report.errors.some((e) => e.fatal),
+        undefined,
+        { timeout: 120_000 },
+      );
+      const report = (await tab.evaluate(() => (window as unknown as { report: unknown }).report)) as {
+        errors: { details: string; fatal: boolean }[];
+      };
+      expect(report.errors.filter((e) => e.fatal)).toEqual([]);
+      expect(await tab.evaluate(() => (document.getElementById("v") as HTMLVideoElement).currentTime)).toBeGreaterThanOrEqual(3);
+      expect(fromCdn.length).toBeGreaterThan(1);
+    } finally {
+      await tab.close();
+    }
+  }, 240_000);
+
+  it("from another origin, the browser refuses a segment the CDN serves", async () => {
+    const { segmentUrl } = await streamsViaCdn();
+    // The URL is good: without a browser's CORS check it is served.
+    expect((await fetch(segmentUrl)).status).toBe(200);
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${foreignUrl}blank`);
+      const got = await tab.evaluate(
+        async (u) =>
+          fetch(u).then(
+            (r) => `status ${r.status}`,
+            (e: unknown) => String(e),
+          ),
+        segmentUrl,
+      );
+      expect(got).toMatch(/Failed to fetch/);
+    } finally {
+      await tab.close();
+    }
+  }, 120_000);
 });
