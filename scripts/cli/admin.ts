@@ -13,7 +13,7 @@ const SETTINGS = ["DATABASE_URL", "NEON_FETCH_ENDPOINT", "TOTP_ENCRYPTION_KEY"] 
 type Settings = { values: Partial<Record<(typeof SETTINGS)[number], string>>; source: string };
 
 /**
- * The settings come from one place, never mixed: --env-file FILE; else the environment, when it
+ * The settings come from one place, never mixed: --secrets-file FILE; else the environment, when it
  * names DATABASE_URL or TOTP_ENCRYPTION_KEY; else .dev.vars (development). Mixed, production's
  * database with development's key would enrol an admin whose TOTP seed no Worker can decrypt.
  */
@@ -21,7 +21,7 @@ function config(envFile: string | undefined): Settings {
   const pickAll = (from: Record<string, string | undefined>) =>
     Object.fromEntries(SETTINGS.flatMap((k) => (from[k] ? [[k, from[k]]] : []))) as Settings["values"];
   if (envFile) {
-    if (!existsSync(envFile)) throw new UsageError(`--env-file ${envFile}: no such file`);
+    if (!existsSync(envFile)) throw new UsageError(`--secrets-file ${envFile}: no such file`);
     return { values: pickAll(Object.fromEntries(parseVars(readFileSync(envFile, "utf8")))), source: envFile };
   }
   if (process.env.DATABASE_URL || process.env.TOTP_ENCRYPTION_KEY) return { values: pickAll(process.env), source: "the environment" };
@@ -36,18 +36,18 @@ function required(cfg: Settings, name: "DATABASE_URL" | "TOTP_ENCRYPTION_KEY"): 
   return v;
 }
 
-const usage = `moviesnow admin create --email EMAIL [--password-stdin] [--qr] [--json] [--env-file FILE]
-moviesnow admin list [--json] [--env-file FILE]
+const usage = `moviesnow admin create --email EMAIL [--password-stdin] [--qr] [--json] [--secrets-file FILE]
+moviesnow admin list [--json] [--secrets-file FILE]
 
   create: an admin with a password (prompted, from stdin, or MOVIESNOW_ADMIN_PASSWORD) and a new
           TOTP secret; prints the otpauth:// URI once, to add to an authenticator app, and on a
           terminal (or with --qr) the same as a QR code to scan.
   Settings (DATABASE_URL, TOTP_ENCRYPTION_KEY, NEON_FETCH_ENDPOINT) come from one place, never
-  mixed: --env-file FILE (e.g. the deploy's secrets file), else the environment when it sets
+  mixed: --secrets-file FILE (e.g. the deploy's secrets file), else the environment when it sets
   DATABASE_URL or TOTP_ENCRYPTION_KEY, else .dev.vars (development).
 
   Examples:
-    moviesnow admin create --email ops@moviesnow.example --env-file prod.secrets.env
+    moviesnow admin create --email ops@moviesnow.example --secrets-file prod.secrets.env
     echo "$PASSWORD" | moviesnow admin create --email ci@moviesnow.example --password-stdin --json
     moviesnow admin list`;
 
@@ -65,11 +65,11 @@ export const adminCommand: Command = {
           "password-stdin": { type: "boolean" },
           json: { type: "boolean" },
           qr: { type: "boolean" },
-          "env-file": { type: "string" },
+          "secrets-file": { type: "string" },
         },
       });
       if (!values.email) throw new UsageError("admin create needs --email");
-      const cfg = config(values["env-file"]);
+      const cfg = config(values["secrets-file"]);
       const key = required(cfg, "TOTP_ENCRYPTION_KEY");
       const database = db(cfg);
       const password = await ask("Password (at least 12 characters): ", "MOVIESNOW_ADMIN_PASSWORD", values["password-stdin"]);
@@ -90,8 +90,8 @@ export const adminCommand: Command = {
       return 0;
     }
     if (cmd === "list") {
-      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" }, "env-file": { type: "string" } } });
-      const admins = await listAdmins(db(config(values["env-file"])));
+      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" }, "secrets-file": { type: "string" } } });
+      const admins = await listAdmins(db(config(values["secrets-file"])));
       if (values.json) console.log(JSON.stringify(admins.map((a) => ({ id: a.id, email: a.email, disabled: a.disabled }))));
       else for (const a of admins) console.log(`${a.id}  ${a.email}${a.disabled ? "  (disabled)" : ""}`);
       return 0;

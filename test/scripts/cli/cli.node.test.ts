@@ -77,7 +77,7 @@ describe("moviesnow admin create", () => {
     expect(cli(["admin", "list"]).stdout).not.toContain(email);
   });
 
-  it("--env-file takes every setting from that file, whatever the environment says", () => {
+  it("--secrets-file takes every setting from that file, whatever the environment says", () => {
     const dir = mkdtempSync(join(tmpdir(), "mn-admin-env-"));
     try {
       const file = join(dir, "prod.secrets.env");
@@ -90,10 +90,14 @@ describe("moviesnow admin create", () => {
       );
       const email = `envfile-${crypto.randomUUID()}@moviesnow.test`;
       const elsewhere = { DATABASE_URL: "postgresql://nobody:x@127.0.0.1:1/none", TOTP_ENCRYPTION_KEY: "bm90LXRoZS1rZXk=" };
-      const r = cli(["admin", "create", "--email", email, "--password-stdin", "--env-file", file], "a long enough password\n", elsewhere);
+      const r = cli(
+        ["admin", "create", "--email", email, "--password-stdin", "--secrets-file", file],
+        "a long enough password\n",
+        elsewhere,
+      );
       expect(r.status, r.stderr).toBe(0);
-      expect(cli(["admin", "list", "--env-file", file], "", elsewhere).stdout).toContain(email);
-      expect(cli(["admin", "list", "--env-file", join(dir, "missing.env")]).stderr).toMatch(/no such file/);
+      expect(cli(["admin", "list", "--secrets-file", file], "", elsewhere).stdout).toContain(email);
+      expect(cli(["admin", "list", "--secrets-file", join(dir, "missing.env")]).stderr).toMatch(/no such file/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
