@@ -320,7 +320,8 @@ if (concurrency.length > 0) {
         process.stderr.write(`[bench] ${gib} GiB × ${n} builds at once, run ${round + 1}\n`);
         const seasons = Array.from({ length: n }, (_, k) => seasonFor(gib) + k);
         const r = await runJobs(sources, `${gib}g-x${n}`, seasons);
-        if (new Set(r.jobs.map((j) => j.sha256)).size !== 1) throw new Error("the archives built side by side differ");
+        // Each build is another season (its own folder names in the library layout), so their
+        // archives differ by design; each one succeeded (runJobs throws otherwise).
         const bytes = r.jobs.reduce((t, j) => t + j.bytes, 0);
         table.push({
           gib,
