@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCdn } from "../../../scripts/stack/cdn.ts";
 import { s3 } from "../../../scripts/stack/config.ts";
@@ -88,20 +88,23 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Waits on playback, not on a clock (the clip is 10 s long): past `seconds`, or hls.js giving up. */
+const playbackPast = (tab: Page, seconds: number) =>
+  tab.waitForFunction(
+    (s) =>
+      (document.getElementById("v") as HTMLVideoElement).currentTime >= s ||
+      (window as unknown as { report: { errors: { fatal: boolean }[] } }).report.errors.some((e) => e.fatal),
+    seconds,
+    { timeout: 120_000 },
+  );
+
 describe("a packaged title in Chromium with hls.js", () => {
   it("plays the master past 5 s with no error, listing the three tiers and the subtitle track", async () => {
     const { masterUrl } = await movie();
     const tab = await browser.newPage();
     try {
       await tab.goto(`${pageUrl}?src=${encodeURIComponent(masterUrl)}`);
-      // Waits on playback, not on a clock (the clip is 10 s long), or on hls.js giving up.
-      await tab.waitForFunction(
-        () =>
-          (document.getElementById("v") as HTMLVideoElement).currentTime >= 5 ||
-          (window as unknown as { report: { errors: { fatal: boolean }[] } }).report.errors.some((e) => e.fatal),
-        undefined,
-        { timeout: 120_000 },
-      );
+      await playbackPast(tab, 5);
       const report = (await tab.evaluate(() => (window as unknown as { report: unknown }).report)) as {
         errors: { type: string; details: string; fatal: boolean }[];
         levels: number[];
@@ -251,13 +254,7 @@ describe("through the CDN (CloudFront signed URLs, the local stand-in)", () => {
     });
     try {
       await tab.goto(`${pageUrl}?src=${encodeURIComponent(master)}`);
-      await tab.waitForFunction(
-        () =>
-          (document.getElementById("v") as HTMLVideoElement).currentTime >= 3 ||
-          (window as unknown as { report: { errors: { fatal: boolean }[] } }).report.errors.some((e) => e.fatal),
-        undefined,
-        { timeout: 120_000 },
-      );
+      await playbackPast(tab, 3);
       const report = (await tab.evaluate(() => (window as unknown as { report: unknown }).report)) as {
         errors: { details: string; fatal: boolean }[];
       };
