@@ -27,7 +27,23 @@ export const ports = {
   swiftAccount: port("MN_SWIFT_ACCOUNT_PORT", 16012),
   jobService: port("MN_JOB_PORT", 18090),
   cdn: port("MN_CDN_PORT", 18081),
+  /** Where the browser tests serve the page of the one site the stack lets fetch media. */
+  testSite: port("MN_TEST_SITE_PORT", 18082),
 } as const;
+
+/**
+ * The browser origins the local stack's media answer CORS for: S3 (Swift's container CORS and
+ * s3api's preflight) and the local CDN, as Terraform's player_origins feed the bucket and
+ * CloudFront. Exact origins, no wildcard (Swift takes none): a dev server on 5173, the Worker's
+ * own 8787 (its /docs page), and the browser tests' site. A page anywhere else is refused.
+ */
+export const browserOrigins = [
+  "http://localhost:5173",
+  "http://127.0.0.1:5173",
+  "http://localhost:8787",
+  "http://127.0.0.1:8787",
+  `http://${host}:${ports.testSite}`,
+];
 
 export const postgres = {
   user: "moviesnow",

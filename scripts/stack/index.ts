@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { JOB_NODE_FLAGS } from "../build-container.ts";
 import { ensurePackages } from "./apt.ts";
-import { cdn, host, jobService, ports, postgres, redis, s3, s3Env, upstashDatabases } from "./config.ts";
+import { browserOrigins, cdn, host, jobService, ports, postgres, redis, s3, s3Env, upstashDatabases } from "./config.ts";
 import { downPostgres, postgresPid, upPostgres } from "./postgres.ts";
 import { alive, portOpen, readPid, runDir, startDaemon, stopDaemon, waitFor } from "./proc.ts";
 import { downRedis, upRedis } from "./redis.ts";
@@ -120,8 +120,8 @@ async function upCdn(): Promise<void> {
     ...s3Env,
     CDN_KEY_PAIR_ID: cdn.keyPairId,
     CDN_PUBLIC_KEY_FILE: cdn.publicKeyFile,
-    // As the Worker's CORS_ALLOWED_ORIGINS in development: any loopback origin.
-    CDN_PLAYER_ORIGINS: "loopback",
+    // The same list as the bucket's CORS (config.ts), as Terraform's player_origins feed both.
+    CDN_PLAYER_ORIGINS: browserOrigins.join(" "),
   });
 }
 

@@ -1,11 +1,11 @@
 // OpenStack Swift with its s3api middleware: a real S3 endpoint that verifies SigV4 (tampered or
 // expired presigned URLs get 403). One replica on one device under .local/stack/swift, tempauth
 // for the `account:user` access key, path-style addressing, up to 10,000 multipart parts.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { AwsClient } from "aws4fetch";
-import { host, ports, s3, stateDir } from "./config.ts";
+import { browserOrigins, host, ports, s3, stateDir } from "./config.ts";
 import { alive, portOpen, readPid, run, startDaemon, stopDaemon, waitFor } from "./proc.ts";
 
 const dir = join(stateDir, "swift");
@@ -64,7 +64,12 @@ use = egg:swift#${egg}
     [
       "s3api",
       "s3api",
-      { location: s3.region, max_upload_part_num: 10_000, cors_preflight_allow_origin: "*", allow_multipart_uploads: true },
+      {
+        location: s3.region,
+        max_upload_part_num: 10_000,
+        cors_preflight_allow_origin: browserOrigins.join(","),
+        allow_multipart_uploads: true,
+      },
     ],
     ["tempauth", "tempauth", { [`user_${s3.accessKeyId.replace(":", "_")}`]: `${s3.secretAccessKey} .admin` }],
     ["copy", "copy"],
@@ -121,6 +126,15 @@ export async function upSwift(): Promise<void> {
     for (const name of ["account", "container", "object", "proxy"]) {
       startDaemon(`swift-${name}`, `/usr/bin/swift-${name}-server`, [join(etc, `${name}-server.conf`), "--verbose"]);
     }
+  } else {
+    // Running with an older checkout's proxy settings (the CORS origins, say): restart the proxy alone.
+    const proxyConf = join(etc, "proxy-server.conf");
+    const before = existsSync(proxyConf) ? readFileSync(proxyConf, "utf8") : "";
+    writeConfigs();
+    if (readFileSync(proxyConf, "utf8") !== before) {
+      await stopDaemon("swift-proxy");
+      startDaemon("swift-proxy", "/usr/bin/swift-proxy-server", [proxyConf, "--verbose"]);
+    }
   }
   for (const [what, port] of [
     ["swift account server", ports.swiftAccount],
@@ -151,7 +165,8 @@ async function ensureBucket(): Promise<void> {
   } else if (!head.ok) {
     throw new Error(`bucket check failed: HTTP ${head.status}`);
   }
-  // CORS for browser uploads straight to presigned PUT URLs, set through Swift's own API.
+  // CORS for browsers reading and uploading with presigned URLs, set through Swift's own API: the
+  // stack's browser origins only, as the production bucket lists its origins.
   const auth = await fetch(`${s3.endpoint}/auth/v1.0`, {
     headers: { "X-Auth-User": s3.accessKeyId, "X-Auth-Key": s3.secretAccessKey },
   });
@@ -163,7 +178,7 @@ async function ensureBucket(): Promise<void> {
       method: "POST",
       headers: {
         "X-Auth-Token": token,
-        "X-Container-Meta-Access-Control-Allow-Origin": "*",
+        "X-Container-Meta-Access-Control-Allow-Origin": browserOrigins.join(" "),
         "X-Container-Meta-Access-Control-Expose-Headers": "etag x-amz-request-id content-length content-range",
         "X-Container-Meta-Access-Control-Max-Age": "3600",
       },

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCdn } from "../../../scripts/stack/cdn.ts";
-import { s3 } from "../../../scripts/stack/config.ts";
+import { ports, s3 } from "../../../scripts/stack/config.ts";
 import { adminOverHttp, adminWorkerVars } from "../../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../../support/http-worker.ts";
 import { packagedMovie } from "../../support/packaged-title.ts";
@@ -55,16 +55,18 @@ const PAGE = `<!doctype html><meta charset="utf-8"><video id="v" muted playsinli
 
 beforeAll(async () => {
   const hlsJs = readFileSync(resolve(root, "node_modules/hls.js/dist/hls.min.js"));
-  const serve = async (): Promise<[Server, string]> => {
+  const serve = async (port = 0): Promise<[Server, string]> => {
     const server = createServer((req, res) => {
       if (req.url?.startsWith("/hls.min.js")) res.writeHead(200, { "content-type": "text/javascript" }).end(hlsJs);
       else if (req.url?.startsWith("/blank")) res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>site</title>");
       else res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
     return [server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`];
   };
-  [page, pageUrl] = await serve();
+  // The site on the stack's test-site port, one of the origins its S3 answers CORS for
+  // (browserOrigins); the other site on any other port.
+  [page, pageUrl] = await serve(ports.testSite);
   [foreignPage, foreignUrl] = await serve();
   // Only the first page's origin may call the API; the second is another site on the same host.
   worker = await startHttpWorker({ ...adminWorkerVars(adminKey), CORS_ALLOWED_ORIGINS: new URL(pageUrl).origin });
@@ -178,14 +180,34 @@ describe("a packaged title in Chromium with hls.js", () => {
     expect(r.bytes).toEqual({ ok: true, value: 8 });
   }, 240_000);
 
-  it("from another origin, the browser refuses the catalog, the presign and the player's master playlist", async () => {
+  it("from another origin, the browser refuses the catalog, the presign, the file in S3 and the player's master playlist", async () => {
     const { titleId, masterUrl } = await movie();
     const r = await tryFrom(foreignUrl, titleId);
     for (const step of [r.titles, r.downloads, r.signed])
       expect(step).toMatchObject({ ok: false, error: expect.stringMatching(/Failed to fetch/) });
+    // Nor may it read the file itself from S3 with a good presigned URL got elsewhere.
+    const downloads = (await (await fetch(`${worker.api}/titles/${titleId}/downloads`)).json()) as { items: { storage_key: string }[] };
+    const presigned = (await (
+      await fetch(`${worker.api}/delivery/download-url`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ storage_key: downloads.items[0]?.storage_key }),
+      })
+    ).json()) as { url: string };
+    expect((await fetch(presigned.url)).status).toBe(200);
 
     const tab = await browser.newPage();
     try {
+      await tab.goto(`${foreignUrl}blank`);
+      const got = await tab.evaluate(
+        async (u) =>
+          fetch(u).then(
+            (x) => `status ${x.status}`,
+            (e: unknown) => String(e),
+          ),
+        presigned.url,
+      );
+      expect(got).toMatch(/Failed to fetch/);
       await tab.goto(`${foreignUrl}?src=${encodeURIComponent(masterUrl)}`);
       await tab.waitForFunction(
         () => (window as unknown as { report: { errors: { fatal: boolean }[] } }).report.errors.some((e) => e.fatal),

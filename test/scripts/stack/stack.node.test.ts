@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { AwsClient } from "aws4fetch";
 import { describe, expect, it } from "vitest";
-import { s3 } from "../../../scripts/stack/config.ts";
+import { browserOrigins, s3 } from "../../../scripts/stack/config.ts";
 import { stackStatus, stackUp } from "../../../scripts/stack/index.ts";
 
 describe("local stack", () => {
@@ -50,10 +50,31 @@ describe("local stack", () => {
       headers: { origin: "http://localhost:5173", "access-control-request-method": "PUT" },
     });
     expect(preflight.status).toBe(200);
-    expect(preflight.headers.get("access-control-allow-origin")).toMatch(/\*|http:\/\/localhost:5173/);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
 
     const put = await fetch(signed, { method: "PUT", body: "from a browser", headers: { origin: "http://localhost:5173" } });
     expect(put.status).toBe(200);
-    expect(put.headers.get("access-control-allow-origin")).toMatch(/\*|http:\/\/localhost:5173/);
+    expect(put.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
+  });
+
+  it("answers CORS for the stack's browser origins only, never *, as the production bucket lists its origins", async () => {
+    expect(browserOrigins).not.toContain("*");
+    const aws = new AwsClient({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, region: s3.region, service: "s3" });
+    const key = `cors/${crypto.randomUUID()}.bin`;
+    await aws.fetch(`${s3.endpoint}/${s3.bucket}/${key}`, { method: "PUT", body: "bytes" });
+    const u = new URL(`${s3.endpoint}/${s3.bucket}/${key}`);
+    u.searchParams.set("X-Amz-Expires", "300");
+    const signed = (await aws.sign(u.toString(), { aws: { signQuery: true } })).url;
+    const other = "http://127.0.0.1:5174";
+    const preflight = await fetch(signed, { method: "OPTIONS", headers: { origin: other, "access-control-request-method": "GET" } });
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    const get = await fetch(signed, { headers: { origin: other } });
+    expect(get.status).toBe(200);
+    expect(get.headers.get("access-control-allow-origin")).toBeNull();
+    await get.arrayBuffer();
+    const site = browserOrigins.at(-1) ?? "";
+    const mine = await fetch(signed, { headers: { origin: site } });
+    expect(mine.headers.get("access-control-allow-origin")).toBe(site);
+    await mine.arrayBuffer();
   });
 });
