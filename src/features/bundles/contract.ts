@@ -281,9 +281,12 @@ export const buildStatusSchema = z
     ],
   });
 
+/** A queued build the job service had no place for yet (503 + Retry-After): nothing failed. */
+export const WAITING_FOR_RUNNER = "The build service is busy; this build starts as soon as a place is free.";
+
 /**
  * A season's build status. The job's own error text (S3 keys, hosts, driver messages) is for
- * admins; the public answer says only that the last build failed.
+ * admins; the public answer says only that the last build failed, or that it waits for a place.
  */
 export const buildStatusJson = (s: SeasonBundleStatus, audience: "admin" | "public"): z.infer<typeof buildStatusSchema> => ({
   state: s.state,
@@ -292,7 +295,7 @@ export const buildStatusJson = (s: SeasonBundleStatus, audience: "admin" | "publ
   error:
     s.error === null
       ? null
-      : audience === "admin"
+      : audience === "admin" || s.error === WAITING_FOR_RUNNER
         ? s.error
         : s.state === "failed"
           ? "The last build failed."

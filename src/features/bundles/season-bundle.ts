@@ -18,7 +18,7 @@ import { createRedis, type RedisClient } from "../../platform/redis";
 import { createS3 } from "../../platform/s3";
 import { bumpCatalogVersion } from "../catalog/catalog-version";
 import { acquireBuildSlot, type GateLimits, releaseBuildSlot, renewBuildSlot } from "./build-gate";
-import { bundleStates, isBundleResult, type JobStatus, type SeasonBundleStatus } from "./contract";
+import { bundleStates, isBundleResult, type JobStatus, type SeasonBundleStatus, WAITING_FOR_RUNNER } from "./contract";
 import { createJobRunner, type JobRunner, RunnerBusy } from "./job-runner";
 import { activeBundle, planSeason, recordBuiltBundle } from "./service";
 
@@ -296,7 +296,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       // A full job service is no failure of this build: it stays queued, costs no attempt, and
       // asks again when the service said to.
       if (e instanceof RunnerBusy) {
-        this.save({ state: "queued", error: e.message });
+        this.save({ state: "queued", error: WAITING_FOR_RUNNER });
         await this.wakeIn(r, Math.max(e.retryAfterMs, cfg.BUNDLE_POLL_INTERVAL_MS));
         return;
       }

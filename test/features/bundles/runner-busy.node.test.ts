@@ -1,0 +1,132 @@
+// A season asked for while the job service runs all it may (JOB_MAX_CONCURRENT): the service
+// answers 503 with Retry-After, and the SeasonBundle object waits, queued, without spending an
+// attempt, then builds as soon as a place is free. The Worker under wrangler dev, its runner a
+// job service of this file's own with a cap of 1, whose one place a stalled job holds.
+import type { AddressInfo } from "node:net";
+import * as zlib from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../container/src/config.ts";
+import { createJobService } from "../../../container/src/server.ts";
+import { jobService, s3Env } from "../../../scripts/stack/config.ts";
+import { WAITING_FOR_RUNNER } from "../../../src/features/bundles/contract.ts";
+import { pseudoBytes } from "../../support/bytes.ts";
+import { startFaultProxy } from "../../support/fault-proxy.ts";
+import { adminOverHttp, adminWorkerVars } from "../../support/http-admin.ts";
+import { type HttpWorker, startHttpWorker } from "../../support/http-worker.ts";
+import { jobClient, jobKeys } from "../../support/job-service.ts";
+
+const adminKey = `busy-${crypto.randomUUID()}`;
+let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+let svc: ReturnType<typeof createJobService>;
+let worker: HttpWorker;
+let jobs: ReturnType<typeof jobClient>;
+
+beforeAll(async () => {
+  // Reads of the blocker's source stall: its job holds the service's one place until cancelled.
+  proxy = await startFaultProxy(s3Env.S3_ENDPOINT, (req) =>
+    (req.url ?? "").includes("/blocker-") ? { kind: "delay", ms: 120_000 } : { kind: "pass" },
+  );
+  svc = createJobService(
+    loadConfig({
+      ...s3Env,
+      S3_ENDPOINT: proxy.url,
+      S3_SSE: "none",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      JOB_SERVICE_SECRET: jobService.secret,
+      JOB_MAX_CONCURRENT: "1",
+      JOB_BUSY_RETRY_AFTER_SECONDS: "1",
+      JOB_S3_IDLE_TIMEOUT_MS: "300000",
+    }),
+  );
+  await svc.listen();
+  const base = `http://127.0.0.1:${(svc.server.address() as AddressInfo).port}`;
+  jobs = jobClient(base, jobService.secret);
+  worker = await startHttpWorker(adminWorkerVars(adminKey, { JOB_RUNNER_URL: base, JOB_SERVICE_SECRET: jobService.secret }));
+}, 180_000);
+afterAll(async () => {
+  await worker?.stop();
+  await svc?.shutdown();
+  await proxy?.close();
+});
+
+/** A published series whose season 1 has one small episode file, made over the API. */
+async function seasonOverHttp() {
+  const admin = adminOverHttp(worker.api, adminKey);
+  const title = await admin<{ id: string }>("POST", "/admin/titles", { kind: "series", name: `Busy ${crypto.randomUUID()}` });
+  const ep = await admin<{ id: string }>("POST", `/admin/titles/${title.id}/episodes`, { season_number: 1, episode_number: 1 });
+  const bytes = pseudoBytes(256 * 1024, 3);
+  const created = await admin<{ asset: { id: string }; upload: { url: string; headers: Record<string, string> } }>(
+    "POST",
+    `/admin/titles/${title.id}/assets`,
+    {
+      kind: "ORIGINAL",
+      episode_id: ep.id,
+      filename: "Pilot.mkv",
+      content_type: "video/x-matroska",
+      size_bytes: bytes.length,
+    },
+  );
+  const put = await fetch(created.upload.url, { method: "PUT", body: bytes, headers: created.upload.headers });
+  await put.body?.cancel();
+  expect(put.status).toBe(200);
+  await admin("GET", `/admin/assets/${created.asset.id}/head`);
+  await admin("POST", `/admin/titles/${title.id}/publish?force=true`);
+  return title.id;
+}
+
+type Status = { status: { state: string; attempt: number; error: string | null } };
+const statusOf = async (titleId: string) =>
+  (await (await fetch(`${worker.api}/delivery/bundle-status?title_id=${titleId}&season_number=1`)).json()) as Status;
+
+describe("a season asked for while the job service is full", () => {
+  it("waits queued, spending no attempt, and is built once a place is free", async () => {
+    const titleId = await seasonOverHttp();
+    const { sources: _unused, ...out } = jobKeys();
+    const blocker = {
+      id: `blocker-${crypto.randomUUID()}`,
+      type: "bundle",
+      ...out,
+      items: [
+        {
+          source_key: `originals/${crypto.randomUUID()}/blocker-source.mkv`,
+          name: "S01E01.mkv",
+          size: 1024,
+          crc32: zlib.crc32(new Uint8Array(1024)),
+          mtime: "2026-01-01T00:00:00Z",
+        },
+      ],
+    };
+    expect((await jobs.post(blocker)).status).toBe(202);
+
+    const asked = await fetch(`${worker.api}/delivery/request-bundle`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title_id: titleId, season_number: 1 }),
+    });
+    expect(asked.status).toBe(202);
+    await asked.body?.cancel();
+
+    // Refused again and again (Retry-After: 1 s) while the blocker runs: still queued, attempt 1,
+    // and the public status says it waits rather than that something failed.
+    const seen: Status["status"][] = [];
+    for (let i = 0; i < 40 && seen.filter((s) => s.error === WAITING_FOR_RUNNER).length < 3; i++) {
+      seen.push((await statusOf(titleId)).status);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const busy = seen.filter((s) => s.error === WAITING_FOR_RUNNER);
+    expect(busy.length).toBeGreaterThanOrEqual(3);
+    for (const s of busy) expect(s).toMatchObject({ state: "queued", attempt: 1 });
+    expect(seen.every((s) => s.state !== "failed")).toBe(true);
+
+    // The place frees up: the season is built on its first attempt.
+    expect((await jobs.call("DELETE", `/jobs/${encodeURIComponent(blocker.id)}`)).status).toBe(202);
+    let last: Status["status"] | undefined;
+    for (let i = 0; i < 200; i++) {
+      last = (await statusOf(titleId)).status;
+      if (last.state === "ready" || last.state === "failed") break;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(last).toMatchObject({ state: "ready", attempt: 1 });
+  }, 120_000);
+});
