@@ -19,8 +19,8 @@ export interface CdnOptions {
   s3: { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
   /** The key group: Key-Pair-Id → PEM public key (SubjectPublicKeyInfo). */
   publicKeys: Record<string, string>;
-  /** Origins answered CORS (terraform's player_origins), or "loopback" (any http://localhost or 127.0.0.1 port). */
-  playerOrigins: string[] | "loopback";
+  /** Origins answered CORS (terraform's player_origins; the stack's browserOrigins). */
+  playerOrigins: string[];
   port?: number;
   host?: string;
   /** The clock signatures are checked against (tests move it). */
@@ -30,7 +30,6 @@ export interface CdnOptions {
 /** What the cache policy forwards to the origin (terraform/cloudfront.tf query_strings). */
 export const FORWARDED_QUERY = ["response-content-disposition", "response-content-type"];
 const SIGNING_PARAMS = ["Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"];
-const LOOPBACK = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 /** Response headers passed on from S3 (CloudFront passes these and drops hop-by-hop ones). */
 const PASSED = [
   "content-type",
@@ -108,8 +107,7 @@ export function verifySignedUrl(url: URL, keys: Record<string, string>, now: Dat
 export function createCdn(o: CdnOptions) {
   const aws = new AwsClient({ accessKeyId: o.s3.accessKeyId, secretAccessKey: o.s3.secretAccessKey, region: o.s3.region, service: "s3" });
   const now = o.now ?? (() => new Date());
-  const allowed = (origin: string | undefined) =>
-    origin !== undefined && (o.playerOrigins === "loopback" ? LOOPBACK.test(origin) : o.playerOrigins.includes(origin));
+  const allowed = (origin: string | undefined) => origin !== undefined && o.playerOrigins.includes(origin);
 
   const cors = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
@@ -204,7 +202,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     if (!v) throw new Error(`${k} is required`);
     return v;
   };
-  const origins = (env.CDN_PLAYER_ORIGINS ?? "loopback").trim();
+  const origins = need("CDN_PLAYER_ORIGINS");
   const cdn = createCdn({
     s3: {
       endpoint: need("S3_ENDPOINT"),
@@ -214,7 +212,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       secretAccessKey: need("AWS_SECRET_ACCESS_KEY"),
     },
     publicKeys: { [need("CDN_KEY_PAIR_ID")]: readFileSync(need("CDN_PUBLIC_KEY_FILE"), "utf8") },
-    playerOrigins: origins === "loopback" ? "loopback" : origins.split(/[\s,]+/).filter(Boolean),
+    playerOrigins: origins.split(/[\s,]+/).filter(Boolean),
     port: Number(need("PORT")),
   });
   const url = await cdn.listen();

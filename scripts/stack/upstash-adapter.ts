@@ -50,32 +50,32 @@ export function createUpstashAdapter(opts: UpstashAdapterOptions) {
   };
 
   /** Rewrites script commands; returns the args to send to Redis. */
-  async function rewrite(cmd: Cmd, { pool, shaMap }: Database): Promise<(string | Buffer)[]> {
+  async function rewrite(cmd: Cmd, db: Database): Promise<(string | Buffer)[]> {
     const args = cmd.map((a) => (a === null ? "" : String(a)));
     const name = (args[0] ?? "").toUpperCase();
     if ((name === "EVAL" || name === "EVAL_RO") && args[1] !== undefined && SHEBANG.test(args[1])) {
       const original = args[1];
       const stripped = original.replace(SHEBANG, "");
-      await remember(sha1(original), sha1(stripped), pool, shaMap);
+      await remember(db, sha1(original), sha1(stripped));
       args[1] = stripped;
     } else if (name === "SCRIPT" && (args[1] ?? "").toUpperCase() === "LOAD" && args[2] !== undefined && SHEBANG.test(args[2])) {
       const original = args[2];
       const stripped = original.replace(SHEBANG, "");
-      await remember(sha1(original), sha1(stripped), pool, shaMap);
+      await remember(db, sha1(original), sha1(stripped));
       args[2] = stripped;
     } else if ((name === "EVALSHA" || name === "EVALSHA_RO") && args[1] !== undefined) {
-      args[1] = (await lookup(args[1].toLowerCase(), pool, shaMap)) ?? args[1];
+      args[1] = (await lookup(db, args[1].toLowerCase())) ?? args[1];
     }
     return args;
   }
 
-  async function remember(original: string, stripped: string, pool: RespPool, shaMap: Map<string, string>): Promise<void> {
+  async function remember({ pool, shaMap }: Database, original: string, stripped: string): Promise<void> {
     if (shaMap.get(original) === stripped) return;
     shaMap.set(original, stripped);
     // Kept in Redis too, so a restarted adapter still maps EVALSHA of scripts loaded earlier.
     await pool.with((c) => c.send([["HSET", SHA_MAP_KEY, original, stripped]]));
   }
-  async function lookup(original: string, pool: RespPool, shaMap: Map<string, string>): Promise<string | undefined> {
+  async function lookup({ pool, shaMap }: Database, original: string): Promise<string | undefined> {
     const hit = shaMap.get(original);
     if (hit) return hit;
     const [r] = await pool.with((c) => c.send([["HGET", SHA_MAP_KEY, original]]));

@@ -1,7 +1,7 @@
 // One rule for every outside service a request depends on (Postgres, Redis, S3): it answers in
 // time or the request fails with 503 DEPENDENCY_UNAVAILABLE naming it. Never a hang, never a 500.
 import { AppError } from "../lib/errors";
-import { markTimedOut, type Origin, roundTrip } from "./round-trips";
+import { type Origin, roundTrip } from "./round-trips";
 
 /** DEPENDENCY_TIMEOUT_MS when a caller (a script, the seed) builds an adapter without the env. */
 export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5000;
@@ -24,16 +24,18 @@ export const dependencyError = (name: string, cause: unknown): AppError => {
  * caller's to bound), network failures and 5xx answers become 503 problems.
  */
 export function dependencyFetch(name: string, origin: Origin, timeoutMs: number, base: Fetch = (i, init) => fetch(i, init)): Fetch {
-  const timed: Fetch = (input, init) => roundTrip(origin, () => base(input, init));
   return async (input, init) => {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, ctl.signal]) : ctl.signal;
     let res: Response;
     try {
-      res = await timed(input, { ...init, signal });
+      res = await roundTrip(
+        origin,
+        () => base(input, { ...init, signal }),
+        () => ctl.signal.aborted,
+      );
     } catch (e) {
-      if (ctl.signal.aborted) markTimedOut(origin);
       throw dependencyError(name, ctl.signal.aborted ? ctl.signal.reason : e);
     } finally {
       clearTimeout(timer);

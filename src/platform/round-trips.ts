@@ -22,13 +22,6 @@ export async function recordRoundTrips<T>(fn: () => Promise<T>, trips: RoundTrip
   return { result, trips };
 }
 
-/** Marks the request's latest round trip to `origin` as given up on after its timeout. */
-export function markTimedOut(origin: Origin): void {
-  const trips = current.getStore();
-  const last = trips?.findLast((t) => t.origin === origin);
-  if (last) last.timedOut = true;
-}
-
 /** Per origin: milliseconds waited and round trips made; and how many timed out. For metrics. */
 export function tripTotals(trips: readonly RoundTrip[]): { ms: Record<Origin, number>; count: number; timeouts: number } {
   const ms: Record<Origin, number> = { db: 0, redis: 0, s3: 0, job: 0 };
@@ -40,15 +33,21 @@ export function tripTotals(trips: readonly RoundTrip[]): { ms: Record<Origin, nu
   return { ms, count: trips.length, timeouts };
 }
 
-/** Times `call` as one round trip to `origin`, in the request that made it (if any is recording). */
-export async function roundTrip<T>(origin: Origin, call: () => Promise<T>): Promise<T> {
+/**
+ * Times `call` as one round trip to `origin`, in the request that made it (if any is recording).
+ * `timedOut`, asked when the call fails, says whether the caller gave up on it after its timeout.
+ */
+export async function roundTrip<T>(origin: Origin, call: () => Promise<T>, timedOut?: () => boolean): Promise<T> {
   const trips = current.getStore();
   if (!trips) return call();
   const t0 = performance.now();
   try {
-    return await call();
-  } finally {
+    const out = await call();
     trips.push({ origin, ms: performance.now() - t0 });
+    return out;
+  } catch (e) {
+    trips.push({ origin, ms: performance.now() - t0, ...(timedOut?.() ? { timedOut: true } : {}) });
+    throw e;
   }
 }
 

@@ -4,18 +4,16 @@
 // job fails and its multipart upload is aborted.
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../container/src/config.ts";
-import { createJobService, type Job } from "../../container/src/server.ts";
+import type { Job } from "../../container/src/server.ts";
 import { checkArchiveFile } from "../../scripts/stack/archive-check.ts";
-import { jobService, s3Env } from "../../scripts/stack/config.ts";
 import { pseudoBytes } from "../support/bytes.ts";
-import { type Fault, startFaultProxy } from "../support/fault-proxy.ts";
-import { jobClient, jobKeys } from "../support/job-service.ts";
+import type { Fault } from "../support/fault-proxy.ts";
+import { jobKeys } from "../support/job-service.ts";
+import { jobServiceViaProxy } from "../support/job-service-via-proxy.ts";
 import { stackS3 } from "../support/node-stack.ts";
 
 const MiB = 1024 * 1024;
@@ -24,40 +22,21 @@ const dir = mkdtempSync(join(tmpdir(), "mn-jobfault-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-/** A job service in this process whose S3 is behind the fault proxy. */
+/** A job service in this process whose S3 is behind the fault proxy, and a way to run a job to its end. */
 async function jobServiceVia(decide: (method: string, path: string) => Fault, env: Record<string, string> = {}) {
-  const proxy = await startFaultProxy(s3Env.S3_ENDPOINT, (req) => decide(req.method ?? "", req.url ?? ""));
-  const cfg = loadConfig({
-    ...s3Env,
-    S3_ENDPOINT: proxy.url,
-    S3_SSE: "none",
-    PORT: "0",
-    HOST: "127.0.0.1",
-    JOB_MIN_PART_SIZE: String(5 * MiB),
-    JOB_SERVICE_SECRET: jobService.secret,
-    ...env,
-  });
-  const logs: Record<string, unknown>[] = [];
-  const svc = createJobService(cfg, (msg, fields = {}) => logs.push({ msg, ...fields }));
-  await svc.listen();
-  const base = `http://127.0.0.1:${(svc.server.address() as AddressInfo).port}`;
-  const jobs = jobClient(base, jobService.secret);
+  const svc = await jobServiceViaProxy(decide, { JOB_MIN_PART_SIZE: String(5 * MiB), ...env });
   const run = async (body: Record<string, unknown>): Promise<Job> => {
     const id = `fault-${crypto.randomUUID()}`;
-    const posted = await jobs.post({ id, type: "bundle", ...body });
+    const posted = await svc.jobs.post({ id, type: "bundle", ...body });
     expect(posted.status).toBe(202);
     for (let i = 0; i < 1200; i++) {
-      const j = (await (await jobs.get(id)).json()) as Job;
+      const j = (await (await svc.jobs.get(id)).json()) as Job;
       if (j.state !== "running") return j;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error("job did not finish");
   };
-  const close = async () => {
-    await svc.shutdown();
-    await proxy.close();
-  };
-  return { proxy, run, close, jobs, base, logs };
+  return { ...svc, run };
 }
 
 describe("bundle job against a faulty S3", () => {

@@ -2,52 +2,32 @@
 // answers 503 with Retry-After, and the SeasonBundle object waits, queued, without spending an
 // attempt, then builds as soon as a place is free. The Worker under wrangler dev, its runner a
 // job service of this file's own with a cap of 1, whose one place a stalled job holds.
-import type { AddressInfo } from "node:net";
 import * as zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../container/src/config.ts";
-import { createJobService } from "../../../container/src/server.ts";
-import { jobService, s3Env } from "../../../scripts/stack/config.ts";
+import { jobService } from "../../../scripts/stack/config.ts";
 import { WAITING_FOR_RUNNER } from "../../../src/features/bundles/contract.ts";
 import { pseudoBytes } from "../../support/bytes.ts";
-import { startFaultProxy } from "../../support/fault-proxy.ts";
 import { adminOverHttp, adminWorkerVars } from "../../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../../support/http-worker.ts";
-import { jobClient, jobKeys } from "../../support/job-service.ts";
+import { jobKeys } from "../../support/job-service.ts";
+import { jobServiceViaProxy } from "../../support/job-service-via-proxy.ts";
 
 const adminKey = `busy-${crypto.randomUUID()}`;
-let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
-let svc: ReturnType<typeof createJobService>;
+let svc: Awaited<ReturnType<typeof jobServiceViaProxy>>;
 let worker: HttpWorker;
-let jobs: ReturnType<typeof jobClient>;
 
 beforeAll(async () => {
   // Reads of the blocker's source stall: its job holds the service's one place until cancelled.
-  proxy = await startFaultProxy(s3Env.S3_ENDPOINT, (req) =>
-    (req.url ?? "").includes("/blocker-") ? { kind: "delay", ms: 120_000 } : { kind: "pass" },
-  );
-  svc = createJobService(
-    loadConfig({
-      ...s3Env,
-      S3_ENDPOINT: proxy.url,
-      S3_SSE: "none",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      JOB_SERVICE_SECRET: jobService.secret,
-      JOB_MAX_CONCURRENT: "1",
-      JOB_BUSY_RETRY_AFTER_SECONDS: "1",
-      JOB_S3_IDLE_TIMEOUT_MS: "300000",
-    }),
-  );
-  await svc.listen();
-  const base = `http://127.0.0.1:${(svc.server.address() as AddressInfo).port}`;
-  jobs = jobClient(base, jobService.secret);
-  worker = await startHttpWorker(adminWorkerVars(adminKey, { JOB_RUNNER_URL: base, JOB_SERVICE_SECRET: jobService.secret }));
+  svc = await jobServiceViaProxy((_method, path) => (path.includes("/blocker-") ? { kind: "delay", ms: 120_000 } : { kind: "pass" }), {
+    JOB_MAX_CONCURRENT: "1",
+    JOB_BUSY_RETRY_AFTER_SECONDS: "1",
+    JOB_S3_IDLE_TIMEOUT_MS: "300000",
+  });
+  worker = await startHttpWorker(adminWorkerVars(adminKey, { JOB_RUNNER_URL: svc.base, JOB_SERVICE_SECRET: jobService.secret }));
 }, 180_000);
 afterAll(async () => {
   await worker?.stop();
-  await svc?.shutdown();
-  await proxy?.close();
+  await svc?.close();
 });
 
 /** A published series whose season 1 has one small episode file, made over the API. */
@@ -97,7 +77,7 @@ describe("a season asked for while the job service is full", () => {
         },
       ],
     };
-    expect((await jobs.post(blocker)).status).toBe(202);
+    expect((await svc.jobs.post(blocker)).status).toBe(202);
 
     const asked = await fetch(`${worker.api}/delivery/request-bundle`, {
       method: "POST",
@@ -120,7 +100,7 @@ describe("a season asked for while the job service is full", () => {
     expect(seen.every((s) => s.state !== "failed")).toBe(true);
 
     // The place frees up: the season is built on its first attempt.
-    expect((await jobs.call("DELETE", `/jobs/${encodeURIComponent(blocker.id)}`)).status).toBe(202);
+    expect((await svc.jobs.call("DELETE", `/jobs/${encodeURIComponent(blocker.id)}`)).status).toBe(202);
     let last: Status["status"] | undefined;
     for (let i = 0; i < 200; i++) {
       last = (await statusOf(titleId)).status;

@@ -90,6 +90,24 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** What a script on the page at `site` gets fetching `url`: its status, or the browser's refusal. */
+async function fetchFromPage(site: string, url: string): Promise<string> {
+  const tab = await browser.newPage();
+  try {
+    await tab.goto(`${site}blank`);
+    return await tab.evaluate(
+      async (u) =>
+        fetch(u).then(
+          (r) => `status ${r.status}`,
+          (e: unknown) => String(e),
+        ),
+      url,
+    );
+  } finally {
+    await tab.close();
+  }
+}
+
 /** Waits on playback, not on a clock (the clip is 10 s long): past `seconds`, or hls.js giving up. */
 const playbackPast = (tab: Page, seconds: number) =>
   tab.waitForFunction(
@@ -196,18 +214,10 @@ describe("a packaged title in Chromium with hls.js", () => {
     ).json()) as { url: string };
     expect((await fetch(presigned.url)).status).toBe(200);
 
+    expect(await fetchFromPage(foreignUrl, presigned.url)).toMatch(/Failed to fetch/);
+
     const tab = await browser.newPage();
     try {
-      await tab.goto(`${foreignUrl}blank`);
-      const got = await tab.evaluate(
-        async (u) =>
-          fetch(u).then(
-            (x) => `status ${x.status}`,
-            (e: unknown) => String(e),
-          ),
-        presigned.url,
-      );
-      expect(got).toMatch(/Failed to fetch/);
       await tab.goto(`${foreignUrl}?src=${encodeURIComponent(masterUrl)}`);
       await tab.waitForFunction(
         () => (window as unknown as { report: { errors: { fatal: boolean }[] } }).report.errors.some((e) => e.fatal),
@@ -292,20 +302,6 @@ describe("through the CDN (CloudFront signed URLs, the local stand-in)", () => {
     const { segmentUrl } = await streamsViaCdn();
     // The URL is good: without a browser's CORS check it is served.
     expect((await fetch(segmentUrl)).status).toBe(200);
-    const tab = await browser.newPage();
-    try {
-      await tab.goto(`${foreignUrl}blank`);
-      const got = await tab.evaluate(
-        async (u) =>
-          fetch(u).then(
-            (r) => `status ${r.status}`,
-            (e: unknown) => String(e),
-          ),
-        segmentUrl,
-      );
-      expect(got).toMatch(/Failed to fetch/);
-    } finally {
-      await tab.close();
-    }
+    expect(await fetchFromPage(foreignUrl, segmentUrl)).toMatch(/Failed to fetch/);
   }, 120_000);
 });
