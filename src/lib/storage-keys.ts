@@ -10,6 +10,15 @@ function id(v: string, what: string): string {
   return v.toLowerCase();
 }
 
+/**
+ * Control characters (C0, DEL, C1). A storage key or filename a client sends with one is refused
+ * (400), not cleaned: a newline in a key is never what anyone meant, and text that reaches cache
+ * keys, headers and logs must mean one thing.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export const NO_CONTROL_CHARACTERS = "must not contain control characters (line breaks, tabs, NUL)";
+
 /** A filename safe as one key segment: no slashes, no control characters, no dot-only names. */
 export function safeFilename(name: string): string {
   const cleaned = name

@@ -94,7 +94,7 @@ function storageKeyFor(titleId: string, input: CreateAssetInput): string {
     case "AUDIO":
       return keys.download(titleId, ep, input.quality ?? "audio", input.filename);
     case "HLS":
-      if (!input.streamTier) throw fieldError("body.stream_tier", "HLS assets need a stream_tier (480, 720 or 1080)");
+      if (!input.streamTier) throw fieldError("json.stream_tier", "HLS assets need a stream_tier (480, 720 or 1080)");
       return keys.hls(titleId, ep, input.streamTier, input.filename);
     case "SUBTITLE":
       return keys.subtitle(titleId, ep, input.filename);
@@ -107,9 +107,9 @@ const fieldError = (path: string, message: string) =>
   new AppError("VALIDATION_FAILED", `${path}: ${message}`, { errors: [{ path, message }] });
 
 function checkPolicy(kind: AssetKind, m: { streamTier?: number | null; isStreamable?: boolean; isForced?: boolean }): void {
-  if (m.streamTier != null && kind !== "HLS") throw fieldError("body.stream_tier", "only HLS assets have a stream tier");
-  if (m.isStreamable && kind !== "HLS") throw fieldError("body.is_streamable", "only HLS assets are streamable");
-  if (m.isForced && kind !== "SUBTITLE") throw fieldError("body.is_forced", "only subtitles can be forced");
+  if (m.streamTier != null && kind !== "HLS") throw fieldError("json.stream_tier", "only HLS assets have a stream tier");
+  if (m.isStreamable && kind !== "HLS") throw fieldError("json.is_streamable", "only HLS assets are streamable");
+  if (m.isForced && kind !== "SUBTITLE") throw fieldError("json.is_forced", "only subtitles can be forced");
 }
 
 export async function createAsset(
@@ -122,7 +122,7 @@ export async function createAsset(
   await getTitle(db, titleId);
   if (input.episodeId) {
     const ep = await getEpisode(db, input.episodeId);
-    if (ep.titleId !== titleId) throw fieldError("body.episode_id", "episode belongs to another title");
+    if (ep.titleId !== titleId) throw fieldError("json.episode_id", "episode belongs to another title");
   }
   checkPolicy(input.kind, input);
   let storageKey: string;
@@ -130,15 +130,15 @@ export async function createAsset(
     storageKey = storageKeyFor(titleId, input);
   } catch (e) {
     if (e instanceof AppError) throw e;
-    throw fieldError("body.filename", (e as Error).message);
+    throw fieldError("json.filename", (e as Error).message);
   }
   const method = input.uploadMethod ?? "auto";
   const multipart = method === "multipart" || (method === "auto" && input.sizeBytes > SINGLE_PUT_MAX_BYTES);
   if (!multipart && input.sizeBytes > SINGLE_PUT_MAX_BYTES)
-    throw fieldError("body.upload_method", "a single PUT holds at most 5 GiB; use multipart");
+    throw fieldError("json.upload_method", "a single PUT holds at most 5 GiB; use multipart");
   const partSize = partSizeFor(input.sizeBytes);
   if (multipart && Math.ceil(input.sizeBytes / partSize) > MULTIPART_MAX_PARTS)
-    throw fieldError("body.size_bytes", "too large for 10,000 parts");
+    throw fieldError("json.size_bytes", "too large for 10,000 parts");
 
   const [existing] = await db.select({ id: mediaAssets.id }).from(mediaAssets).where(eq(mediaAssets.storageKey, storageKey)).limit(1);
   if (existing) throw new AppError("CONFLICT", `An asset already uses ${storageKey} (asset ${existing.id}).`);
@@ -214,7 +214,7 @@ export async function updateAsset(db: Database, id: string, patch: AssetMetadata
   if (isEmptyPatch(patch)) return a;
   checkPolicy(a.kind, { ...a, ...patch });
   if (patch.streamTier !== undefined && patch.streamTier !== a.streamTier) {
-    throw fieldError("body.stream_tier", "the tier is part of the storage key; create a new asset for another tier");
+    throw fieldError("json.stream_tier", "the tier is part of the storage key; create a new asset for another tier");
   }
   return setAsset(db, id, patch, audit, "asset.update", { fields: Object.keys(patch) });
 }
@@ -267,7 +267,7 @@ export async function completeMultipart(
   const a = await getAsset(deps.db, id);
   const uploadId = requireMultipart(a);
   const numbers = parts.map((p) => p.partNumber);
-  if (new Set(numbers).size !== numbers.length) throw fieldError("body.parts", "part numbers must be unique");
+  if (new Set(numbers).size !== numbers.length) throw fieldError("json.parts", "part numbers must be unique");
   try {
     await deps.s3.completeMultipart(a.storageKey, uploadId, parts);
   } catch (e) {

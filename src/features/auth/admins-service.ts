@@ -44,7 +44,7 @@ export async function createAdmin(
   const email = normaliseEmail(input.email);
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new AppError("VALIDATION_FAILED", `password must be at least ${MIN_PASSWORD_LENGTH} characters`, {
-      errors: [{ path: "body.password", message: `must be at least ${MIN_PASSWORD_LENGTH} characters` }],
+      errors: [{ path: "json.password", message: `must be at least ${MIN_PASSWORD_LENGTH} characters` }],
     });
   }
   const id = crypto.randomUUID();

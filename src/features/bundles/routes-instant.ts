@@ -74,7 +74,7 @@ const seasonZip = createRoute({
  */
 export async function instantUrl(c: Context<AppEnv>, titleId: string, season: number): Promise<string | null> {
   const layout = c.var.config.BUNDLE_LAYOUT;
-  const ready = await underCatalogVersion(c.var, "instant-zip", `${titleId}\n${season}\n${layout}`, async () => {
+  const ready = await underCatalogVersion(c.var, "instant-zip", [titleId, season, layout], async () => {
     return instantPlannable(await planSeason(c.var.db, titleId, season, layout));
   });
   if (!ready) return null;

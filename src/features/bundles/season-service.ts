@@ -53,7 +53,7 @@ export async function deliverableSeason(
   titleId: string,
   seasonNumber: number,
 ): Promise<{ title: { id: string; slug: string }; bundle: DeliverableBundle | null }> {
-  const found = await underCatalogVersion(deps, "season-delivery", `${titleId}\n${seasonNumber}`, () =>
+  const found = await underCatalogVersion(deps, "season-delivery", [titleId, seasonNumber], () =>
     querySeasonDelivery(deps.db, titleId, seasonNumber, deps.clock.now()),
   );
   if (!found.title) throw noPublishedTitle(titleId);

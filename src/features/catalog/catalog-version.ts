@@ -75,12 +75,20 @@ let isolateCopyBytes = 0;
  * origin query per colo and version, and an admin write (which moves the version on) is seen
  * everywhere within VERSION_TTL_MS. `name` separates the kinds of answer; `key` names one. When
  * Redis can't say the version the answer is computed, not cached. The answer must be plain JSON.
+ * The key's parts are encoded as a JSON array, never joined: a part may hold any character (a
+ * storage key with a newline), and two different lists must never share an entry.
  */
 export type VersionedCacheDeps = CatalogVersionDeps & { edgeCache: EdgeCache };
 
-export async function underCatalogVersion<T>(deps: VersionedCacheDeps, name: string, key: string, compute: () => Promise<T>): Promise<T> {
+export async function underCatalogVersion<T>(
+  deps: VersionedCacheDeps,
+  name: string,
+  parts: readonly (string | number | null)[],
+  compute: () => Promise<T>,
+): Promise<T> {
   const version = await catalogVersion(deps);
   if (version === null) return compute();
+  const key = JSON.stringify(parts);
   const copyKey = `${name}\u0000${version}\u0000${key}`;
   const copy = isolateCopies.get(copyKey);
   if (copy) return copy.value as T;

@@ -8,6 +8,7 @@ import { createRouter } from "../../http/router";
 import { body, idempotencyHeaders, json } from "../../http/schemas";
 import { AppError, type FieldError } from "../../lib/errors";
 import { auditContextOf, auditInsert } from "../audit/service";
+import { storageKey } from "./contract";
 import { mintTokens } from "./download-tokens";
 import { authorizeKeys } from "./service";
 
@@ -26,7 +27,7 @@ const route = createRoute({
       z
         .object({
           items: z
-            .array(z.union([z.object({ asset_id: z.uuid() }).strict(), z.object({ storage_key: z.string().min(1).max(1024) }).strict()]))
+            .array(z.union([z.object({ asset_id: z.uuid() }).strict(), z.object({ storage_key: storageKey }).strict()]))
             .min(1)
             .max(TOKEN_BATCH_MAX),
           ttl_seconds: z.number().int().min(60),

@@ -199,7 +199,7 @@ export const hlsRoutes = createRouter()
     await checkSignature(c, masterSubject(title_id, episodeId), "", q);
     const origin = new URL(c.req.url).origin;
     const w = signingWindow(c);
-    const body = await underCatalogVersion(c.var, "hls-master", [origin, title_id, episodeId, w.id].join("\n"), () =>
+    const body = await underCatalogVersion(c.var, "hls-master", [origin, title_id, episodeId, w.id], () =>
       buildMaster(c.var, origin, title_id, episodeId, w.playlistExp),
     );
     return c.body(body, 200, PLAYLIST);
@@ -223,7 +223,7 @@ export const hlsRoutes = createRouter()
     await checkSignature(c, asset_id, path, q);
     const origin = new URL(c.req.url).origin;
     const w = signingWindow(c);
-    const body = await underCatalogVersion(c.var, "hls-playlist", [origin, asset_id, path, w.id].join("\n"), async () => {
+    const body = await underCatalogVersion(c.var, "hls-playlist", [origin, asset_id, path, w.id], async () => {
       const [a] = await c.var.db.select().from(mediaAssets).where(eq(mediaAssets.id, asset_id)).limit(1);
       if (a?.kind !== "HLS" || !a.isStreamable || a.uploadState === "pending") throw new AppError("NOT_FOUND", `No stream ${asset_id}.`);
       await getPublishedTitle(c.var.db, a.titleId);

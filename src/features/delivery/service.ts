@@ -31,7 +31,7 @@ export async function authorizeKeys(deps: AuthorizeDeps, keys: string[]): Promis
   const unique = [...new Set(keys)].sort();
   if (unique.length === 0) return new Map();
   // One entry per set of keys: a batch of 50 is one lookup.
-  const found = await underCatalogVersion(deps, "presign-auth", unique.join("\n"), () => queryDeliverables(deps.db, unique));
+  const found = await underCatalogVersion(deps, "presign-auth", unique, () => queryDeliverables(deps.db, unique));
   return new Map(found.filter((d) => unexpired(d.expiresAt, deps.clock)).map((d) => [d.storageKey, d]));
 }
 

@@ -48,16 +48,18 @@ describe("media assets", () => {
       upload_method: "single",
     });
     expect(single.status).toBe(400);
-    expect(single.body.errors[0]?.path).toBe("body.upload_method");
+    expect(single.body.errors[0]?.path).toBe("json.upload_method");
   });
 
   it("enforces the streaming policy and key rules at registration, naming the field", async () => {
     const { admin, titleId } = await movieWithAdmin();
     const cases: [Record<string, unknown>, string][] = [
-      [{ kind: "AUDIO", filename: "a.m4a", is_streamable: true }, "body.is_streamable"],
-      [{ kind: "DOWNLOAD", filename: "a.mp4", stream_tier: 720 }, "body.stream_tier"],
-      [{ kind: "HLS", filename: "index.m3u8" }, "body.stream_tier"],
-      [{ kind: "ORIGINAL", filename: ".." }, "body.filename"],
+      [{ kind: "AUDIO", filename: "a.m4a", is_streamable: true }, "json.is_streamable"],
+      [{ kind: "DOWNLOAD", filename: "a.mp4", stream_tier: 720 }, "json.stream_tier"],
+      [{ kind: "HLS", filename: "index.m3u8" }, "json.stream_tier"],
+      [{ kind: "ORIGINAL", filename: ".." }, "json.filename"],
+      [{ kind: "ORIGINAL", filename: "line\nbreak.mkv" }, "json.filename"],
+      [{ kind: "ORIGINAL", filename: "nul\u0000.mkv" }, "json.filename"],
       [{ kind: "ORIGINAL", filename: "x.mkv", episode_id: crypto.randomUUID() }, ""],
     ];
     for (const [body, path] of cases) {

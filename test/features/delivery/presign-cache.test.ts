@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { bundles, titles } from "../../../src/db/schema";
 import { CATALOG_VERSION_KEY, VERSION_TTL_MS } from "../../../src/features/catalog/catalog-version";
 import { createApp } from "../../../src/http/app";
+import { authorizeKeys } from "../../../src/features/delivery/service";
 import { defaultDeps } from "../../../src/http/middleware/init";
 import { keys } from "../../../src/lib/storage-keys";
 import { createRedis } from "../../../src/platform/redis";
@@ -124,5 +125,32 @@ describe("presign authorisation", () => {
       await expectProblem(await post("/api/v1/delivery/bundle-url", { title_id: title.id, season_number: 2 }), 404, "NOT_FOUND");
     now += 61_000;
     await expectProblem(await ask(), 404, "NOT_FOUND");
+  });
+
+  it("keeps one answer per set of keys: a fake key that joins the real ones cannot deny their batch", async () => {
+    const { assets } = await publishedMovieWith([
+      { kind: "ORIGINAL", filename: "set-a.mkv", bytes: pseudoBytes(8, 6) },
+      { kind: "ORIGINAL", filename: "set-b.mkv", bytes: pseudoBytes(8, 7) },
+    ]);
+    const real = assets.map((a) => a.storage_key).sort();
+    // Below the HTTP layer (which refuses such a key): the cache itself keeps the two sets apart.
+    const deps = { ...defaultDeps(config, e as never), clock: { now: () => new Date(now) }, background: () => {} };
+    expect((await authorizeKeys(deps, [real.join("\n")])).size).toBe(0);
+    expect([...(await authorizeKeys(deps, real)).keys()].sort()).toEqual(real);
+  });
+
+  it("refuses a storage key or a filename with a control character, naming the field, and signs nothing", async () => {
+    const { assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "ctl.mkv", bytes: pseudoBytes(8, 8) }]);
+    const key = assets[0]?.storage_key as string;
+    for (const bad of [`${key}\n${key}`, `${key}\r`, `${key}\u0000`, `${key}\u0085`]) {
+      const res = await post("/api/v1/delivery/batch-download-urls", { items: [{ storage_key: bad }] });
+      const p = await expectProblem(res, 400, "VALIDATION_FAILED");
+      expect(JSON.stringify(p.errors)).toContain("items.0.storage_key");
+    }
+    const named = await post("/api/v1/delivery/download-url", { storage_key: key, attachment_filename: "a\tb.mkv" });
+    expect(JSON.stringify((await expectProblem(named, 400, "VALIDATION_FAILED")).errors)).toContain("attachment_filename");
+    const minted = await post("/api/v1/admin/delivery/download-tokens/batch", { items: [{ storage_key: `${key}\n` }] }, { "x-admin-key": adminKey });
+    await expectProblem(minted, 400, "VALIDATION_FAILED");
+    expect((await post("/api/v1/delivery/download-url", { storage_key: key })).status).toBe(200);
   });
 });
