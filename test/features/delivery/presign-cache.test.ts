@@ -6,8 +6,8 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { bundles, titles } from "../../../src/db/schema";
 import { CATALOG_VERSION_KEY, VERSION_TTL_MS } from "../../../src/features/catalog/catalog-version";
-import { createApp } from "../../../src/http/app";
 import { authorizeKeys } from "../../../src/features/delivery/service";
+import { createApp } from "../../../src/http/app";
 import { defaultDeps } from "../../../src/http/middleware/init";
 import { keys } from "../../../src/lib/storage-keys";
 import { createRedis } from "../../../src/platform/redis";
@@ -149,7 +149,11 @@ describe("presign authorisation", () => {
     }
     const named = await post("/api/v1/delivery/download-url", { storage_key: key, attachment_filename: "a\tb.mkv" });
     expect(JSON.stringify((await expectProblem(named, 400, "VALIDATION_FAILED")).errors)).toContain("attachment_filename");
-    const minted = await post("/api/v1/admin/delivery/download-tokens/batch", { items: [{ storage_key: `${key}\n` }] }, { "x-admin-key": adminKey });
+    const minted = await post(
+      "/api/v1/admin/delivery/download-tokens/batch",
+      { items: [{ storage_key: `${key}\n` }] },
+      { "x-admin-key": adminKey },
+    );
     await expectProblem(minted, 400, "VALIDATION_FAILED");
     expect((await post("/api/v1/delivery/download-url", { storage_key: key })).status).toBe(200);
   });
