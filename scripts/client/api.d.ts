@@ -1460,13 +1460,13 @@ export interface components {
         DownloadUrlRequest: {
             storage_key: string;
             ttl_seconds?: number;
-            /** @description Name the browser saves the file as (any Unicode) */
+            /** @description Name the browser saves the file as (any Unicode but control characters) */
             attachment_filename?: string;
         };
         BatchDownloadUrlRequest: {
             items: {
                 storage_key: string;
-                /** @description Name the browser saves the file as (any Unicode) */
+                /** @description Name the browser saves the file as (any Unicode but control characters) */
                 attachment_filename?: string;
             }[];
             ttl_seconds?: number;
