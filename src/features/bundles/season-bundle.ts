@@ -323,6 +323,14 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
       return;
     }
     if (job.state !== "succeeded" || !isBundleResult(job.result)) return this.retryOrFail(r, job.error ?? `job ${job.state}`);
+    // The job's answer names the keys it wrote; only the keys this object asked for may become a
+    // public bundle (a forged or confused answer could otherwise publish any object, originals
+    // included). Another answer is no build: the season fails, nothing is recorded.
+    const zipKey = keys.bundle(r.title_id as string, r.season_number as number);
+    const manifestKey = keys.bundleManifest(r.title_id as string, r.season_number as number);
+    if (job.result.zip_key !== zipKey || job.result.manifest_key !== manifestKey) {
+      return this.fail(`the job reported keys it was not asked to write (${job.result.zip_key}); nothing was recorded`);
+    }
     try {
       const db = createDb(cfg).db;
       const bundle = await recordBuiltBundle(
@@ -330,8 +338,8 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
         {
           titleId: r.title_id as string,
           season: r.season_number as number,
-          zipKey: job.result.zip_key,
-          manifestKey: job.result.manifest_key,
+          zipKey,
+          manifestKey,
           size: job.result.size,
           sha256: job.result.sha256,
           itemCount: job.result.item_count,
