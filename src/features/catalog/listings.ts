@@ -17,10 +17,13 @@ export async function publicAssets(db: Database, titleId: string, kinds: Asset["
     .orderBy(asc(mediaAssets.kind), asc(mediaAssets.filename));
 }
 
-/** Of a title's assets, its streamable HLS tiers (480/720/1080): the movie's or, for a series, per episode. */
+/**
+ * Of a title's assets, its streamable HLS tiers (480/720/1080): the movie's or, for a series, per
+ * episode. A tier is offered only once finalize has read its playlist chain and accepted it.
+ */
 function streamTiers(assets: Asset[], t: Title, episodeId?: string) {
   return assets
-    .filter((a) => a.kind === "HLS" && a.isStreamable && a.streamTier !== null)
+    .filter((a) => a.kind === "HLS" && a.isStreamable && a.streamTier !== null && a.uploadState === "finalized")
     .filter((a) => (episodeId ? a.episodeId === episodeId : t.kind === "movie" ? a.episodeId === null : true))
     .sort((a, b) => (a.episodeId ?? "").localeCompare(b.episodeId ?? "") || (a.streamTier ?? 0) - (b.streamTier ?? 0));
 }

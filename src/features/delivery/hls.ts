@@ -51,12 +51,86 @@ function uriProblem(uri: string, fromKey: string, folder: string): string | null
   return null;
 }
 
-/** The URIs of a playlist: its URI lines and every URI="…" attribute, in order. */
-function* playlistUris(text: string): Generator<string> {
-  for (const line of text.split(/\r?\n/)) {
-    if (line.startsWith("#")) for (const m of line.matchAll(/URI="([^"]*)"/g)) yield m[1] ?? "";
-    else if (line.trim() !== "") yield line.trim();
+/** A playlist's lines, split as RFC 8216 says players split them: at LF, CRLF or a bare CR. */
+export const playlistLines = (text: string) => text.split(/\r\n|\r|\n/);
+
+interface Attribute {
+  name: string;
+  value: string;
+  quoted: boolean;
+}
+
+/**
+ * A tag's attribute list (NAME=VALUE or NAME="VALUE", comma-separated), or null when the text is
+ * not one. Quoted values may hold commas; an unquoted value may not hold a quote.
+ */
+function attributeList(list: string): Attribute[] | null {
+  const out: Attribute[] = [];
+  let i = 0;
+  while (i < list.length) {
+    const eq = list.indexOf("=", i);
+    if (eq < 0) return null;
+    const name = list.slice(i, eq).trim();
+    if (!/^[A-Za-z0-9-]+$/.test(name)) return null;
+    i = eq + 1;
+    let value: string;
+    const quoted = list[i] === '"';
+    if (quoted) {
+      const close = list.indexOf('"', i + 1);
+      if (close < 0) return null;
+      value = list.slice(i + 1, close);
+      i = close + 1;
+    } else {
+      const comma = list.indexOf(",", i);
+      const end = comma < 0 ? list.length : comma;
+      value = list.slice(i, end).trim();
+      if (value.includes('"')) return null;
+      i = end;
+    }
+    out.push({ name, value, quoted });
+    if (i < list.length) {
+      if (list[i] !== ",") return null;
+      i++;
+    }
   }
+  return out;
+}
+
+/** Attributes players fetch: URI, SERVER-URI, X-ASSET-URI and the like, and interstitials' X-ASSET-LIST. */
+const fetchedAttribute = (name: string) => /URI$/i.test(name) || /^X-ASSET-LIST$/i.test(name);
+
+/**
+ * A `#EXT` tag line's pieces: its name and, when it has an attribute list, its attributes. A line
+ * that cannot be read as such but mentions a URI attribute or an absolute URL cannot be made safe.
+ */
+type TagLine = { kind: "tag"; head: string; attributes: Attribute[] | null } | { kind: "unsafe"; why: string };
+
+function readTag(line: string): TagLine {
+  const colon = line.indexOf(":");
+  if (colon < 0) return { kind: "tag", head: line, attributes: null };
+  const head = line.slice(0, colon);
+  const attributes = attributeList(line.slice(colon + 1));
+  if (attributes === null) {
+    // EXTINF's "10.0,title" and the like: no attribute list, and nothing a player fetches.
+    if (/URI\s*=|X-ASSET-LIST\s*=/i.test(line)) return { kind: "unsafe", why: `${head} has attributes that can't be read` };
+    return { kind: "tag", head, attributes: null };
+  }
+  for (const a of attributes) {
+    if (!fetchedAttribute(a.name) && /^([a-z][a-z0-9+.-]*:)?\/\//i.test(a.value.trim()))
+      return { kind: "unsafe", why: `${head} ${a.name} holds a URL no player should be sent to` };
+  }
+  return { kind: "tag", head, attributes };
+}
+
+/** One line's URIs: a URI line's own, or a tag's fetched attributes (quoted or not); an Error when it can't be made safe. */
+function lineUris(line: string): string[] | Error {
+  if (line.startsWith("#")) {
+    if (!line.startsWith("#EXT")) return []; // a comment
+    const tag = readTag(line);
+    if (tag.kind === "unsafe") return new Error(tag.why);
+    return (tag.attributes ?? []).filter((a) => fetchedAttribute(a.name)).map((a) => a.value);
+  }
+  return line.trim() === "" ? [] : [line.trim()];
 }
 
 /** Reads a playlist, refusing one over 1 MiB before more than that is read. */
@@ -146,7 +220,13 @@ export async function inspectPlaylistChain(s3: ObjectStore, baseKey: string): Pr
       problems.push(`${name}: ${text === null ? "not uploaded" : "not an HLS playlist"}`);
       continue;
     }
-    for (const uri of playlistUris(text)) {
+    const uris: string[] = [];
+    for (const line of playlistLines(text)) {
+      const found = lineUris(line);
+      if (found instanceof Error) problems.push(`${name}: ${found.message}`);
+      else uris.push(...found);
+    }
+    for (const uri of uris) {
       const problem = uriProblem(uri, key, folder);
       if (problem) {
         problems.push(`${name}: ${problem}`);
@@ -248,28 +328,36 @@ export async function rewritePlaylist(i: RewriteInput): Promise<string> {
 
   // One grant for the tier's folder: with CloudFront, one RSA signature for every segment in it.
   const signInFolder = await i.signer.folderSigner(folder, { expiresIn: i.segmentTtl });
+  const refuse = (why: string): never => {
+    // The player can't act on the playlist's insides: they go to the log, under the request id.
+    i.onRefused?.(`${key}: ${why}`);
+    throw new AppError("UNPROCESSABLE", "This stream can't be played: its playlist points outside the stream's own files.");
+  };
   const sign = async (uri: string): Promise<string> => {
     const problem = uriProblem(uri, key, folder);
-    if (problem) {
-      // The player can't act on the playlist's insides: they go to the log, under the request id.
-      i.onRefused?.(`${key}: ${problem}`);
-      throw new AppError("UNPROCESSABLE", "This stream can't be played: its playlist points outside the stream's own files.");
-    }
+    if (problem) refuse(problem);
     const target = resolveKey(key, uri) as string;
     if (target.endsWith(".m3u8")) return i.subPlaylistUrl(target.slice(folder.length));
     return signInFolder(target);
   };
-
   const out: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (line.startsWith("#")) {
-      let rewritten = line;
-      for (const m of line.matchAll(/URI="([^"]*)"/g)) rewritten = rewritten.replace(m[0], `URI="${await sign(m[1] ?? "")}"`);
-      out.push(rewritten);
-    } else if (line.trim() === "") {
-      out.push(line);
-    } else {
-      out.push(await sign(line.trim()));
+  for (const line of playlistLines(text)) {
+    if (!line.startsWith("#")) {
+      out.push(line.trim() === "" ? "" : await sign(line.trim()));
+      continue;
+    }
+    if (!line.startsWith("#EXT")) continue; // comments are the origin's notes, not the player's
+    const tag = readTag(line);
+    if (tag.kind === "unsafe") refuse(tag.why);
+    else if (!tag.attributes?.some((a) => fetchedAttribute(a.name))) out.push(line);
+    else {
+      // Written again from its attributes: every fetched one signed and quoted, the rest as they were.
+      const attrs: string[] = [];
+      for (const a of tag.attributes)
+        attrs.push(
+          fetchedAttribute(a.name) ? `${a.name}="${await sign(a.value)}"` : a.quoted ? `${a.name}="${a.value}"` : `${a.name}=${a.value}`,
+        );
+      out.push(`${tag.head}:${attrs.join(",")}`);
     }
   }
   return out.join("\n");

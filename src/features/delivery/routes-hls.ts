@@ -225,7 +225,7 @@ export const hlsRoutes = createRouter()
     const w = signingWindow(c);
     const body = await underCatalogVersion(c.var, "hls-playlist", [origin, asset_id, path, w.id], async () => {
       const [a] = await c.var.db.select().from(mediaAssets).where(eq(mediaAssets.id, asset_id)).limit(1);
-      if (a?.kind !== "HLS" || !a.isStreamable || a.uploadState === "pending") throw new AppError("NOT_FOUND", `No stream ${asset_id}.`);
+      if (a?.kind !== "HLS" || !a.isStreamable || a.uploadState !== "finalized") throw new AppError("NOT_FOUND", `No stream ${asset_id}.`);
       await getPublishedTitle(c.var.db, a.titleId);
       return rewritePlaylist({
         s3: c.var.s3,
