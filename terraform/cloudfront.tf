@@ -7,9 +7,11 @@ locals {
 
   # Path pattern → cache policy. Segments and files never change under a key; bundles are
   # rebuilt at the same key, so they are kept briefly. Players read hls/ and subs/ cross-origin.
+  # HLS URLs are signed with one wildcard policy per tier folder, which holds for any query string:
+  # their behaviour forwards none, so response-content-type can't make a segment text/html.
   player_paths = ["hls/*", "subs/*"]
   behaviors = {
-    "hls/*"       = "immutable"
+    "hls/*"       = "playback"
     "downloads/*" = "immutable"
     "originals/*" = "immutable"
     "bundles/*"   = "short"
@@ -41,33 +43,43 @@ resource "aws_cloudfront_key_group" "signers" {
   }
 }
 
-# Browsers on the player sites read playlists, segments and subtitles cross-origin: CloudFront
-# answers CORS for exactly player_origins (never *), whatever S3 sent. Made only when there are
-# origins (CloudFront refuses an empty list).
-resource "aws_cloudfront_response_headers_policy" "player_cors" {
-  count   = length(var.player_origins) > 0 ? 1 : 0
-  name    = "moviesnow-${var.environment}-player-cors"
-  comment = "CORS for MoviesNow's web players"
+# Every media answer says X-Content-Type-Options: nosniff, so a browser never guesses a media file
+# into a page. Browsers on the player sites read playlists, segments and subtitles cross-origin:
+# on those paths CloudFront also answers CORS for exactly player_origins (never *), whatever S3
+# sent; with no origins there is no CORS configuration at all (CloudFront refuses an empty list).
+resource "aws_cloudfront_response_headers_policy" "media" {
+  for_each = toset(["player", "download"])
+  name     = "moviesnow-${var.environment}-${each.key}"
+  comment  = each.key == "player" ? "nosniff and CORS for MoviesNow's web players" : "nosniff for MoviesNow downloads"
 
-  cors_config {
-    access_control_allow_credentials = false
-    access_control_max_age_sec       = 7200
-    origin_override                  = true
-
-    access_control_allow_origins {
-      items = var.player_origins
+  security_headers_config {
+    content_type_options {
+      override = true
     }
+  }
 
-    access_control_allow_methods {
-      items = ["GET", "HEAD", "OPTIONS"]
-    }
+  dynamic "cors_config" {
+    for_each = each.key == "player" && length(var.player_origins) > 0 ? [var.player_origins] : []
+    content {
+      access_control_allow_credentials = false
+      access_control_max_age_sec       = 7200
+      origin_override                  = true
 
-    access_control_allow_headers {
-      items = ["range"]
-    }
+      access_control_allow_origins {
+        items = cors_config.value
+      }
 
-    access_control_expose_headers {
-      items = ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"]
+      access_control_allow_methods {
+        items = ["GET", "HEAD", "OPTIONS"]
+      }
+
+      access_control_allow_headers {
+        items = ["range"]
+      }
+
+      access_control_expose_headers {
+        items = ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"]
+      }
     }
   }
 }
@@ -80,12 +92,14 @@ resource "aws_cloudfront_origin_access_control" "media" {
   signing_protocol                  = "sigv4"
 }
 
-# The Worker's signed URLs carry response-content-disposition and response-content-type, so the
-# download file name and type reach S3 and are part of the cache key.
+# The Worker's download URLs carry response-content-disposition and response-content-type (each
+# URL signed on its own, query included), so the file name and type reach S3 and are part of the
+# cache key. Playback (hls/*) forwards no query string: see locals.
 resource "aws_cloudfront_cache_policy" "media" {
   for_each = {
-    immutable = { default_ttl = 86400, max_ttl = 31536000 }
-    short     = { default_ttl = 300, max_ttl = 3600 }
+    immutable = { default_ttl = 86400, max_ttl = 31536000, query = ["response-content-disposition", "response-content-type"] }
+    short     = { default_ttl = 300, max_ttl = 3600, query = ["response-content-disposition", "response-content-type"] }
+    playback  = { default_ttl = 86400, max_ttl = 31536000, query = [] }
   }
 
   name        = "moviesnow-${var.environment}-${each.key}"
@@ -107,10 +121,13 @@ resource "aws_cloudfront_cache_policy" "media" {
     }
 
     query_strings_config {
-      query_string_behavior = "whitelist"
+      query_string_behavior = length(each.value.query) > 0 ? "whitelist" : "none"
 
-      query_strings {
-        items = ["response-content-disposition", "response-content-type"]
+      dynamic "query_strings" {
+        for_each = length(each.value.query) > 0 ? [each.value.query] : []
+        content {
+          items = query_strings.value
+        }
       }
     }
   }
@@ -132,29 +149,29 @@ resource "aws_cloudfront_distribution" "media" {
 
   # Anything outside the media prefixes still needs a signed URL.
   default_cache_behavior {
-    target_origin_id       = local.origin_id
-    viewer_protocol_policy = "https-only"
-    allowed_methods        = ["GET", "HEAD"]
-    cached_methods         = ["GET", "HEAD"]
-    compress               = false
-    cache_policy_id        = aws_cloudfront_cache_policy.media["short"].id
-    trusted_key_groups     = [aws_cloudfront_key_group.signers.id]
+    target_origin_id           = local.origin_id
+    viewer_protocol_policy     = "https-only"
+    allowed_methods            = ["GET", "HEAD"]
+    cached_methods             = ["GET", "HEAD"]
+    compress                   = false
+    cache_policy_id            = aws_cloudfront_cache_policy.media["short"].id
+    trusted_key_groups         = [aws_cloudfront_key_group.signers.id]
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.media["download"].id
   }
 
   dynamic "ordered_cache_behavior" {
     for_each = local.behaviors
 
     content {
-      path_pattern           = ordered_cache_behavior.key
-      target_origin_id       = local.origin_id
-      viewer_protocol_policy = "https-only"
-      allowed_methods        = ["GET", "HEAD", "OPTIONS"]
-      cached_methods         = ["GET", "HEAD"]
-      compress               = false
-      cache_policy_id        = aws_cloudfront_cache_policy.media[ordered_cache_behavior.value].id
-      trusted_key_groups     = [aws_cloudfront_key_group.signers.id]
-      # null (no policy) when no player origin is configured, or for paths players do not read.
-      response_headers_policy_id = contains(local.player_paths, ordered_cache_behavior.key) ? one(aws_cloudfront_response_headers_policy.player_cors[*].id) : null
+      path_pattern               = ordered_cache_behavior.key
+      target_origin_id           = local.origin_id
+      viewer_protocol_policy     = "https-only"
+      allowed_methods            = ["GET", "HEAD", "OPTIONS"]
+      cached_methods             = ["GET", "HEAD"]
+      compress                   = false
+      cache_policy_id            = aws_cloudfront_cache_policy.media[ordered_cache_behavior.value].id
+      trusted_key_groups         = [aws_cloudfront_key_group.signers.id]
+      response_headers_policy_id = aws_cloudfront_response_headers_policy.media[contains(local.player_paths, ordered_cache_behavior.key) ? "player" : "download"].id
     }
   }
 

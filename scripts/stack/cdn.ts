@@ -3,8 +3,10 @@
 // - every GET/HEAD needs a CloudFront signed URL: a canned policy (Expires) or a custom policy
 //   (Policy, with * wildcards), RSA-SHA1 or RSA-SHA256 (Hash-Algorithm), signed by a key of the
 //   key group; a bad or expired signature, or an unknown Key-Pair-Id, is 403 as CloudFront answers;
-// - only the query strings the cache policy forwards reach S3 (response-content-disposition,
-//   response-content-type), and each origin request is SigV4-signed as Origin Access Control signs it;
+// - only the query strings the path's cache policy forwards reach S3 (response-content-disposition
+//   and response-content-type for downloads, none for hls/*), and each origin request is
+//   SigV4-signed as Origin Access Control signs it;
+// - every answer carries X-Content-Type-Options: nosniff (the response headers policies);
 // - CORS as the response headers policy answers it: exactly the player origins, never `*`, for
 //   GET, HEAD and OPTIONS; an origin not on the list gets no Access-Control-Allow-Origin.
 // Plumbing in front of a real S3, not a fake of it: the bytes and the range logic are Swift's.
@@ -27,8 +29,13 @@ export interface CdnOptions {
   now?: () => Date;
 }
 
-/** What the cache policy forwards to the origin (terraform/cloudfront.tf query_strings). */
+/** What the download cache policies forward to the origin (terraform/cloudfront.tf query_strings). */
 export const FORWARDED_QUERY = ["response-content-disposition", "response-content-type"];
+/**
+ * What a path's behaviour forwards: hls/* (the playback cache policy) nothing, since one wildcard
+ * signature covers a whole tier folder whatever the query says.
+ */
+export const forwardedQueryOf = (path: string): string[] => (path.startsWith("/hls/") ? [] : FORWARDED_QUERY);
 const SIGNING_PARAMS = ["Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"];
 /** Response headers passed on from S3 (CloudFront passes these and drops hop-by-hop ones). */
 const PASSED = [
@@ -120,7 +127,7 @@ export function createCdn(o: CdnOptions) {
   };
 
   const deny = (res: ServerResponse, req: IncomingMessage, status: number, code: string, message: string) => {
-    res.writeHead(status, { "content-type": "text/xml", ...cors(req) });
+    res.writeHead(status, { "content-type": "text/xml", "x-content-type-options": "nosniff", ...cors(req) });
     res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
   };
 
@@ -145,7 +152,7 @@ export function createCdn(o: CdnOptions) {
 
     // The origin request: the path, the forwarded query strings only, Range; signed as OAC signs.
     const originUrl = new URL(`${o.s3.endpoint.replace(/\/$/, "")}/${o.s3.bucket}${url.pathname}`);
-    for (const name of FORWARDED_QUERY) {
+    for (const name of forwardedQueryOf(url.pathname)) {
       const v = url.searchParams.get(name);
       if (v !== null) originUrl.searchParams.set(name, v);
     }
@@ -153,7 +160,7 @@ export function createCdn(o: CdnOptions) {
     if (typeof req.headers.range === "string") headers.range = req.headers.range;
     const signed = await aws.sign(originUrl.toString(), { method: req.method, headers });
     const upstream = await fetch(signed);
-    const out: Record<string, string> = { ...cors(req), "x-cache": "Miss from local-cdn" };
+    const out: Record<string, string> = { ...cors(req), "x-cache": "Miss from local-cdn", "x-content-type-options": "nosniff" };
     for (const h of PASSED) {
       const v = upstream.headers.get(h);
       if (v !== null) out[h] = v;

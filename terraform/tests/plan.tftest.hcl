@@ -238,18 +238,18 @@ run "players_get_cors_for_their_origins_only_on_hls_and_subtitles" {
   }
 
   assert {
-    condition     = one(aws_cloudfront_response_headers_policy.player_cors[0].cors_config).access_control_allow_origins[0].items == toset(["https://www.moviesnow.test", "https://player.moviesnow.test"])
+    condition     = one(aws_cloudfront_response_headers_policy.media["player"].cors_config).access_control_allow_origins[0].items == toset(["https://www.moviesnow.test", "https://player.moviesnow.test"])
     error_message = "CloudFront answers CORS for exactly player_origins."
   }
 
   assert {
-    condition     = one(aws_cloudfront_response_headers_policy.player_cors[0].cors_config).access_control_allow_credentials == false
+    condition     = one(aws_cloudfront_response_headers_policy.media["player"].cors_config).access_control_allow_credentials == false
     error_message = "No credentials cross-origin."
   }
 
   assert {
     condition = alltrue([for b in aws_cloudfront_distribution.media.ordered_cache_behavior :
-      (contains(["hls/*", "subs/*"], b.path_pattern) ? b.response_headers_policy_id == aws_cloudfront_response_headers_policy.player_cors[0].id : b.response_headers_policy_id == null)
+      b.response_headers_policy_id == aws_cloudfront_response_headers_policy.media[contains(["hls/*", "subs/*"], b.path_pattern) ? "player" : "download"].id
     ])
     error_message = "The players' CORS policy is on the HLS and subtitle behaviours, and only there."
   }
@@ -269,8 +269,34 @@ run "without_player_origins_nothing_is_answered_cross_origin" {
   command = apply
 
   assert {
-    condition     = length(aws_cloudfront_response_headers_policy.player_cors) == 0 && output.worker_vars.CORS_ALLOWED_ORIGINS == ""
+    condition     = alltrue([for p in aws_cloudfront_response_headers_policy.media : length(p.cors_config) == 0]) && output.worker_vars.CORS_ALLOWED_ORIGINS == ""
     error_message = "No player origin: no CORS policy, and the Worker allows none."
+  }
+}
+
+run "playback_forwards_no_query_and_every_answer_is_nosniff" {
+  command = apply
+
+  assert {
+    condition = alltrue([for b in aws_cloudfront_distribution.media.ordered_cache_behavior :
+      b.path_pattern != "hls/*" || b.cache_policy_id == aws_cloudfront_cache_policy.media["playback"].id
+    ])
+    error_message = "HLS is served with the playback cache policy."
+  }
+
+  assert {
+    condition     = one(one(aws_cloudfront_cache_policy.media["playback"].parameters_in_cache_key_and_forwarded_to_origin).query_strings_config).query_string_behavior == "none"
+    error_message = "A folder-wide signature holds for any query: response-content-type and -disposition must not reach S3 on hls/*."
+  }
+
+  assert {
+    condition     = alltrue([for p in aws_cloudfront_response_headers_policy.media : one(one(p.security_headers_config).content_type_options).override])
+    error_message = "Every response headers policy sends X-Content-Type-Options: nosniff."
+  }
+
+  assert {
+    condition     = one(aws_cloudfront_distribution.media.default_cache_behavior).response_headers_policy_id == aws_cloudfront_response_headers_policy.media["download"].id
+    error_message = "The default behaviour sends nosniff too."
   }
 }
 

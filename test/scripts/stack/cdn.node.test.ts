@@ -1,7 +1,7 @@
 // The local CDN as strict as our CloudFront distribution: signed URLs checked with the key group's
 // public keys (canned and folder policies, SHA-1 and SHA-256), 403 for a bad, expired, foreign or
-// missing signature, only the cache policy's query strings forwarded, CORS for the player origins
-// only. URLs are made by the Worker's own CloudFront signer.
+// missing signature, only the cache policy's query strings forwarded (none on hls/*), nosniff,
+// CORS for the player origins only. URLs are made by the Worker's own CloudFront signer.
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCdn } from "../../../scripts/stack/cdn.ts";
@@ -116,6 +116,23 @@ describe("the local CDN", () => {
     const query = new URL(await sign(segment)).search;
     const outside = await fetch(`${base}/${film}${query}`);
     expect(outside.status).toBe(403);
+  });
+
+  it("on a tier folder's policy, forwards no response override: a segment can't be served as a page", async () => {
+    const sign = await signer().folderSigner(`hls/${id}/720p/`, { expiresIn: 60 });
+    const url = new URL(await sign(segment));
+    url.searchParams.set("response-content-type", "text/html");
+    url.searchParams.set("response-content-disposition", "inline");
+    const before = proxy.log.length;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).not.toMatch(/html/);
+    expect(res.headers.get("content-disposition")).toBeNull();
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    await res.arrayBuffer();
+    const forwarded = proxy.log.slice(before).map((r) => r.path);
+    expect(forwarded.length).toBe(1);
+    expect(forwarded[0]).not.toMatch(/response-content/);
   });
 
   it("answers CORS for the player origins only, never *", async () => {
