@@ -100,6 +100,7 @@ export function api(opts: { api?: string | undefined; auth?: boolean | "session"
   const session = loadSession();
   const base = (opts.api ?? process.env.MOVIESNOW_API ?? session?.api ?? "").replace(/\/$/, "");
   if (!base) throw new ApiError(0, "no API: pass --api URL (…/api/v1) or set MOVIESNOW_API");
+  checkTransport(base);
   const headers: Record<string, string> = {};
   if (opts.auth !== false) {
     if (opts.auth !== "session" && process.env.MOVIESNOW_ADMIN_KEY) headers["x-admin-key"] = process.env.MOVIESNOW_ADMIN_KEY;
@@ -107,4 +108,22 @@ export function api(opts: { api?: string | undefined; auth?: boolean | "session"
     else throw new ApiError(401, "not signed in: run `moviesnow login` or set MOVIESNOW_ADMIN_KEY");
   }
   return { base, client: createApiClient(base, { headers }) };
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Keys, sessions, passwords and TOTP codes travel only over https, or plain http to this machine
+ * (the local stack): anything else could hand them to whoever is on the path.
+ */
+export function checkTransport(base: string): void {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new ApiError(0, `--api ${JSON.stringify(base)} is not a URL (…/api/v1)`);
+  }
+  if (url.protocol === "https:") return;
+  if (url.protocol === "http:" && LOOPBACK.test(url.hostname)) return;
+  throw new ApiError(0, `refusing ${url.origin}: the API is reached over https (plain http only to localhost or 127.0.0.1)`);
 }

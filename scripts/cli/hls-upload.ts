@@ -83,11 +83,16 @@ export async function uploadHlsTier(remote: Api, o: TierUploadOptions): Promise<
   for (let i = 0; i < todo.length; i += PRESIGN_BATCH) {
     const batch = todo.slice(i, i + PRESIGN_BATCH);
     const signed = await ok(client.POST("/api/v1/admin/assets/{id}/files", { ...one, body: { paths: batch } }));
+    // Only files found by walking the folder are read: a reply naming any other path (a hostile or
+    // mistaken --api, "../../.ssh/id_ed25519") stops the upload before a byte is read.
+    const asked = new Set(batch);
+    const stray = signed.body.files.find((f) => !asked.has(f.path));
+    if (stray) throw new Error(`the API answered a path that was not asked for (${JSON.stringify(stray.path)}); nothing was read from it`);
     const queue = [...signed.body.files];
     const worker = async () => {
       for (let f = queue.shift(); f; f = queue.shift()) {
         const file = f;
-        const local = join(o.dir, file.path);
+        const local = join(o.dir, ...file.path.split("/"));
         const size = statSync(local).size;
         await withRetry(`upload ${file.path}`, () => putFile(file.url, local, 0, size, file.headers), RETRY);
         sentBytes += size;

@@ -4,7 +4,7 @@
 // command is printed.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { extname, join, resolve } from "node:path";
 
 export class ToolError extends Error {}
 
@@ -48,8 +48,31 @@ const rate = (r: string | undefined) => {
   return n && d ? Math.round((n / d) * 1000) / 1000 : null;
 };
 
+/**
+ * How every contributor file is opened by ffprobe and ffmpeg: as a local file (`file:`, so a name
+ * like `concat:…` or `http://…` is a name), with no protocol but the file and pipes, and only with
+ * demuxers of media containers (or the one subtitle format its extension names). A "movie" that is
+ * really an HLS or concat playlist could otherwise pull other local files into the output.
+ */
+const VIDEO_DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,flv,asf,mxf,ogg,dv,nut,yuv4mpegpipe";
+const SUBTITLE_DEMUXERS: Record<string, string> = { srt: "srt", ass: "ass", ssa: "ass" };
+const inputOf = (file: string, demuxers: string, format?: string) => [
+  "-protocol_whitelist",
+  "file,pipe",
+  "-format_whitelist",
+  demuxers,
+  ...(format ? ["-f", format] : []),
+  "-i",
+  `file:${resolve(file)}`,
+];
+/** ffmpeg's input options for a video source. */
+export const videoInput = (file: string) => inputOf(file, VIDEO_DEMUXERS);
+
 export function probe(file: string): SourceInfo {
-  const r = spawnSync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file], { encoding: "utf8" });
+  const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", ...inputOf(file, VIDEO_DEMUXERS)];
+  // ffprobe takes its input without -i.
+  args.splice(args.indexOf("-i"), 1);
+  const r = spawnSync("ffprobe", args, { encoding: "utf8" });
   if (r.status !== 0) throw new ToolError(`ffprobe could not read ${file}: ${(r.stderr || "").trim() || `exit ${r.status}`}`);
   const j = JSON.parse(r.stdout) as { format?: { duration?: string; bit_rate?: string }; streams?: ProbeStream[] };
   const video = j.streams?.find((s) => s.codec_type === "video" && s.width && s.height);
@@ -112,7 +135,7 @@ function runFfmpeg(step: string, args: string[], onSeconds: (s: number) => void)
 export async function encodeLadder(input: string, outDir: string, src: SourceInfo, onSeconds: (s: number) => void): Promise<void> {
   const split = LADDER.map((_, i) => `[s${i}]`).join("");
   const scales = LADDER.map((t, i) => `[s${i}]scale=-2:${t.tier}:flags=bicubic,format=yuv420p[v${t.tier}]`).join(";");
-  const args = ["-i", input, "-filter_complex", `[0:v:0]split=${LADDER.length}${split};${scales}`];
+  const args = [...videoInput(input), "-filter_complex", `[0:v:0]split=${LADDER.length}${split};${scales}`];
   for (const t of LADDER) {
     const dir = join(outDir, `${t.tier}p`);
     mkdirSync(dir, { recursive: true });
@@ -157,8 +180,11 @@ export async function encodeLadder(input: string, outDir: string, src: SourceInf
 
 /** A subtitle file as WebVTT (what HLS carries): .vtt is taken as it is, anything else converted by ffmpeg. */
 export async function toWebVtt(file: string, out: string): Promise<string> {
-  if (file.toLowerCase().endsWith(".vtt")) return file;
-  await runFfmpeg(`convert ${file} to WebVTT`, ["-i", file, "-c:s", "webvtt", "-f", "webvtt", out], () => {});
+  const ext = extname(file).slice(1).toLowerCase();
+  if (ext === "vtt") return file;
+  const format = SUBTITLE_DEMUXERS[ext];
+  if (!format) throw new ToolError(`${file}: subtitles are taken as .vtt, .srt, .ass or .ssa`);
+  await runFfmpeg(`convert ${file} to WebVTT`, [...inputOf(file, format, format), "-c:s", "webvtt", "-f", "webvtt", out], () => {});
   return out;
 }
 
@@ -167,8 +193,7 @@ export async function encodeMp4(input: string, out: string, src: SourceInfo, onS
   await runFfmpeg(
     "encode the MP4 download",
     [
-      "-i",
-      input,
+      ...videoInput(input),
       "-map",
       "0:v:0",
       // At most 1080 lines: what every H.264 player decodes (4K H.264 is where compatibility ends).

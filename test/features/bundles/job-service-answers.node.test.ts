@@ -37,7 +37,8 @@ function startLyingProxy(target: string): Promise<Server> {
           for (const [titleId, original] of lieFor) if (job.result?.zip_key?.includes(titleId)) job.result.zip_key = original;
           body = Buffer.from(JSON.stringify(job));
         }
-        const headers = { ...upRes.headers, "content-length": String(body.length) };
+        const { "transfer-encoding": _chunked, ...passed } = upRes.headers;
+        const headers = { ...passed, "content-length": String(body.length) };
         res.writeHead(upRes.statusCode ?? 502, headers).end(body);
       });
     });

@@ -4,7 +4,9 @@
 // is read by the clients people use: ffprobe sees three video variants and audio, ffmpeg reads
 // the WebVTT rendition the master names and decodes each variant to its end, through signed URLs only. A second run resumes
 // without sending anything; a source ffprobe can't read fails naming the step and registers nothing.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -210,5 +212,99 @@ describe("moviesnow package", () => {
     const bad = await cli(["upload", "--hls", tier, "--tier", "360", "--title-id", title.id]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--tier 480, 720 or 1080/);
+  }, 60_000);
+});
+
+/**
+ * A hostile or mistaken API in front of the real one: every answer passes, but the presigned
+ * paths of POST /admin/assets/{id}/files come back as `path` (e.g. a file outside the folder),
+ * and their URLs point at this server, which records what would have been uploaded.
+ */
+async function lyingApi(target: string, path: string) {
+  const to = new URL(target);
+  const received: string[] = [];
+  const server: Server = createServer((req, res) => {
+    if (req.method === "PUT") {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        received.push(body);
+        res.writeHead(200, { etag: '"x"' }).end();
+      });
+      return;
+    }
+    // Plain bodies from upstream, so the reply can be read and rewritten.
+    const { "accept-encoding": _encodings, ...asked } = req.headers;
+    const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: asked }, (upRes) => {
+      const chunks: Buffer[] = [];
+      upRes.on("data", (c: Buffer) => chunks.push(c));
+      upRes.on("end", () => {
+        let body = Buffer.concat(chunks);
+        if (req.method === "POST" && /\/admin\/assets\/[^/]+\/files$/.test(req.url ?? "") && upRes.statusCode === 200) {
+          const j = JSON.parse(body.toString()) as { files: { path: string; url: string }[] };
+          for (const f of j.files) {
+            f.path = path;
+            f.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/put`;
+          }
+          body = Buffer.from(JSON.stringify(j));
+        }
+        const { "transfer-encoding": _chunked, ...headers } = upRes.headers;
+        res.writeHead(upRes.statusCode ?? 502, { ...headers, "content-length": String(body.length) }).end(body);
+      });
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${new URL(target).pathname}`;
+  return { base, received, close: () => server.close() };
+}
+
+describe("the CLI with hostile inputs", () => {
+  it("upload --hls reads only files found in the folder: a reply naming another path stops it before a byte is read", async () => {
+    const title = await admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Hostile ${crypto.randomUUID()}` });
+    const secret = join(dir, "secret.txt");
+    writeFileSync(secret, "the operator's private key");
+    const tier = join(dir, "hostile", "480p");
+    mkdirSync(tier, { recursive: true });
+    writeFileSync(join(tier, "index.m3u8"), "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\na.ts\n#EXT-X-ENDLIST\n");
+    writeFileSync(join(tier, "a.ts"), "segment a");
+    const liar = await lyingApi(worker.api, "../../secret.txt");
+    try {
+      const run = await moviesnow(["upload", "--hls", tier, "--tier", "480", "--title-id", title.id], {
+        cwd: dir,
+        api: liar.base,
+        adminKey,
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/not asked for/);
+      expect(liar.received.join("")).not.toContain("private key");
+    } finally {
+      liar.close();
+    }
+  }, 60_000);
+
+  it("package refuses a source that is really a playlist of other local files (ffconcat), registering nothing", async () => {
+    const title = await admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Concat ${crypto.randomUUID()}` });
+    const sub = join(dir, "concat");
+    mkdirSync(sub, { recursive: true });
+    copyFileSync(clip, join(sub, "private.mp4"));
+    // A "movie" whose bytes are a concat list naming a file beside it: ffmpeg would encode that file.
+    const fake = join(sub, "movie.avi");
+    writeFileSync(fake, "ffconcat version 1.0\nfile private.mp4\n");
+    const run = await cli(["package", fake, "--title-id", title.id]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/ffprobe could not read .*movie\.avi/);
+    expect((await admin<{ items: unknown[] }>("GET", `/admin/titles/${title.id}/assets`)).items).toEqual([]);
+  }, 60_000);
+
+  it("sends credentials only over https or to loopback: plain http elsewhere is refused before any request", async () => {
+    for (const api of ["http://api.moviesnow.test/api/v1", "http://10.0.0.7:8787/api/v1", "ftp://127.0.0.1/api/v1"]) {
+      const run = await moviesnow(["whoami"], { cwd: dir, api, adminKey });
+      expect(run.status, api).not.toBe(0);
+      expect(run.stderr, api).toMatch(/refusing|not a URL/);
+    }
+    // Loopback over plain http is the local stack.
+    const local = await moviesnow(["whoami"], { cwd: dir, api: worker.api, adminKey });
+    expect(local.stderr).not.toMatch(/refusing/);
   }, 60_000);
 });
