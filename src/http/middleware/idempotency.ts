@@ -19,11 +19,7 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
  * secrets that exist nowhere else in readable form, a new admin's TOTP seed or minted download tokens.
  */
 type Kept = { status: number; headers: Record<string, string>; body: string };
-type Snapshot =
-  | { state: "running"; fingerprint: string; claim: string }
-  | { state: "done"; fingerprint: string; sealed: string }
-  /** Kept in the clear by an earlier release; gone within IDEMPOTENCY_TTL_SECONDS of the upgrade. */
-  | ({ state: "done"; fingerprint: string; sealed?: undefined } & Kept);
+type Snapshot = { state: "running"; fingerprint: string; claim: string } | { state: "done"; fingerprint: string; sealed?: string };
 
 // Compare-and-act on the claim, so a request whose claim was lost (its isolate stalled past the
 // claim's lifetime) never extends or frees another request's claim.
@@ -74,17 +70,13 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 
   const replay = async (s: Extract<Snapshot, { state: "done" }>) => {
     let kept: Kept;
-    if (s.sealed === undefined) kept = s;
-    else {
-      try {
-        kept = JSON.parse(await open(s.sealed, config.TOTP_ENCRYPTION_KEY, aad)) as Kept;
-      } catch {
-        // Sealed under another key (TOTP_ENCRYPTION_KEY changed): the answer can't be given again.
-        throw new AppError(
-          "CONFLICT",
-          "The response kept for this Idempotency-Key can no longer be read; send the request with a new key.",
-        );
-      }
+    try {
+      // Only what this service sealed is replayed: a snapshot in the clear (an earlier release's,
+      // or planted by anyone who can write to Redis) or sealed under another key is not answered.
+      if (typeof s.sealed !== "string") throw new Error("not sealed");
+      kept = JSON.parse(await open(s.sealed, config.TOTP_ENCRYPTION_KEY, aad)) as Kept;
+    } catch {
+      throw new AppError("CONFLICT", "The response kept for this Idempotency-Key can no longer be read; send the request with a new key.");
     }
     return new Response(kept.body, { status: kept.status, headers: { ...kept.headers, "idempotent-replayed": "true" } });
   };

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { adminUsers, auditLogs } from "../../../src/db/schema";
+import { adminUsers, auditLogs, titles } from "../../../src/db/schema";
 import { createApp } from "../../../src/http/app";
 import type { AppEnv } from "../../../src/http/context";
 import { idempotency } from "../../../src/http/middleware/idempotency";
@@ -184,11 +184,12 @@ describe("Idempotency snapshots and fingerprints", () => {
   });
 });
 
-describe("Idempotency snapshots kept by an earlier release", () => {
-  it("a response kept in the clear before sealing is still replayed, not a 500", async () => {
+describe("Idempotency snapshots not sealed by this service", () => {
+  it("a response kept in the clear (an earlier release's, or planted in Redis) is never replayed: 409, nothing runs", async () => {
     const adminKey = `key-${crypto.randomUUID()}`;
     const key = crypto.randomUUID();
-    const body = JSON.stringify({ kind: "movie", name: `Legacy ${crypto.randomUUID()}` });
+    const name = `Planted ${crypto.randomUUID()}`;
+    const body = JSON.stringify({ kind: "movie", name });
     const fingerprint = await sha256Hex(`POST /api/v1/admin/titles\n${body}`);
     await createRedis(config).set(
       `idem:api-key:${await sha256Hex(key)}`,
@@ -200,8 +201,10 @@ describe("Idempotency snapshots kept by an earlier release", () => {
       { method: "POST", headers: { "x-admin-key": adminKey, "content-type": "application/json", "idempotency-key": key }, body },
       { ...env, ADMIN_API_KEY: adminKey },
     );
-    expect(res.status).toBe(201);
-    expect(res.headers.get("idempotent-replayed")).toBe("true");
-    expect(await res.json()).toEqual({ kept: true });
+    const p = await expectProblem(res, 409, "CONFLICT");
+    expect(p.detail).toMatch(/new key/);
+    expect(res.headers.get("idempotent-replayed")).toBeNull();
+    const [row] = await db.select().from(titles).where(eq(titles.name, name));
+    expect(row).toBeUndefined();
   });
 });
