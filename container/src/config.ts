@@ -10,7 +10,7 @@ export interface JobServiceConfig {
   port: number;
   /** 127.0.0.1 unless HOST says otherwise (the container sets 0.0.0.0: its port is reached from outside). */
   host: string;
-  /** JOB_SERVICE_SECRET: every call but /healthz and /metrics is signed with it (src/lib/job-auth.ts). */
+  /** JOB_SERVICE_SECRET: every call but /healthz is signed with it (src/lib/job-auth.ts). */
   secret: string;
   /** Largest request body accepted (a season of 10,000 items fits). */
   maxBodyBytes: number;

@@ -1,8 +1,8 @@
 // The job service: POST /jobs, GET /jobs, GET|DELETE /jobs/{id}, GET /healthz, GET /metrics.
 // Locally and in tests it runs as a Node process; in production as a Cloudflare Container.
 // A job id is run once: posting the same id again answers the job as it stands (a failed or
-// cancelled one is started again). Every call but /healthz and /metrics must be signed by the
-// Worker (src/lib/job-auth.ts); a job reads only downloadable sources and writes only its
+// cancelled one is started again). Every call but /healthz must be signed by the Worker (metrics
+// name jobs, titles' activity and memory: not for whoever reaches the port) (src/lib/job-auth.ts); a job reads only downloadable sources and writes only its
 // season's bundle keys, whatever the caller asks.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type JobRequest, type JobStatus, jobRequestSchema } from "../../src/features/bundles/contract.ts";
@@ -133,11 +133,6 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
     const url = new URL(req.url ?? "/", "http://x");
     const jobId = url.pathname.match(/^\/jobs\/([^/]+)$/)?.[1];
     if (req.method === "GET" && url.pathname === "/healthz") return send(200, { ok: true, running: controllers.size });
-    if (req.method === "GET" && url.pathname === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(metrics());
-      return;
-    }
     const body = await readBody(req, cfg.maxBodyBytes);
     if (body === null) return send(413, { error: `body over ${cfg.maxBodyBytes} bytes` });
     const auth = await verifyJobRequest(
@@ -152,6 +147,11 @@ export function createJobService(cfg: JobServiceConfig, log: (m: string, f?: Rec
     if (!auth.ok) {
       log("request refused", { method: req.method, path: url.pathname, reason: auth.reason, from: req.socket.remoteAddress });
       return send(401, { error: "unauthenticated" });
+    }
+    if (req.method === "GET" && url.pathname === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(metrics());
+      return;
     }
     if (req.method === "GET" && url.pathname === "/jobs") return send(200, { items: [...jobs.values()] });
     if (req.method === "POST" && url.pathname === "/jobs") {

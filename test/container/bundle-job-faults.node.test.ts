@@ -156,7 +156,7 @@ describe("bundle job against a faulty S3", () => {
       expect((await svc.jobs.get(second.id)).status).toBe(404);
       // The running job is answered as it stands, not refused.
       expect((await svc.jobs.post(first)).status).toBe(200);
-      const metrics = await (await fetch(`${svc.base}/metrics`)).text();
+      const metrics = await (await svc.jobs.call("GET", "/metrics")).text();
       expect(metrics).toMatch(/^moviesnow_jobs_refused_total 1$/m);
       expect(metrics).toMatch(/^moviesnow_jobs_max_concurrent 1$/m);
 

@@ -222,7 +222,7 @@ describe("bundle job", () => {
 
   it("runs a minor collection for every 2 MiB it reads from S3, as the image's node flags let it", async () => {
     const pacedGcs = async () =>
-      Number(/^moviesnow_paced_gc_total\{kind="minor"\} (\d+)$/m.exec(await (await fetch(`${jobService.url}/metrics`)).text())?.[1]);
+      Number(/^moviesnow_paced_gc_total\{kind="minor"\} (\d+)$/m.exec(await (await jobs.call("GET", "/metrics")).text())?.[1]);
     const b = pseudoBytes(5 * 1024 * 1024, 7);
     const key = `${prefix}/src/paced.mkv`;
     await s3.put(key, b);
@@ -237,7 +237,7 @@ describe("bundle job", () => {
 
   it("answers health, metrics, and validation errors", async () => {
     expect(((await (await fetch(`${jobService.url}/healthz`)).json()) as { ok: boolean }).ok).toBe(true);
-    const m = await (await fetch(`${jobService.url}/metrics`)).text();
+    const m = await (await jobs.call("GET", "/metrics")).text();
     expect(m).toMatch(/^moviesnow_jobs_started_total \d+$/m);
     expect(m).toMatch(/moviesnow_process_resident_memory_bytes \d+/);
     expect((await post({ id: "x", type: "bundle", items: [] })).status).toBe(400);
@@ -269,9 +269,10 @@ describe("who the job service answers", () => {
     const once = await signed("GET", "/jobs");
     expect(await status({ headers: once })).toBe(200);
     expect(await status({ headers: once })).toBe(401);
-    // Health and metrics stay open (probes and scrapers carry no secret); they tell nothing about jobs.
+    // Health stays open (probes carry no secret) and tells nothing about jobs; metrics do, so they are signed.
     expect(await status({}, "/healthz")).toBe(200);
-    expect(await status({}, "/metrics")).toBe(200);
+    expect(await status({}, "/metrics")).toBe(401);
+    expect((await jobs.call("GET", "/metrics")).status).toBe(200);
     expect(Object.values(JOB_AUTH_HEADERS)).toHaveLength(3);
   });
 
