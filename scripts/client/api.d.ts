@@ -1884,7 +1884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many attempts from this IP, or too many codes for this account (a cool-down); see Retry-After */
+            /** @description Too many attempts from this IP, or too many codes for this account (a lock that doubles each time); see Retry-After */
             429: {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */

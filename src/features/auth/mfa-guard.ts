@@ -3,8 +3,10 @@
 // - per challenge: an attempt is taken (atomically, before the code is looked at) from a budget
 //   of MAX_MFA_ATTEMPTS; past it the challenge is gone, however many requests arrive at once;
 // - per account: every code evaluated reserves a slot in a sliding window (RATE_LIMIT_MFA_ACCOUNT,
-//   20 an hour by default) that a correct code gives back; a full window is a cool-down.
-// Both run as one Redis script each, so concurrency cannot slip past them.
+//   20 an hour by default) that a correct code gives back; a full window locks the account, for
+//   the window's length the first time and twice as long each time again (up to a day), until a
+//   sign-in succeeds or a week passes without a lock. Even the right code waits out a lock.
+// Each runs as one Redis script, so concurrency cannot slip past them.
 import type { RedisClient } from "../../platform/redis";
 
 export const MAX_MFA_ATTEMPTS = 5;
@@ -27,6 +29,22 @@ end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return n + 1`;
+
+/**
+ * Starts the account's lock unless one runs: the period doubles with each lock kept in the
+ * account's count (which lives a week). Answers the seconds locked, negative when a lock already
+ * ran (this request did not start it).
+ */
+const LOCK = `local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then return -ttl end
+local n = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+local period = math.min(tonumber(ARGV[1]) * 2 ^ (n - 1), tonumber(ARGV[2]))
+redis.call('SET', KEYS[1], n, 'EX', period)
+return period`;
+
+export const MAX_MFA_LOCK_SECONDS = 24 * 3600;
+const LOCK_MEMORY_SECONDS = 7 * 24 * 3600;
 
 export type Reservation = { ok: true; release: () => Promise<void> } | { ok: false; retryAfterSeconds: number };
 
@@ -57,9 +75,28 @@ export function createMfaGuard(redis: RedisClient, rule: { limit: number; window
       };
     },
 
-    /** Marks the account as cooling down; true only for the request that started the cool-down. */
-    async startCooldown(userId: string, seconds: number): Promise<boolean> {
-      return (await redis.set(`mfa:cooldown:${userId}`, 1, { nx: true, ex: Math.max(1, seconds) })) === "OK";
+    /** Seconds the account stays locked; 0 when it is not. */
+    async lockedFor(userId: string): Promise<number> {
+      return Math.max(0, await redis.ttl(`mfa:lock:${userId}`));
+    },
+
+    /**
+     * Locks the account (its window is full): for the window's length, doubled for each earlier
+     * lock this week. `started` only for the request that locked it; `seconds` is how long.
+     */
+    async lock(userId: string): Promise<{ started: boolean; seconds: number; count: number }> {
+      const r = await redis.eval<[string, string, string], number>(
+        LOCK,
+        [`mfa:lock:${userId}`, `mfa:locks:${userId}`],
+        [String(rule.windowSeconds), String(Math.max(rule.windowSeconds, MAX_MFA_LOCK_SECONDS)), String(LOCK_MEMORY_SECONDS)],
+      );
+      const count = Number((await redis.get<number>(`mfa:locks:${userId}`)) ?? 1);
+      return r > 0 ? { started: true, seconds: r, count } : { started: false, seconds: -r, count };
+    },
+
+    /** A sign-in succeeded: the escalation starts again from the window's length. */
+    async forgetLocks(userId: string): Promise<void> {
+      await redis.del(`mfa:locks:${userId}`);
     },
   };
 }

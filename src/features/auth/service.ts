@@ -131,20 +131,31 @@ export async function completeMfa(
     await deps.redis.del(key);
     throw new AppError("UNAUTHORIZED", "Too many codes were tried for this sign-in challenge; sign in again.");
   }
+  const locked = (seconds: number) =>
+    new AppError("RATE_LIMITED", `Too many codes were tried for this account; it is locked, retry in ${seconds} s.`, {
+      headers: { "retry-after": String(seconds) },
+    });
+  const lockedFor = await guard.lockedFor(user.id);
+  if (lockedFor > 0) throw locked(lockedFor);
   const reservation = await guard.reserve(user.id, deps.clock.now().getTime());
   if (!reservation.ok) {
-    if (await guard.startCooldown(user.id, reservation.retryAfterSeconds)) {
-      deps.logger?.warn("admin MFA cool-down: too many codes for this account", { admin_id: user.id });
+    const lock = await guard.lock(user.id);
+    if (lock.started) {
+      // One line per lock, with a field of its own an alert can match on (docs/operations.md).
+      deps.logger?.warn("admin account locked: too many TOTP codes", {
+        security: "admin_mfa_locked",
+        admin_id: user.id,
+        locked_seconds: lock.seconds,
+        lock_count: lock.count,
+      });
       await auditInsert(deps.db, audit, {
         action: "auth.mfa_locked",
         resourceType: "admin_user",
         resourceId: user.id,
-        details: { retry_after_seconds: reservation.retryAfterSeconds },
+        details: { retry_after_seconds: lock.seconds, lock_count: lock.count },
       });
     }
-    throw new AppError("RATE_LIMITED", `Too many codes were tried for this account; retry in ${reservation.retryAfterSeconds} s.`, {
-      headers: { "retry-after": String(reservation.retryAfterSeconds) },
-    });
+    throw locked(lock.seconds);
   }
 
   const secret = await open(user.totpSecretEnc, deps.config.TOTP_ENCRYPTION_KEY, `admin:${user.id}`);
@@ -172,7 +183,11 @@ export async function completeMfa(
     select id from spent`);
   if (spent.rows.length !== 1) throw new AppError("UNAUTHORIZED", "This code has already been used; wait for the next one.");
   // Signed in with both factors: this network is one the admin works from.
-  await Promise.all([deps.redis.del(key, `${key}:attempts`), rememberNetwork(deps.redis, user.email, clientNetwork(audit.ip))]);
+  await Promise.all([
+    deps.redis.del(key, `${key}:attempts`),
+    rememberNetwork(deps.redis, user.email, clientNetwork(audit.ip)),
+    guard.forgetLocks(user.id),
+  ]);
 
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const accessToken = await sign(
