@@ -58,7 +58,9 @@ const mfaRoute = createRoute({
     400: problemResponse("Malformed request"),
     401: problemResponse("Invalid or expired challenge, wrong code, a code already used, or the challenge's five codes spent"),
     403: problemResponse("The account is disabled"),
-    429: problemResponse("Too many attempts from this IP, or too many codes for this account (a lock that doubles each time); see Retry-After"),
+    429: problemResponse(
+      "Too many attempts from this IP, or too many codes for this account (a lock that doubles each time); see Retry-After",
+    ),
   },
 });
 
