@@ -73,7 +73,30 @@ const dockerBin = process.env.WRANGLER_DOCKER_BIN ?? "docker";
 const [wranglerCmd, ...wranglerPre] = process.env.WRANGLER_BIN
   ? [process.env.WRANGLER_BIN]
   : [process.execPath, resolve(root, "node_modules/wrangler/bin/wrangler.js")];
-const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+/**
+ * Each tool gets only the environment it needs: where things are, locale, proxies and CA roots,
+ * plus its own family of variables. Terraform never sees the Worker's secrets or the Cloudflare
+ * token; wrangler never sees the AWS or database credentials (the secrets it ships go in the
+ * --secrets-file); the smoke check sees none of them.
+ */
+const BASE_ENV = new Set([
+  ...["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR"],
+  ...["XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR"],
+  ...["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"],
+  ...["SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS"],
+]);
+function envFor(prefixes: string[], extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && (BASE_ENV.has(k) || k.startsWith("LC_") || prefixes.some((p) => k.startsWith(p)))) out[k] = v;
+  return { ...out, ...extra };
+}
+const TOOL_ENV: Record<"terraform" | "wrangler" | "docker", NodeJS.ProcessEnv> = {
+  terraform: envFor(["AWS_", "TF_"]),
+  wrangler: envFor(["CLOUDFLARE_", "WRANGLER_", "DOCKER_"], { WRANGLER_SEND_METRICS: "false" }),
+  docker: envFor(["DOCKER_"]),
+};
+type Tool = keyof typeof TOOL_ENV;
 
 interface Ran {
   ok: boolean;
@@ -83,10 +106,10 @@ interface Ran {
 }
 
 /** Runs a read-only command of a check and keeps its output. */
-function probe(cmd: string, args: string[]): Ran {
+function probe(tool: Tool, cmd: string, args: string[]): Ran {
   const r = spawnSync(cmd, args, {
     cwd: root,
-    env: childEnv,
+    env: TOOL_ENV[tool],
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 64 * 1024 * 1024,
@@ -97,10 +120,10 @@ function probe(cmd: string, args: string[]): Ran {
 }
 
 /** Runs a step's command; `show` lets its output through (plans, prompts), else it is returned. */
-function run(what: string, cmd: string, args: string[], o: { show?: boolean } = {}): string {
+function run(tool: Tool, what: string, cmd: string, args: string[], o: { show?: boolean } = {}): string {
   const r = spawnSync(cmd, args, {
     cwd: root,
-    env: childEnv,
+    env: TOOL_ENV[tool],
     encoding: "utf8",
     stdio: ["inherit", o.show ? "inherit" : "pipe", "inherit"],
     maxBuffer: 64 * 1024 * 1024,
@@ -130,7 +153,7 @@ type TerraformOutputs = { vars: Record<string, string>; secrets: Record<string, 
 
 /** `terraform output -json`'s two maps (terraform/outputs.tf), or why they can't be had. */
 function terraformOutputs(): TerraformOutputs | string {
-  const r = probe(terraformBin, ["-chdir=terraform", "output", "-json"]);
+  const r = probe("terraform", terraformBin, ["-chdir=terraform", "output", "-json"]);
   if (!r.ok) return `terraform output failed: ${r.why}`;
   try {
     const raw = JSON.parse(r.stdout || "{}") as Partial<Record<"worker_vars" | "worker_secrets", { value: Record<string, string> }>>;
@@ -144,7 +167,7 @@ function terraformOutputs(): TerraformOutputs | string {
 
 /** The account wrangler acts for: account_id in the config, else CLOUDFLARE_ACCOUNT_ID. */
 function checkWrangler(accountId: string | undefined): string | null {
-  const r = probe(wranglerCmd ?? "", wranglerArgs(["whoami", "--json"]));
+  const r = probe("wrangler", wranglerCmd ?? "", wranglerArgs(["whoami", "--json"]));
   if (!r.ok) return `wrangler is not signed in (wrangler whoami: ${r.why}): set CLOUDFLARE_API_TOKEN or run npx wrangler login`;
   let accounts: { id: string; name: string }[] = [];
   try {
@@ -163,7 +186,7 @@ function checkWrangler(accountId: string | undefined): string | null {
 
 /** Names of the secrets the production Worker has; an empty set only when the Worker does not exist yet. */
 function secretsOnWorker(): Set<string> | string {
-  const r = probe(wranglerCmd ?? "", wranglerArgs(["secret", "list", "--env", "production", "--format", "json"]));
+  const r = probe("wrangler", wranglerCmd ?? "", wranglerArgs(["secret", "list", "--env", "production", "--format", "json"]));
   if (!r.ok) {
     // Cloudflare's "script not found" (10007): a first deploy. Anything else (an expired token, the
     // wrong account, the API down) would make every secret look missing, or worse, present.
@@ -205,9 +228,9 @@ async function main(): Promise<void> {
   const problems: string[] = [];
   if (!opts["skip-migrate"] && !given.DATABASE_URL)
     problems.push("DATABASE_URL is needed to migrate the database (give it, or pass --skip-migrate)");
-  const tfVersion = probe(terraformBin, ["version"]);
+  const tfVersion = probe("terraform", terraformBin, ["version"]);
   if (!tfVersion.ok) problems.push(`terraform is needed (${terraformBin}: ${tfVersion.why})`);
-  const docker = probe(dockerBin, ["info", "--format", "{{.ServerVersion}}"]);
+  const docker = probe("docker", dockerBin, ["info", "--format", "{{.ServerVersion}}"]);
   if (!docker.ok)
     problems.push(
       `Docker must be running: wrangler builds the bundle job's image from container/Dockerfile (${dockerBin} info: ${docker.why})`,
@@ -249,10 +272,16 @@ async function main(): Promise<void> {
     if (dry)
       console.log(`would run: ${terraformBin} -chdir=terraform init, then apply${opts.yes ? " -auto-approve" : ""}, then output -json`);
     else {
-      run("terraform init", terraformBin, ["-chdir=terraform", "init", "-input=false"], { show: true });
-      run("terraform apply", terraformBin, ["-chdir=terraform", "apply", ...(opts.yes ? ["-auto-approve", "-input=false"] : [])], {
-        show: true,
-      });
+      run("terraform", "terraform init", terraformBin, ["-chdir=terraform", "init", "-input=false"], { show: true });
+      run(
+        "terraform",
+        "terraform apply",
+        terraformBin,
+        ["-chdir=terraform", "apply", ...(opts.yes ? ["-auto-approve", "-input=false"] : [])],
+        {
+          show: true,
+        },
+      );
       const out = terraformOutputs();
       if (typeof out === "string") throw new DeployError(out);
       tf = out;
@@ -286,9 +315,15 @@ async function main(): Promise<void> {
     const file = join(dir, "secrets.json");
     try {
       writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
-      run("wrangler deploy", wranglerCmd ?? "", wranglerArgs(["deploy", "--env", "production", ...vars, "--secrets-file", file]), {
-        show: true,
-      });
+      run(
+        "wrangler",
+        "wrangler deploy",
+        wranglerCmd ?? "",
+        wranglerArgs(["deploy", "--env", "production", ...vars, "--secrets-file", file]),
+        {
+          show: true,
+        },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -300,7 +335,7 @@ async function main(): Promise<void> {
   if (opts["skip-smoke"]) console.log("skipped (--skip-smoke)");
   else if (dry) console.log(`would check ${api}`);
   else {
-    const smokeEnv = { ...childEnv, ...(secrets.PUBLIC_API_KEY ? { MOVIESNOW_PUBLIC_API_KEY: secrets.PUBLIC_API_KEY } : {}) };
+    const smokeEnv = envFor([], secrets.PUBLIC_API_KEY ? { MOVIESNOW_PUBLIC_API_KEY: secrets.PUBLIC_API_KEY } : {});
     // A new custom domain can take a moment to answer: a few tries before calling it failed.
     for (let attempt = 1; ; attempt++) {
       const r = spawnSync(process.execPath, [resolve(root, "bin/moviesnow.cjs"), "smoke", "--api", api], {

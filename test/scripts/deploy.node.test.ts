@@ -141,7 +141,13 @@ describe("npm run deploy", () => {
 
   it("checks, applies Terraform, migrates, deploys code, Terraform's vars and every secret as one version, then smoke-checks", async () => {
     writeFileSync(log, "");
-    const r = await deploy(["--yes", "--config", config, "--api", worker.api], { ...secrets, ...tools() });
+    writeFileSync(`${log}.env`, "");
+    const r = await deploy(["--yes", "--config", config, "--api", worker.api], {
+      ...secrets,
+      ...tools(),
+      AWS_PROFILE: "moviesnow-admin",
+      CLOUDFLARE_API_TOKEN: "a-cloudflare-token",
+    });
     expect(r.status, r.out).toBe(0);
 
     const vars =
@@ -174,6 +180,32 @@ describe("npm run deploy", () => {
     // The migration ran against the database (already current here), then the real smoke check.
     expect(r.out).toMatch(/0 migration\(s\) applied/);
     expect(r.out).toMatch(/all 7 checks passed/);
+    // Each tool sees only its own family of variables: no tool gets a secret it does not ship.
+    const envOf = (tool: string) =>
+      readFileSync(`${log}.env`, "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith(`${tool} `))
+        .map((l) => new Set((l.split(" :: ")[1] ?? "").trim().split(" ")));
+    const workerSecrets = [
+      "DATABASE_URL",
+      "UPSTASH_REDIS_REST_TOKEN",
+      "ADMIN_JWT_SECRET",
+      "TOTP_ENCRYPTION_KEY",
+      "JOB_SERVICE_SECRET",
+      "CLOUDFRONT_PRIVATE_KEY",
+    ];
+    expect(envOf("terraform").length).toBeGreaterThan(0);
+    for (const names of envOf("terraform")) {
+      for (const n of [...workerSecrets, "CLOUDFLARE_API_TOKEN"]) expect(names.has(n), `terraform sees ${n}`).toBe(false);
+      expect(names.has("AWS_PROFILE")).toBe(true);
+    }
+    expect(envOf("wrangler").length).toBeGreaterThan(0);
+    for (const names of envOf("wrangler")) {
+      for (const n of [...workerSecrets, "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"]) expect(names.has(n), `wrangler sees ${n}`).toBe(false);
+      expect(names.has("CLOUDFLARE_API_TOKEN") && names.has("WRANGLER_SEND_METRICS")).toBe(true);
+    }
+    for (const names of envOf("docker"))
+      for (const n of [...workerSecrets, "AWS_PROFILE", "CLOUDFLARE_API_TOKEN"]) expect(names.has(n)).toBe(false);
     // Secret values are never printed.
     for (const v of ["upstash-token-value", "worker-secret-from-terraform", secrets.ADMIN_JWT_SECRET, secrets.JOB_SERVICE_SECRET])
       expect(r.out).not.toContain(v);

@@ -1,5 +1,6 @@
 // A stand-in for an outside command-line tool (terraform, wrangler, docker) that no account or
-// engine here can run: an executable that appends "<name> <args>" to a log (with what it read on
+// engine here can run: an executable that appends "<name> <args>" to a log (and "<name> <args> ::
+// <the names of its environment variables>" to the log's `.env` file) (with what it read on
 // stdin for `secret put`, and the contents of a `--secrets-file`; what `build` is sent on stdin is
 // read and dropped) and answers as the real tool does when its arguments contain a given text:
 // output on stdout, or, to fail as the real tool fails, text on stderr and a non-zero exit.
@@ -31,6 +32,7 @@ export function commandRecorder(dir: string, name: string, log: string, replies:
     path,
     `#!/bin/sh
 args="$*"
+printf '%s %s :: %s\n' "${name}" "$args" "$(env | cut -d= -f1 | sort | tr '\n' ' ')" >> '${log}.env'
 if [ ! -t 0 ] && [ "$1" = "secret" ] && [ "$2" = "put" ]; then input=$(cat); echo "${name} $args <<< $input" >> '${log}'; else echo "${name} $args" >> '${log}'; fi
 # The file a deploy hands over (secrets and code as one version): recorded as it was then.
 prev=""
