@@ -128,7 +128,7 @@ export function createApp(opts: AppOptions = {}) {
   app.use(`${API_PREFIX}/*`, except([`${ADMIN}/*`, HEALTH, OPENAPI_PATH], rateLimit("public")));
   // Admin side: limits, then who is acting, then Idempotency-Key (it is keyed per actor).
   // After Idempotency-Key, so a replay does not count as a write.
-  app.use(`${ADMIN}/*`, except(ADMIN_PUBLIC, every(rateLimit("admin"), adminAuth, idempotency, bumpCatalogOnWrite)));
+  app.use(`${ADMIN}/*`, except(ADMIN_PUBLIC, every(rateLimit("admin"), adminAuth, bumpCatalogOnWrite, idempotency)));
   app.use(`${ADMIN}/delivery/download/*`, rateLimit("public"));
   app.use(`${API_PREFIX}/delivery/download-url`, rateLimit("presign"));
   app.use(`${API_PREFIX}/delivery/batch-download-urls`, rateLimit("presign"));

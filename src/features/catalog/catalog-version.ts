@@ -57,8 +57,13 @@ export async function bumpCatalogVersion(deps: { redis: RedisClient; clock: Cloc
   return v;
 }
 
-/** How long a colo keeps a versioned answer; a new catalog version makes it unreachable long before. */
-const VERSIONED_CACHE_SECONDS = 300;
+/**
+ * How long a versioned answer is used, in the colo's cache and in an isolate's copy alike, counted
+ * from when it was computed: a new catalog version makes it unreachable long before, and when a
+ * bump is lost (Redis down at the write) this is how long an old answer can still be given.
+ */
+export const VERSIONED_CACHE_SECONDS = 300;
+const STORED_AT = "x-stored-at";
 /**
  * The isolate's own copy of the answers it used last, in front of the colo's cache: a warm
  * presign or playlist in a busy isolate skips the Cache API lookup and the JSON parse (about a
@@ -66,7 +71,7 @@ const VERSIONED_CACHE_SECONDS = 300;
  * fresh; bounded by size (a signed playlist of a long film is most of a megabyte), oldest dropped
  * first. Answers are shared, so callers never mutate them.
  */
-const isolateCopies = new Map<string, { value: unknown; bytes: number }>();
+const isolateCopies = new Map<string, { value: unknown; bytes: number; until: number }>();
 const MAX_ISOLATE_COPY_BYTES = 16 * 1024 * 1024;
 let isolateCopyBytes = 0;
 
@@ -89,10 +94,11 @@ export async function underCatalogVersion<T>(
   const version = await catalogVersion(deps);
   if (version === null) return compute();
   const key = JSON.stringify(parts);
+  const now = deps.clock.now().getTime();
   const copyKey = `${name}\u0000${version}\u0000${key}`;
   const copy = isolateCopies.get(copyKey);
-  if (copy) return copy.value as T;
-  const keep = (value: T, json: string) => {
+  if (copy && copy.until > now) return copy.value as T;
+  const keep = (value: T, json: string, storedAt: number) => {
     // Two bytes a character, roughly what V8 holds for the value and its key.
     const bytes = 2 * (json.length + copyKey.length);
     if (bytes > MAX_ISOLATE_COPY_BYTES / 4) return value;
@@ -107,21 +113,25 @@ export async function underCatalogVersion<T>(
       isolateCopies.delete(k);
       isolateCopyBytes -= old.bytes;
     }
-    isolateCopies.set(copyKey, { value, bytes });
+    isolateCopies.set(copyKey, { value, bytes, until: storedAt + VERSIONED_CACHE_SECONDS * 1000 });
     isolateCopyBytes += bytes;
     return value;
   };
   const cacheKey = new Request(`https://${name}.moviesnow.internal/v${version}/${await sha256Hex(key)}`);
   const cached = await deps.edgeCache.match(cacheKey);
-  if (cached) {
+  const storedAt = Number(cached?.headers.get(STORED_AT));
+  if (cached && storedAt + VERSIONED_CACHE_SECONDS * 1000 > now) {
     const json = await cached.text();
-    return keep(JSON.parse(json) as T, json);
+    return keep(JSON.parse(json) as T, json, storedAt);
   }
+  await cached?.body?.cancel();
   const value = await compute();
   const json = JSON.stringify(value);
   await deps.edgeCache.put(
     cacheKey,
-    new Response(json, { headers: { "content-type": "application/json", "cache-control": `max-age=${VERSIONED_CACHE_SECONDS}` } }),
+    new Response(json, {
+      headers: { "content-type": "application/json", "cache-control": `max-age=${VERSIONED_CACHE_SECONDS}`, [STORED_AT]: String(now) },
+    }),
   );
-  return keep(value, json);
+  return keep(value, json, now);
 }

@@ -1,8 +1,9 @@
 // Public catalog GETs: ETag + 304, shared-cache headers, and the edge Cache API keyed by the
 // catalog version (features/catalog/catalog-version.ts). A body with a signed URL never comes here.
 import { createMiddleware } from "hono/factory";
-import { bumpCatalogVersion, catalogVersion } from "../../features/catalog/catalog-version";
+import { bumpCatalogVersion, catalogVersion, VERSIONED_CACHE_SECONDS } from "../../features/catalog/catalog-version";
 import { sha256Hex } from "../../lib/crypto/encoding";
+import { AppError } from "../../lib/errors";
 import type { AppEnv } from "../context";
 
 export const CATALOG_CACHE_CONTROL = "public, max-age=0, s-maxage=60, stale-while-revalidate=300";
@@ -71,16 +72,24 @@ export const catalogCache = createMiddleware<AppEnv>(async (c, next) => {
   c.res = etagMatches(ifNoneMatch, etag) ? notModified(res) : res;
 });
 
-/** After an admin write that succeeded (and was not a replay), move the catalog version on. */
+/**
+ * After an admin write that succeeded, move the catalog version on, so every cache sees the change.
+ * A bump that fails is not swallowed: the change is kept (it is committed) but the admin gets 503
+ * with Retry-After, since public answers can show the old state for up to VERSIONED_CACHE_SECONDS.
+ * Mounted outside Idempotency-Key, so the retry with the same key replays the kept answer, and a
+ * replay bumps too: the retry is what makes the change visible.
+ */
 export const bumpCatalogOnWrite = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  if (
-    ["POST", "PATCH", "PUT", "DELETE"].includes(c.req.method) &&
-    c.res.status < 400 &&
-    c.res.headers.get("idempotent-replayed") === null
-  ) {
-    await bumpCatalogVersion(c.var).catch((e: unknown) =>
-      c.var.logger.error("catalog version bump failed", { error: (e as Error).message }),
+  if (!["POST", "PATCH", "PUT", "DELETE"].includes(c.req.method) || c.res.status >= 400) return;
+  try {
+    await bumpCatalogVersion(c.var);
+  } catch (e) {
+    c.var.logger.error("catalog version bump failed", { error: (e as Error).message });
+    throw new AppError(
+      "DEPENDENCY_UNAVAILABLE",
+      `The change was saved, but caches could not be told (Redis did not answer): public answers may show the old state for up to ${VERSIONED_CACHE_SECONDS} s. Send the same request again (same Idempotency-Key) to make it visible now.`,
+      { headers: { "retry-after": "5" } },
     );
   }
 });

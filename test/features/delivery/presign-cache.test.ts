@@ -5,12 +5,12 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { bundles, titles } from "../../../src/db/schema";
-import { CATALOG_VERSION_KEY, VERSION_TTL_MS } from "../../../src/features/catalog/catalog-version";
+import { CATALOG_VERSION_KEY, VERSION_TTL_MS, VERSIONED_CACHE_SECONDS } from "../../../src/features/catalog/catalog-version";
 import { authorizeKeys } from "../../../src/features/delivery/service";
 import { createApp } from "../../../src/http/app";
 import { defaultDeps } from "../../../src/http/middleware/init";
 import { keys } from "../../../src/lib/storage-keys";
-import { createRedis } from "../../../src/platform/redis";
+import { createRedis, type RedisClient } from "../../../src/platform/redis";
 import { config, db } from "../../support/admin";
 import { seriesWithSeason } from "../../support/bundles";
 import { pseudoBytes, publishedMovieWith } from "../../support/delivery";
@@ -156,5 +156,59 @@ describe("presign authorisation", () => {
     );
     await expectProblem(minted, 400, "VALIDATION_FAILED");
     expect((await post("/api/v1/delivery/download-url", { storage_key: key })).status).toBe(200);
+  });
+
+  it("a write whose version bump fails answers 503 with Retry-After; the change is kept, and its retry (same Idempotency-Key) makes it visible", async () => {
+    const { title, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "lost-bump.mkv", bytes: pseudoBytes(8, 9) }]);
+    now = Date.now();
+    const one = { storage_key: assets[0]?.storage_key };
+    expect((await post("/api/v1/delivery/download-url", one)).status).toBe(200);
+    expect(dbTrips(await post("/api/v1/delivery/download-url", one))).toBe(0);
+    // The same Worker, whose Redis does not take the bump (every other call goes through).
+    const noBump = (r: RedisClient) =>
+      new Proxy(r, {
+        get(target, prop, receiver) {
+          if (prop === "incr")
+            return async (key: string) => {
+              if (key === CATALOG_VERSION_KEY) throw new Error("Redis did not answer");
+              return target.incr(key);
+            };
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+    const failing = createApp({
+      logSink: () => {},
+      deps: (config, bindings) => {
+        const d = defaultDeps(config, bindings);
+        return { ...d, redis: noBump(d.redis), clock: { now: () => new Date(now) } };
+      },
+    });
+    const key = crypto.randomUUID();
+    const headers = { "content-type": "application/json", "x-admin-key": adminKey, "idempotency-key": key };
+    const unpublish = (a: typeof app) =>
+      a.request(`/api/v1/admin/titles/${title.id}/unpublish`, { method: "POST", headers, body: "{}" }, e);
+    const lost = await expectProblem(await unpublish(failing), 503, "DEPENDENCY_UNAVAILABLE");
+    expect(lost.detail).toMatch(/saved/);
+    const [row] = await db.select().from(titles).where(eq(titles.id, title.id));
+    expect(row?.status).toBe("draft");
+    // The retry replays the kept answer and moves the version on: the title is no longer signed.
+    const retried = await unpublish(app);
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get("idempotent-replayed")).toBe("true");
+    await expectProblem(await post("/api/v1/delivery/download-url", one), 404, "NOT_FOUND");
+  });
+
+  it("an answer kept under a version no bump moved on is used for VERSIONED_CACHE_SECONDS at most, in the colo and the isolate", async () => {
+    const { title, assets } = await publishedMovieWith([{ kind: "ORIGINAL", filename: "bounded.mkv", bytes: pseudoBytes(8, 10) }]);
+    now = Date.now();
+    const one = { storage_key: assets[0]?.storage_key };
+    expect((await post("/api/v1/delivery/download-url", one)).status).toBe(200);
+    // Unpublished with its bump lost: the warm answer holds, within its bound.
+    await db.update(titles).set({ status: "draft" }).where(eq(titles.id, title.id));
+    now += (VERSIONED_CACHE_SECONDS - 1) * 1000;
+    expect((await post("/api/v1/delivery/download-url", one)).status).toBe(200);
+    now += 2000;
+    await expectProblem(await post("/api/v1/delivery/download-url", one), 404, "NOT_FOUND");
   });
 });
