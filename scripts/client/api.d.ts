@@ -825,7 +825,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rebuild a season's bundle now (bypasses the cooldown; joins a running build) */
+        /** Rebuild a season's bundle now (bypasses the cooldown and the build gate; joins a running build; 409 when there is nothing to build) */
         post: operations["rebuildBundle"];
         delete?: never;
         options?: never;
@@ -10741,6 +10741,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The season has no episode with an uploaded downloadable file: nothing to build */
+            409: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the limit */
             413: {
                 headers: {
@@ -10767,7 +10780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After */
+            /** @description In the rebuild cooldown, a failed build's backoff, today's build budget or this network's share spent, or this network's builds hold its share of slots; see Retry-After */
             429: {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
@@ -10923,6 +10936,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The season has no episode with an uploaded downloadable file: nothing to build */
+            409: {
+                headers: {
+                    /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */
+                    "X-Request-Id"?: string;
+                    /** @description The request's Origin, when it is one of CORS_ALLOWED_ORIGINS (loopback origins outside production when unset); absent otherwise, and the browser then refuses the answer */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the limit */
             413: {
                 headers: {
@@ -10949,7 +10975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After */
+            /** @description In the rebuild cooldown, a failed build's backoff, today's build budget or this network's share spent, or this network's builds hold its share of slots; see Retry-After */
             429: {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */

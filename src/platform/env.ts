@@ -149,10 +149,14 @@ export const envSchema = z
     BUNDLE_REBUILD_COOLDOWN_SECONDS: intVar(3600, 0, 7 * 24 * 3600),
     /** After a failed build, the next unforced one waits max(this, twice the cooldown), doubling per failure in a row (≤ 7 days). */
     BUNDLE_FAILURE_BACKOFF_SECONDS: intVar(4 * 3600, 60, 7 * 24 * 3600),
-    /** Season builds running at once across the whole service; past it a new build is refused with 503 + Retry-After. */
+    /** Public season builds running at once across the whole service; past it a new one is refused with 503 + Retry-After. */
     BUNDLE_MAX_CONCURRENT_BUILDS: intVar(10, 1, 1000),
-    /** Builds public requests may start per UTC day; past it they are refused with 429 until midnight UTC (admins are not counted against it). */
+    /** Builds public requests may start per UTC day; past it they are refused with 429 until midnight UTC (admin rebuilds skip the gate). */
     BUNDLE_DAILY_BUILD_BUDGET: intVar(500, 0, 1_000_000),
+    /** Of those, what one client (its network) may hold at once; past it 429 + Retry-After. */
+    BUNDLE_CLIENT_MAX_CONCURRENT_BUILDS: intVar(2, 1, 1000),
+    /** Builds one client (its network) may start per UTC day; past it 429 until midnight UTC. */
+    BUNDLE_CLIENT_DAILY_BUILD_BUDGET: intVar(20, 0, 1_000_000),
     BATCH_DOWNLOAD_MAX_ITEMS: intVar(50, 1, 1000),
     PRESIGN_TTL_DEFAULT_SECONDS: intVar(300, 1, 7 * 24 * 3600),
     PRESIGN_TTL_MIN_SECONDS: intVar(60, 1, 7 * 24 * 3600),

@@ -1,6 +1,8 @@
-// The global build gate under concurrency: however many seasons are asked for at once, at most
+// The build gate under concurrency: however many seasons are asked for at once, at most
 // BUNDLE_MAX_CONCURRENT_BUILDS builds start, and public callers start at most
 // BUNDLE_DAILY_BUILD_BUDGET a day; the rest are refused (503/429 + Retry-After), never queued.
+// One client (a network) holds at most its share of slots and of the budget, so another client
+// still starts a build; a season with nothing to build takes neither; admin rebuilds skip the gate.
 // The job service is paused (SIGSTOP) meanwhile, so no build can finish and free its slot while
 // the requests are being decided. In the faults project: no other test's builds run beside these.
 import { env } from "cloudflare:test";
@@ -16,8 +18,8 @@ import { expectProblem } from "../support/problem";
 
 type Created = { asset: { id: string }; upload: { url: string; headers: Record<string, string> } };
 
-/** A published series with `count` seasons of one small episode each. */
-async function seriesWithSeasons(count: number) {
+/** A published series with `count` seasons of one small episode each (and `empty` seasons whose episode has no file). */
+async function seriesWithSeasons(count: number, empty = 0) {
   const token = await signIn(await newAdmin());
   const admin = adminClient(token);
   const t = await admin.ok(201, admin.post<{ id: string }>("/admin/titles", { kind: "series", name: `Gate ${crypto.randomUUID()}` }));
@@ -41,18 +43,20 @@ async function seriesWithSeasons(count: number) {
     expect(put.status).toBe(200);
     await admin.ok(200, admin.get(`/admin/assets/${c.asset.id}/head`));
   }
+  for (let season = count + 1; season <= count + empty; season++)
+    await admin.ok(201, admin.post(`/admin/titles/${t.id}/episodes`, { season_number: season, episode_number: 1 }));
   await admin.ok(200, admin.post(`/admin/titles/${t.id}/publish?force=true`));
   return { titleId: t.id, token };
 }
 
 const redis = createRedis(config);
 const app = createApp({ logSink: () => {} });
-const ask = (vars: Record<string, string>, titleId: string, season: number) =>
+const ask = (vars: Record<string, string>, titleId: string, season: number, ip = freshIp()) =>
   app.request(
     "/api/v1/delivery/request-bundle",
     {
       method: "POST",
-      headers: { "content-type": "application/json", "cf-connecting-ip": freshIp() },
+      headers: { "content-type": "application/json", "cf-connecting-ip": ip },
       body: JSON.stringify({ title_id: titleId, season_number: season }),
     },
     { ...env, ...vars },
@@ -114,5 +118,53 @@ describe("the global build gate", () => {
     ];
     for (const s of seasonsStarted) await waitReady(titleId, s, 60_000);
     expect(await buildsRunning(redis, new Date())).toBeLessThanOrEqual(before);
+  }, 120_000);
+
+  it("one client holds only its share of slots and of the budget: another client still starts a build; nothing to build takes nothing; admins skip the gate", async () => {
+    const { titleId, token } = await seriesWithSeasons(9, 1);
+    expect((await control("job/pause")).status).toBe(204);
+    const running = await buildsRunning(redis, new Date());
+    const vars = {
+      BUNDLE_MAX_CONCURRENT_BUILDS: String(running + 3),
+      BUNDLE_DAILY_BUILD_BUDGET: "1000000",
+      BUNDLE_CLIENT_MAX_CONCURRENT_BUILDS: "2",
+      BUNDLE_CLIENT_DAILY_BUILD_BUDGET: "3",
+    };
+    const walker = freshIp();
+    // One client walks six seasons at once: two start, the rest are told it is its own limit.
+    const walked = await Promise.all([1, 2, 3, 4, 5, 6].map((s) => ask(vars, titleId, s, walker)));
+    expect(walked.filter((r) => r.status === 202)).toHaveLength(2);
+    for (const r of walked.filter((x) => x.status !== 202)) {
+      const p = await expectProblem(r, 429, "RATE_LIMITED");
+      expect(p.detail).toMatch(/network/);
+      expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+    // Another client still starts one: the walker did not take every slot.
+    const other = await ask(vars, titleId, 7);
+    expect(other.status).toBe(202);
+    await other.body?.cancel();
+    // A season with nothing to build is refused before the gate: no slot, no budget spent.
+    const today = await buildsStartedToday(redis, new Date());
+    await expectProblem(await ask(vars, titleId, 10), 409, "CONFLICT");
+    expect(await buildsStartedToday(redis, new Date())).toBe(today);
+    // Every slot is taken now (running + 3): an admin's rebuild still starts.
+    await expectProblem(await ask(vars, titleId, 8), 503, "AT_CAPACITY");
+    const adminRebuild = await app.request(
+      `/api/v1/admin/titles/${titleId}/rebuild-bundle?season_number=9`,
+      { method: "POST", headers: { ...bearer(token), "cf-connecting-ip": freshIp() } },
+      { ...env, ...vars },
+    );
+    expect(adminRebuild.status).toBe(202);
+
+    // The walker's builds end: its share comes back, until its daily budget (3) is spent.
+    expect((await control("job/resume")).status).toBe(204);
+    for (const s of [...walked.flatMap((r, i) => (r.status === 202 ? [i + 1] : [])), 7, 9]) await waitReady(titleId, s, 60_000);
+    const third = walked.findIndex((r) => r.status !== 202) + 1;
+    const again = await ask(vars, titleId, third, walker);
+    expect(again.status).toBe(202);
+    await again.body?.cancel();
+    await waitReady(titleId, third, 60_000);
+    const spent = await ask(vars, titleId, walked.findLastIndex((r) => r.status !== 202) + 1, walker);
+    expect((await expectProblem(spent, 429, "RATE_LIMITED")).detail).toMatch(/today/);
   }, 120_000);
 });

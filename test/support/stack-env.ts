@@ -26,5 +26,7 @@ export function testWorkerVars(): Record<string, string> {
     // Test files build seasons side by side; the gate's own tests set these limits themselves.
     BUNDLE_MAX_CONCURRENT_BUILDS: "1000",
     BUNDLE_DAILY_BUILD_BUDGET: "1000000",
+    BUNDLE_CLIENT_MAX_CONCURRENT_BUILDS: "1000",
+    BUNDLE_CLIENT_DAILY_BUILD_BUDGET: "1000000",
   };
 }

@@ -113,7 +113,8 @@ const routes = {
     method: "post",
     operationId: "rebuildBundle",
     path: "/admin/titles/{id}/rebuild-bundle",
-    summary: "Rebuild a season's bundle now (bypasses the cooldown; joins a running build)",
+    summary:
+      "Rebuild a season's bundle now (bypasses the cooldown and the build gate; joins a running build; 409 when there is nothing to build)",
     request: {
       params: idParams,
       query: z.object({ season_number: z.coerce.number().int().min(0).max(9999) }),

@@ -7,6 +7,7 @@ import type { AppEnv } from "../../http/context";
 import { problemResponse, withLocation } from "../../http/openapi";
 import { createRouter } from "../../http/router";
 import { body, json } from "../../http/schemas";
+import { clientNetwork } from "../../lib/client-network";
 import { attachmentDisposition } from "../../lib/content-disposition";
 import { AppError } from "../../lib/errors";
 import { checkTtl } from "../delivery/service";
@@ -44,7 +45,7 @@ async function startBuild(c: Context<AppEnv>, titleId: string, season: number) {
     c.env.SEASON_BUNDLE,
     c.var.config,
     { titleId, seasonNumber: season },
-    { force: false, requestedBy: c.var.clientIp ? `public:${c.var.clientIp}` : "public" },
+    { force: false, requestedBy: c.var.clientIp ? `public:${c.var.clientIp}` : "public", client: clientNetwork(c.var.clientIp) },
   );
   const location = statusUrl(titleId, season);
   const instant_url = await instantUrl(c, titleId, season);
@@ -72,7 +73,10 @@ const bundleUrl = createRoute({
     200: json(signedBundle.extend(instant), "Signed (no-store)"),
     202: accepted,
     404: problemResponse("No such published title or season, or no bundle and no rebuild asked for"),
-    429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
+    409: problemResponse("The season has no episode with an uploaded downloadable file: nothing to build"),
+    429: problemResponse(
+      "In the rebuild cooldown, a failed build's backoff, today's build budget or this network's share spent, or this network's builds hold its share of slots; see Retry-After",
+    ),
     503: problemResponse("Every build slot is taken (AT_CAPACITY); see Retry-After"),
   },
 });
@@ -88,7 +92,10 @@ const requestBundle = createRoute({
     200: json(z.object({ status: buildStatusSchema, bundle: bundleSummarySchema, ...instant }), "Ready"),
     202: accepted,
     404: problemResponse("No such published title or season"),
-    429: problemResponse("In the rebuild cooldown, a failed build's backoff, or today's build budget is spent; see Retry-After"),
+    409: problemResponse("The season has no episode with an uploaded downloadable file: nothing to build"),
+    429: problemResponse(
+      "In the rebuild cooldown, a failed build's backoff, today's build budget or this network's share spent, or this network's builds hold its share of slots; see Retry-After",
+    ),
     503: problemResponse("Every build slot is taken (AT_CAPACITY); see Retry-After"),
   },
 });

@@ -4,7 +4,7 @@
 // Requests while queued/building join the build; BUNDLE_REBUILD_COOLDOWN_SECONDS separates
 // rebuilds, and a failed build backs off longer (BUNDLE_FAILURE_BACKOFF_SECONDS, doubling per
 // failure in a row); force bypasses both. A new build needs a slot from the global build gate
-// (services/build-gate.ts), held from start to end. Alarms start and follow the job, retrying a
+// (build-gate.ts; admin rebuilds skip it), held from start to end. Alarms start and follow the job, retrying a
 // lost or failed job with backoff a bounded number of times. The bundles row is written only
 // after the job has finished the ZIP and its manifest.
 import { DurableObject } from "cloudflare:workers";
@@ -27,12 +27,18 @@ export type SeasonRef = z.infer<typeof seasonRefSchema>;
 const requestSchema = z.object({
   force: z.boolean().default(false),
   requestedBy: z.string().max(400).default("anonymous"),
-  /** The caller's limits for the build gate; unset: this object's configuration (budget unless forced). */
-  gate: z.object({ maxConcurrent: z.number().int().min(1), dailyBudget: z.number().int().min(0).nullable() }).optional(),
+  /** The caller's limits at the build gate; null (admin rebuilds): the build does not pass the gate. */
+  gate: z
+    .object({
+      maxConcurrent: z.number().int().min(1),
+      dailyBudget: z.number().int().min(0),
+      client: z.object({ id: z.string().min(1).max(100), maxConcurrent: z.number().int().min(1), dailyBudget: z.number().int().min(0) }),
+    })
+    .nullable(),
 });
 
-/** Why a request started nothing and must come back later. */
-export type Refusal = "cooldown" | "failed" | "busy" | "budget" | "unavailable";
+/** Why a request started nothing and must come back later ("nothing": the season has no file to put in a ZIP). */
+export type Refusal = "cooldown" | "failed" | "busy" | "budget" | "client_busy" | "client_budget" | "unavailable" | "nothing";
 
 export interface RequestOutcome {
   status: SeasonBundleStatus;
@@ -165,6 +171,8 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
   }
 
   private activeLookup: ReturnType<typeof activeBundle> | null = null;
+  /** Whether the season has anything to build, asked once for every request that arrives while it is asked. */
+  private planLookup: Promise<boolean> | null = null;
 
   async status(ref: SeasonRef): Promise<SeasonBundleStatus> {
     seasonRefSchema.parse(ref);
@@ -172,7 +180,7 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
   }
 
   /** Asks for the season's bundle: joins a running build, or starts one unless the cooldown, the backoff or the gate forbids it. */
-  async request(ref: SeasonRef, options: z.input<typeof requestSchema> = {}): Promise<RequestOutcome> {
+  async request(ref: SeasonRef, options: z.input<typeof requestSchema>): Promise<RequestOutcome> {
     const { titleId, seasonNumber } = seasonRefSchema.parse(ref);
     const opts = requestSchema.parse(options);
     const r = this.row();
@@ -202,14 +210,18 @@ export class SeasonBundle extends DurableObject<CloudflareBindings> {
           retryAfter: Math.ceil((until - Date.now()) / 1000),
         };
     }
-    const cfg = this.config;
-    const limits: GateLimits = opts.gate ?? {
-      maxConcurrent: cfg.BUNDLE_MAX_CONCURRENT_BUILDS,
-      dailyBudget: opts.force ? null : cfg.BUNDLE_DAILY_BUILD_BUDGET,
-    };
-    let decision: Awaited<ReturnType<typeof acquireBuildSlot>>;
+    // Planned before a slot is asked for: a season with nothing to build takes no slot and no budget.
+    this.planLookup ??= planSeason(createDb(this.config).db, titleId, seasonNumber, this.config.BUNDLE_LAYOUT)
+      .then((p) => p.items.length > 0)
+      .finally(() => {
+        this.planLookup = null;
+      });
+    if (!(await this.planLookup)) return { status: this.view(), started: false, refused: "nothing" };
+    const limits: GateLimits | null = opts.gate;
+    let decision: Awaited<ReturnType<typeof acquireBuildSlot>> = { ok: true };
     try {
-      decision = await acquireBuildSlot(this.redis, this.slotName(titleId, seasonNumber), limits, SLOT_LEASE_MARGIN_MS, new Date());
+      if (limits)
+        decision = await acquireBuildSlot(this.redis, this.slotName(titleId, seasonNumber), limits, SLOT_LEASE_MARGIN_MS, new Date());
     } catch (e) {
       console.warn("build gate unreachable", e);
       return { status: this.view(), started: false, refused: "unavailable", retryAfter: 5 };

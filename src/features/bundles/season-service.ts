@@ -100,19 +100,32 @@ async function querySeasonDelivery(db: Database, titleId: string, seasonNumber: 
 }
 
 /**
- * Asks the season's object for a build. Admin rebuilds (force) skip the cooldown and the daily
- * budget; every build needs a slot under BUNDLE_MAX_CONCURRENT_BUILDS. A refusal throws: 429 for
- * the cooldown, a failed build's backoff and the daily budget, 503 when every slot is taken.
+ * Asks the season's object for a build. Admin rebuilds (force) skip the cooldown and the build gate
+ * (the job service's own cap still queues them). A public build needs a slot under
+ * BUNDLE_MAX_CONCURRENT_BUILDS and the daily budget, and `client` (the caller's network) within its
+ * share of both. A refusal throws: 429 for the cooldown, a failed build's backoff, a budget or the
+ * client's share of slots, 503 when every slot is taken, 409 when the season has nothing to build.
  */
 export async function requestBuild(
   ns: DurableObjectNamespace<SeasonBundle>,
   config: AppConfig,
   ref: { titleId: string; seasonNumber: number },
-  opts: { force: boolean; requestedBy: string },
+  opts: { force: true; requestedBy: string } | { force: false; requestedBy: string; client: string },
 ): Promise<RequestOutcome> {
   const outcome = await seasonBundleStub(ns, ref).request(ref, {
-    ...opts,
-    gate: { maxConcurrent: config.BUNDLE_MAX_CONCURRENT_BUILDS, dailyBudget: opts.force ? null : config.BUNDLE_DAILY_BUILD_BUDGET },
+    force: opts.force,
+    requestedBy: opts.requestedBy,
+    gate: opts.force
+      ? null
+      : {
+          maxConcurrent: config.BUNDLE_MAX_CONCURRENT_BUILDS,
+          dailyBudget: config.BUNDLE_DAILY_BUILD_BUDGET,
+          client: {
+            id: opts.client,
+            maxConcurrent: config.BUNDLE_CLIENT_MAX_CONCURRENT_BUILDS,
+            dailyBudget: config.BUNDLE_CLIENT_DAILY_BUILD_BUDGET,
+          },
+        },
   });
   const wait = outcome.retryAfter ?? 1;
   const headers = { "retry-after": String(wait) };
@@ -125,6 +138,16 @@ export async function requestBuild(
       throw new AppError("RATE_LIMITED", `The last build of this season failed; a new one may start in ${wait} s.`, { headers });
     case "budget":
       throw new AppError("RATE_LIMITED", `Today's budget of season builds is spent; new builds may start in ${wait} s.`, { headers });
+    case "client_budget":
+      throw new AppError("RATE_LIMITED", `Your network has started its share of season builds today; more may start in ${wait} s.`, {
+        headers,
+      });
+    case "client_busy":
+      throw new AppError("RATE_LIMITED", `Your network's builds hold all the build slots it may use; try again in ${wait} s.`, {
+        headers,
+      });
+    case "nothing":
+      throw new AppError("CONFLICT", "This season has no episode with an uploaded downloadable file: there is nothing to put in a ZIP.");
     case "busy":
       throw new AppError("AT_CAPACITY", `Every build slot is taken; try again in ${wait} s.`, { headers });
     case "unavailable":

@@ -6,18 +6,19 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type SeasonBundle, seasonBundleStub } from "../../../src/features/bundles/season-bundle";
 import { createApp } from "../../../src/http/app";
-import { config, freshIp, newAdmin, signIn } from "../../support/admin";
-import { adminClient } from "../../support/admin-client";
-import { bundleStatus, requestBundle } from "../../support/bundles";
+import { createS3 } from "../../../src/platform/s3";
+import { config, freshIp } from "../../support/admin";
+import { bundleStatus, requestBundle, seriesWithSeason } from "../../support/bundles";
 import { expectProblem } from "../../support/problem";
 
-/** A published series whose season 1 has an episode but no uploaded file: its build fails. */
+/**
+ * A published series whose season 1 has a file the catalog knows but S3 no longer holds (removed
+ * behind the service's back): the season plans, and every build of it fails reading the file.
+ */
 async function seasonThatFailsToBuild() {
-  const admin = adminClient(await signIn(await newAdmin()));
-  const t = await admin.ok(201, admin.post<{ id: string }>("/admin/titles", { kind: "series", name: `Failing ${crypto.randomUUID()}` }));
-  await admin.ok(201, admin.post(`/admin/titles/${t.id}/episodes`, { season_number: 1, episode_number: 1 }));
-  await admin.ok(200, admin.post(`/admin/titles/${t.id}/publish?force=true`));
-  return t.id;
+  const { title, files } = await seriesWithSeason([64]);
+  for (const f of files) await s3.delete(f.key);
+  return title.id;
 }
 
 async function waitFailed(titleId: string) {
@@ -28,6 +29,8 @@ async function waitFailed(titleId: string) {
   }
   throw new Error("the build never failed");
 }
+
+const s3 = createS3(config);
 
 describe("limits on season builds", () => {
   it("request-bundle and bundle-status count against the per-client presign limit", async () => {
