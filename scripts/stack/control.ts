@@ -30,6 +30,12 @@ const actions: Record<string, () => Promise<unknown>> = {
   // answers, as a hung container: every call to it waits for JOB_RUNNER_TIMEOUT_MS.
   "job/pause": async () => signalDaemon("job-service", "SIGSTOP"),
   "job/resume": async () => signalDaemon("job-service", "SIGCONT"),
+  // SIGSTOP on the Upstash and Neon adapters: Redis or Postgres as a slow or unreachable region
+  // (connections are queued, nothing answers) while the servers behind them keep their data.
+  "redis/pause": async () => signalDaemon("upstash-adapter", "SIGSTOP"),
+  "redis/resume": async () => signalDaemon("upstash-adapter", "SIGCONT"),
+  "postgres/pause": async () => signalDaemon("neon-adapter", "SIGSTOP"),
+  "postgres/resume": async () => signalDaemon("neon-adapter", "SIGCONT"),
   "job/start": async () => {
     upJobService();
     await waitFor("job service", () => portOpen(ports.jobService));

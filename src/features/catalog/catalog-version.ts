@@ -1,9 +1,13 @@
 // The catalog version: a counter every admin write bumps. Public responses and presign
 // authorisations are cached at the edge under it, so a write makes every older cached entry
 // unreachable: at once in the isolate that wrote, and within VERSION_TTL_MS everywhere else.
-// An isolate re-reads it ahead of need: past half the TTL a request answers with the version it
-// has and re-reads it behind the answer, so under steady traffic no request waits on Redis for
-// it; only a request that finds it older than the TTL (an idle isolate) waits.
+//
+// An isolate reads it ahead of need and never makes a warm request wait on Redis for it: past half
+// the TTL a request answers with the version it has and one read runs behind the answer. An idle
+// isolate (its version older than the TTL) waits for that read at most IDLE_WAIT_MS, and not at all
+// when the last read failed or one is already hanging. When Redis stays away, the version in hand
+// is used for VERSION_STALE_LIMIT_MS after the last read that worked; past that it is null: every
+// versioned answer is computed again from Postgres (or, if Postgres is away too, refused).
 import { sha256Hex } from "../../lib/crypto/encoding";
 import type { Clock } from "../../platform/clock";
 import type { EdgeCache } from "../../platform/edge-cache";
@@ -12,6 +16,10 @@ import { detachedFromRequest } from "../../platform/round-trips";
 
 export const CATALOG_VERSION_KEY = "catalog:version";
 export const VERSION_TTL_MS = 1000;
+/** How long the last version read stays usable while Redis can't be read. */
+export const VERSION_STALE_LIMIT_MS = 60_000;
+/** How long an idle isolate's request waits for a fresh read before going on with the version it has. */
+const IDLE_WAIT_MS = 250;
 
 export interface CatalogVersionDeps {
   redis: RedisClient;
@@ -21,7 +29,8 @@ export interface CatalogVersionDeps {
 }
 
 let memo: { value: string; at: number } | null = null;
-let refreshing: Promise<unknown> | null = null;
+let refreshing: Promise<void> | null = null;
+let lastReadFailed = false;
 
 const read = async (redis: RedisClient, at: number) => {
   const value = String((await redis.get<number | string>(CATALOG_VERSION_KEY)) ?? 0);
@@ -30,25 +39,53 @@ const read = async (redis: RedisClient, at: number) => {
   return value;
 };
 
-/** The current version, or null when Redis can't say (callers then skip the edge cache). */
+/**
+ * One read at a time: its outcome says whether Redis is answering. Behind the answers, unless the
+ * request that starts it waits for it (then it is that request's round trip, in its Server-Timing).
+ */
+function refresh(deps: CatalogVersionDeps, now: number, waited: boolean): Promise<void> {
+  if (!refreshing) {
+    refreshing = (waited ? read(deps.redis, now) : detachedFromRequest(() => read(deps.redis, now)))
+      .then(
+        () => {
+          lastReadFailed = false;
+        },
+        () => {
+          lastReadFailed = true;
+        },
+      )
+      .finally(() => {
+        refreshing = null;
+      });
+    deps.background(refreshing);
+  }
+  return refreshing;
+}
+
+/**
+ * The current version, or null when there is none to trust (Redis away for longer than
+ * VERSION_STALE_LIMIT_MS, or never read): callers then compute their answer and don't cache it.
+ */
 export async function catalogVersion(deps: CatalogVersionDeps): Promise<string | null> {
   const now = deps.clock.now().getTime();
   const age = memo ? now - memo.at : Number.POSITIVE_INFINITY;
+  if (memo && age < VERSION_TTL_MS / 2) return memo.value;
+  const hanging = refreshing !== null;
   if (memo && age < VERSION_TTL_MS) {
-    if (age >= VERSION_TTL_MS / 2 && !refreshing) {
-      refreshing = detachedFromRequest(() => read(deps.redis, now)).finally(() => {
-        refreshing = null;
-      });
-      deps.background(refreshing);
-    }
+    refresh(deps, now, false);
     return memo.value;
   }
-  try {
-    return await read(deps.redis, now);
-  } catch {
-    memo = null;
-    return null;
+  // Redis answering and no read hanging: an idle isolate waits a little for the current version.
+  const waits = !lastReadFailed && !hanging;
+  const read = refresh(deps, now, waits);
+  if (memo && age < VERSION_STALE_LIMIT_MS) {
+    if (waits) await Promise.race([read, new Promise((r) => setTimeout(r, IDLE_WAIT_MS))]);
+    return memo.value;
   }
+  // Nothing to go on: wait for the read, unless Redis is known to be failing (then answer at once).
+  if (lastReadFailed) return null;
+  await read;
+  return !lastReadFailed && memo ? memo.value : null;
 }
 
 export async function bumpCatalogVersion(deps: { redis: RedisClient; clock: Clock }): Promise<number> {

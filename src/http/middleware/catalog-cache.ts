@@ -6,8 +6,14 @@ import { sha256Hex } from "../../lib/crypto/encoding";
 import { AppError } from "../../lib/errors";
 import type { AppEnv } from "../context";
 
-export const CATALOG_CACHE_CONTROL = "public, max-age=0, s-maxage=60, stale-while-revalidate=300";
+/**
+ * How long a catalog answer may be given after it was made when it can't be made again (Postgres
+ * away): the edge answers it (X-Cache: STALE), and shared caches may too (stale-if-error).
+ */
+export const STALE_IF_ERROR_SECONDS = 3600;
+export const CATALOG_CACHE_CONTROL = `public, max-age=0, s-maxage=60, stale-while-revalidate=300, stale-if-error=${STALE_IF_ERROR_SECONDS}`;
 const CACHE_HOST = "https://catalog-cache.moviesnow.internal";
+const STORED_AT = "x-stored-at";
 
 /**
  * Keys this isolate has answered once without storing: a key is written to the edge cache on its
@@ -42,6 +48,8 @@ export const catalogCache = createMiddleware<AppEnv>(async (c, next) => {
   url.searchParams.sort();
   const version = await catalogVersion(c.var);
   const key = version === null ? null : new Request(`${CACHE_HOST}/v${version}${url.pathname}?${url.searchParams}`);
+  // The latest answer for the URL whatever the version: what is given when no answer can be made.
+  const last = new Request(`${CACHE_HOST}/last${url.pathname}?${url.searchParams}`);
   const ifNoneMatch = c.req.header("if-none-match");
 
   if (key) {
@@ -56,6 +64,20 @@ export const catalogCache = createMiddleware<AppEnv>(async (c, next) => {
   }
 
   await next();
+  if (c.res.status === 503) {
+    const kept = await c.var.edgeCache.match(last);
+    const storedAt = Number(kept?.headers.get(STORED_AT));
+    if (kept && storedAt + STALE_IF_ERROR_SECONDS * 1000 > c.var.clock.now().getTime()) {
+      const res = new Response(kept.body, kept);
+      res.headers.delete(STORED_AT);
+      res.headers.set("x-cache", "STALE");
+      res.headers.set("cache-control", CATALOG_CACHE_CONTROL);
+      const etag = res.headers.get("etag") ?? "";
+      c.res = undefined; // Hono would carry the 503's headers (no-store, Retry-After) over to the answer
+      c.res = etagMatches(ifNoneMatch, etag) ? notModified(res) : res;
+    } else await kept?.body?.cancel();
+    return;
+  }
   if (c.res.status !== 200) return;
   // c.res is replaced below, so its body is read as it is (no copy).
   const body = await c.res.arrayBuffer();
@@ -67,7 +89,10 @@ export const catalogCache = createMiddleware<AppEnv>(async (c, next) => {
   if (key && missedBefore(key.url)) {
     const stored = new Response(body, res);
     stored.headers.delete("x-request-id");
-    await c.var.edgeCache.put(key, stored);
+    const kept = new Response(body, stored);
+    kept.headers.set(STORED_AT, String(c.var.clock.now().getTime()));
+    kept.headers.set("cache-control", `max-age=${STALE_IF_ERROR_SECONDS}`);
+    await Promise.all([c.var.edgeCache.put(key, stored), c.var.edgeCache.put(last, kept)]);
   }
   c.res = etagMatches(ifNoneMatch, etag) ? notModified(res) : res;
 });
