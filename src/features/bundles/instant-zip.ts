@@ -3,12 +3,18 @@
 // size and CRC-32 (and for the library layout's MANIFEST.json its SHA-256) come from what ingest
 // recorded, small text members are DEFLATEd here (the same fflate at the same level as the job),
 // and STORED members are read from S3 as a range needs them (zip-pieces.ts).
+//
+// The plan (member table, sizes, CRCs, the small members' bytes) is kept per season under the
+// catalog version, in the colo's cache and the isolate: HEAD, 304, 416 and ranges inside the
+// headers are answered from it with no Postgres or S3 round trip.
+import { fromBase64, toBase64 } from "../../lib/crypto/encoding";
 import { libraryManifestText, type ManifestMember } from "../../lib/library-layout";
 import { sha256Hex } from "../../lib/sha256";
 import { archivePieces, type Piece } from "../../lib/zip-pieces";
 import { deflateMember, planZip, type ZipEntry } from "../../lib/zip64";
 import type { Database } from "../../platform/db";
 import { type ObjectStore, S3Error } from "../../platform/s3";
+import { underCatalogVersion, type VersionedCacheDeps } from "../catalog/catalog-version";
 import { isTextItem, type ObjectItem } from "./contract";
 import { type BundleLayout, planSeason, type SeasonPlan } from "./service";
 
@@ -34,11 +40,52 @@ const utf8 = new TextEncoder();
 export const instantPlannable = (plan: SeasonPlan): boolean =>
   plan.items.length > 0 && plan.items.every((i) => isTextItem(i) || (i.crc32 !== null && (plan.library === null || i.sha256 !== null)));
 
+/** An archive as plain JSON, for the versioned cache: bytes as base64, the sources as pairs. */
+interface KeptArchive {
+  size: number;
+  etag: string;
+  lastModified: number;
+  pieces: ({ start: number; b64: string } | { start: number; length: number; ref: string })[];
+  sources: [string, { size: number; etag: string | null }][];
+}
+
+/**
+ * The season's archive as of the current catalog version (see planArchive), planned once per colo
+ * and version: a repeat, a HEAD, a range or a resume asks neither Postgres nor S3 for the plan.
+ */
+export async function instantArchive(
+  deps: VersionedCacheDeps & { db: Database; s3: ObjectStore },
+  titleId: string,
+  season: number,
+  layout: BundleLayout,
+): Promise<InstantArchive | null> {
+  const kept = await underCatalogVersion<KeptArchive | null>(deps, "instant-archive", [titleId, season, layout], async () => {
+    const a = await planArchive(deps, titleId, season, layout);
+    return (
+      a && {
+        size: a.size,
+        etag: a.etag,
+        lastModified: a.lastModified.getTime(),
+        pieces: a.pieces.map((p) => ("bytes" in p ? { start: p.start, b64: toBase64(p.bytes) } : p)),
+        sources: [...a.sources],
+      }
+    );
+  });
+  if (!kept) return null;
+  return {
+    size: kept.size,
+    etag: kept.etag,
+    lastModified: new Date(kept.lastModified),
+    pieces: kept.pieces.map((p) => ("b64" in p ? { start: p.start, bytes: fromBase64(p.b64) } : p)),
+    sources: new Map(kept.sources),
+  };
+}
+
 /**
  * The season's archive, or null when it cannot be planned without reading its videos: a member
  * without a recorded CRC-32 (or, for the library layout, SHA-256), or no episode with a video.
  */
-export async function instantArchive(
+async function planArchive(
   deps: { db: Database; s3: ObjectStore },
   titleId: string,
   season: number,

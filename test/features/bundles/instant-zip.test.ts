@@ -34,7 +34,33 @@ async function instantSeason() {
   return { ...made, instantUrl: instantUrl as string, stored, storedUrl: ready.download?.url ?? "" };
 }
 
+/** The origins a response's Server-Timing names (each round trip it waited on). */
+const trips = (r: Response) =>
+  (r.headers.get("server-timing") ?? "")
+    .split(", ")
+    .map((t) => t.split(";")[0])
+    .filter((o) => o && o !== "total");
+
 describe("instant season ZIPs", () => {
+  it("answers HEAD, 304, 416 and ranges inside the headers from the kept plan, with no Postgres or S3 round trip", async () => {
+    const { instantUrl, stored } = await instantSeason();
+    const first = await get(instantUrl, {}, "HEAD");
+    expect(first.status).toBe(200);
+    const etag = first.headers.get("etag") ?? "";
+    const answers = [
+      await get(instantUrl, {}, "HEAD"),
+      await get(instantUrl, { "if-none-match": etag }),
+      await get(instantUrl, { range: `bytes=${stored.length + 10}-` }),
+      await get(instantUrl, { range: "bytes=0-29" }),
+      await get(instantUrl, { range: "bytes=0-0" }, "HEAD"),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 304, 416, 206, 206]);
+    for (const r of answers) expect(trips(r), `${r.status}`).toEqual([]);
+    // The header bytes come from the plan and are the stored archive's.
+    expect(await bytesOf(answers[3] as Response)).toEqual(stored.subarray(0, 30));
+    for (const r of answers) if (!r.bodyUsed) await r.body?.cancel();
+  }, 90_000);
+
   it("are byte for byte the stored rebuild, with exact length, strong ETag and ranges anywhere", async () => {
     const { title, instantUrl, stored, storedUrl } = await instantSeason();
     const whole = await get(instantUrl);
