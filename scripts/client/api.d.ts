@@ -11308,7 +11308,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited; see Retry-After */
+            /** @description This network already streams INSTANT_ZIP_MAX_STREAMS_PER_CLIENT instant ZIPs; see Retry-After */
             429: {
                 headers: {
                     /** @description The request's id (yours from X-Request-Id when sane, else a new one); every log line carries it */

@@ -153,10 +153,12 @@ export const envSchema = z
     BUNDLE_MAX_CONCURRENT_BUILDS: intVar(10, 1, 1000),
     /** Builds public requests may start per UTC day; past it they are refused with 429 until midnight UTC (admin rebuilds skip the gate). */
     BUNDLE_DAILY_BUILD_BUDGET: intVar(500, 0, 1_000_000),
-    /** Of those, what one client (its network) may hold at once; past it 429 + Retry-After. */
+    /** Of the public build slots, what one client (its network) may hold at once; past it 429 + Retry-After. */
     BUNDLE_CLIENT_MAX_CONCURRENT_BUILDS: intVar(2, 1, 1000),
     /** Builds one client (its network) may start per UTC day; past it 429 until midnight UTC. */
     BUNDLE_CLIENT_DAILY_BUILD_BUDGET: intVar(20, 0, 1_000_000),
+    /** Instant season ZIPs one client (its network) may stream from S3 at once (download managers open several). */
+    INSTANT_ZIP_MAX_STREAMS_PER_CLIENT: intVar(8, 1, 1000),
     BATCH_DOWNLOAD_MAX_ITEMS: intVar(50, 1, 1000),
     PRESIGN_TTL_DEFAULT_SECONDS: intVar(300, 1, 7 * 24 * 3600),
     PRESIGN_TTL_MIN_SECONDS: intVar(60, 1, 7 * 24 * 3600),

@@ -28,5 +28,7 @@ export function testWorkerVars(): Record<string, string> {
     BUNDLE_DAILY_BUILD_BUDGET: "1000000",
     BUNDLE_CLIENT_MAX_CONCURRENT_BUILDS: "1000",
     BUNDLE_CLIENT_DAILY_BUILD_BUDGET: "1000000",
+    // Test files stream instant ZIPs side by side from one address; the cap's own test sets it.
+    INSTANT_ZIP_MAX_STREAMS_PER_CLIENT: "1000",
   };
 }

@@ -9,12 +9,14 @@ import * as z from "zod";
 import type { AppEnv } from "../../http/context";
 import { problemResponse } from "../../http/openapi";
 import { createRouter } from "../../http/router";
+import { clientNetwork } from "../../lib/client-network";
 import { attachmentDisposition } from "../../lib/content-disposition";
 import { AppError } from "../../lib/errors";
 import { type Slice, slicePieces } from "../../lib/zip-pieces";
 import type { ObjectStore } from "../../platform/s3";
 import { underCatalogVersion } from "../catalog/catalog-version";
 import { playbackSignature, verifyPlayback } from "../delivery/playback-urls";
+import { STREAMS_RETRY_AFTER_SECONDS, type StreamLease, takeStream } from "./instant-streams";
 import { type InstantArchive, instantArchive, instantPlannable } from "./instant-zip";
 import { deliverableSeason } from "./season-service";
 import { planSeason } from "./service";
@@ -64,6 +66,7 @@ const seasonZip = createRoute({
     403: problemResponse("Missing, wrong or expired signature"),
     404: problemResponse("No such published title or season, or its files' checksums are not all recorded yet"),
     416: problemResponse("The range starts past the end (Content-Range: bytes */SIZE)"),
+    429: problemResponse("This network already streams INSTANT_ZIP_MAX_STREAMS_PER_CLIENT instant ZIPs; see Retry-After"),
   },
 });
 
@@ -91,7 +94,13 @@ export async function instantUrl(c: Context<AppEnv>, titleId: string, season: nu
  * recorded ETag answers 412; a size other than recorded), errors the stream: the client sees the
  * connection cut, never wrong bytes.
  */
-function streamSlices(s3: ObjectStore, slices: Slice[], length: number, sources: InstantArchive["sources"]): ReadableStream<Uint8Array> {
+function streamSlices(
+  s3: ObjectStore,
+  slices: Slice[],
+  length: number,
+  sources: InstantArchive["sources"],
+  lease: StreamLease | null,
+): ReadableStream<Uint8Array> {
   // A FixedLengthStream is how workerd sends a streamed body with its Content-Length (and it
   // errors a body that comes out longer or shorter: never a silently wrong download).
   const { readable, writable } = new FixedLengthStream(length);
@@ -103,6 +112,7 @@ function streamSlices(s3: ObjectStore, slices: Slice[], length: number, sources:
       w.releaseLock();
     }
   };
+  lease?.keep();
   (async () => {
     for (const s of slices) {
       if ("bytes" in s) {
@@ -120,10 +130,12 @@ function streamSlices(s3: ObjectStore, slices: Slice[], length: number, sources:
       await res.body.pipeTo(writable, { preventClose: true });
     }
     await writable.close();
-  })().catch(async (e: unknown) => {
-    console.error(JSON.stringify({ level: "error", msg: "instant season ZIP cut", error: String((e as Error).message ?? e) }));
-    await writable.abort(e).catch(() => undefined);
-  });
+  })()
+    .catch(async (e: unknown) => {
+      console.error(JSON.stringify({ level: "error", msg: "instant season ZIP cut", error: String((e as Error).message ?? e) }));
+      await writable.abort(e).catch(() => undefined);
+    })
+    .finally(() => lease?.release());
   return readable;
 }
 
@@ -174,6 +186,25 @@ export const instantZipRoutes = createRouter().openapi(seasonZip, async (c) => {
   }
   headers["content-length"] = String(last - first + 1);
   if (c.req.method === "HEAD" || archive.size === 0) return c.body(null, status, headers);
-  const body = streamSlices(c.var.s3, slicePieces(archive.pieces, first, last), last - first + 1, archive.sources);
+  const slices = slicePieces(archive.pieces, first, last);
+  // A stream that reads S3 takes one of the client's places; one answered from the plan alone does not.
+  let lease: StreamLease | null = null;
+  if (slices.some((s) => "ref" in s)) {
+    const client = clientNetwork(c.var.clientIp);
+    try {
+      lease = await takeStream(c.var.redis, client, c.var.config.INSTANT_ZIP_MAX_STREAMS_PER_CLIENT, () => c.var.clock.now().getTime());
+    } catch (e) {
+      // Counting is a guard, not the service: a Redis that can't count lets the download through.
+      c.var.logger.warn("instant ZIP streams not counted", { error: String(e) });
+      lease = { keep: () => {}, release: async () => {} };
+    }
+    if (!lease)
+      throw new AppError(
+        "RATE_LIMITED",
+        `Your network already downloads ${c.var.config.INSTANT_ZIP_MAX_STREAMS_PER_CLIENT} instant season ZIPs at once; retry when one ends.`,
+        { headers: { "retry-after": String(STREAMS_RETRY_AFTER_SECONDS) } },
+      );
+  }
+  const body = streamSlices(c.var.s3, slices, last - first + 1, archive.sources, lease);
   return c.body(body, status, headers);
 });

@@ -2,11 +2,12 @@
 // checksummed, byte for byte the stored rebuild, with an exact length, byte ranges, If-Range,
 // If-None-Match, resume and parallel ranges; a bad or expired signature is refused, and a source
 // replaced after it was finalized cuts the stream instead of sending wrong bytes.
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { playbackSignature } from "../../../src/features/delivery/playback-urls";
+import { createApp } from "../../../src/http/app";
 import { createS3 } from "../../../src/platform/s3";
-import { config } from "../../support/admin";
+import { config, freshIp } from "../../support/admin";
 import { sha256Hex } from "../../support/admin-client";
 import { bundleStatus, checkArchive, librarySeries, requestBundle, waitReady } from "../../support/bundles";
 import { expectProblem } from "../../support/problem";
@@ -42,6 +43,40 @@ const trips = (r: Response) =>
     .filter((o) => o && o !== "total");
 
 describe("instant season ZIPs", () => {
+  it("streams at most INSTANT_ZIP_MAX_STREAMS_PER_CLIENT at once per client network; another network still streams; a place frees when a stream ends", async () => {
+    const { instantUrl, stored } = await instantSeason();
+    const app = createApp({ logSink: () => {} });
+    const e = { ...env, INSTANT_ZIP_MAX_STREAMS_PER_CLIENT: "2" };
+    const from = (ip: string, headers: Record<string, string> = {}) =>
+      app.request(instantUrl, { headers: { "cf-connecting-ip": ip, ...headers } }, e);
+    const ip = freshIp();
+    // Two downloads held open (bodies not read: the stream waits on the client).
+    const open = [await from(ip), await from(ip)];
+    expect(open.map((r) => r.status)).toEqual([200, 200]);
+    const third = await from(ip);
+    const p = await expectProblem(third, 429, "RATE_LIMITED");
+    expect(p.detail).toMatch(/at once/);
+    expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+    // What the plan alone answers takes no place.
+    expect((await from(ip, { range: "bytes=0-29" })).status).toBe(206);
+    // Another network is not affected.
+    const other = await from(freshIp());
+    expect(other.status).toBe(200);
+    expect((await bytesOf(other)).length).toBe(stored.length);
+    // One download is read to its end, one given up: both places come back.
+    expect((await bytesOf(open[0] as Response)).length).toBe(stored.length);
+    await open[1]?.body?.cancel();
+    let again: Response | undefined;
+    for (let i = 0; i < 50; i++) {
+      again = await from(ip);
+      if (again.status === 200) break;
+      await again.body?.cancel();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(again?.status).toBe(200);
+    expect((await bytesOf(again as Response)).length).toBe(stored.length);
+  }, 90_000);
+
   it("answers HEAD, 304, 416 and ranges inside the headers from the kept plan, with no Postgres or S3 round trip", async () => {
     const { instantUrl, stored } = await instantSeason();
     const first = await get(instantUrl, {}, "HEAD");
