@@ -65,7 +65,15 @@ const modes: Record<string, UrlSigner> = {
 
 async function serve(signer: UrlSigner): Promise<number> {
   const t0 = performance.now();
-  const body = await rewritePlaylist({ s3: store, signer, baseKey, path: "", segmentTtl: 4 * 3600, subPlaylistUrl: async (p) => p });
+  const body = await rewritePlaylist({
+    s3: store,
+    signer,
+    baseKey,
+    version: "bench",
+    path: "",
+    segmentTtl: 4 * 3600,
+    subPlaylistUrl: async (p) => p,
+  });
   const ms = performance.now() - t0;
   if (body.split("\n").filter((l) => l.startsWith("https://")).length !== SEGMENTS) throw new Error("not every segment was signed");
   return ms;

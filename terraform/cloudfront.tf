@@ -94,12 +94,15 @@ resource "aws_cloudfront_origin_access_control" "media" {
 
 # The Worker's download URLs carry response-content-disposition and response-content-type (each
 # URL signed on its own, query included), so the file name and type reach S3 and are part of the
-# cache key. Playback (hls/*) forwards no query string: see locals.
+# cache key. Every URL carries v, the version of what it opens (an asset's or bundle's id): keys are
+# made from filenames and cached for a day, so a file deleted and registered again, or a season
+# rebuilt at the same key, is a new URL rather than the old cached bytes (S3 ignores v). Playback
+# (hls/*) keys on v alone: see locals.
 resource "aws_cloudfront_cache_policy" "media" {
   for_each = {
-    immutable = { default_ttl = 86400, max_ttl = 31536000, query = ["response-content-disposition", "response-content-type"] }
-    short     = { default_ttl = 300, max_ttl = 3600, query = ["response-content-disposition", "response-content-type"] }
-    playback  = { default_ttl = 86400, max_ttl = 31536000, query = [] }
+    immutable = { default_ttl = 86400, max_ttl = 31536000, query = ["response-content-disposition", "response-content-type", "v"] }
+    short     = { default_ttl = 300, max_ttl = 3600, query = ["response-content-disposition", "response-content-type", "v"] }
+    playback  = { default_ttl = 86400, max_ttl = 31536000, query = ["v"] }
   }
 
   name        = "moviesnow-${var.environment}-${each.key}"

@@ -7,6 +7,9 @@
 //   and response-content-type for downloads, none for hls/*), and each origin request is
 //   SigV4-signed as Origin Access Control signs it;
 // - every answer carries X-Content-Type-Options: nosniff (the response headers policies);
+// - it caches as the distribution does: a whole GET's 200 is kept under the path and the
+//   forwarded query strings (the cache key), for the behaviour's TTL (bundles/ 300 s, media a
+//   day), and served to any validly signed request with that key, whatever S3 holds since;
 // - CORS as the response headers policy answers it: exactly the player origins, never `*`, for
 //   GET, HEAD and OPTIONS; an origin not on the list gets no Access-Control-Allow-Origin.
 // Plumbing in front of a real S3, not a fake of it: the bytes and the range logic are Swift's.
@@ -32,10 +35,16 @@ export interface CdnOptions {
 /** What the download cache policies forward to the origin (terraform/cloudfront.tf query_strings). */
 export const FORWARDED_QUERY = ["response-content-disposition", "response-content-type"];
 /**
- * What a path's behaviour forwards: hls/* (the playback cache policy) nothing, since one wildcard
- * signature covers a whole tier folder whatever the query says.
+ * What a path's behaviour forwards and keys its cache on: the version `v` everywhere; on hls/* (the
+ * playback cache policy) nothing else, since one wildcard signature covers a whole tier folder
+ * whatever the query says.
  */
-export const forwardedQueryOf = (path: string): string[] => (path.startsWith("/hls/") ? [] : FORWARDED_QUERY);
+export const forwardedQueryOf = (path: string): string[] => (path.startsWith("/hls/") ? ["v"] : [...FORWARDED_QUERY, "v"]);
+/** How long the path's cache policy keeps an answer (terraform/cloudfront.tf: short for bundles/ and the default). */
+const cacheSecondsOf = (path: string): number => (/^\/(hls|downloads|originals|artwork|subs)\//.test(path) ? 86400 : 300);
+/** Answers kept whole up to this size (segments, subtitles, small files); larger ones pass through. */
+const MAX_CACHED_BYTES = 16 * 1024 * 1024;
+const MAX_CACHE_BYTES = 256 * 1024 * 1024;
 const SIGNING_PARAMS = ["Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"];
 /** Response headers passed on from S3 (CloudFront passes these and drops hop-by-hop ones). */
 const PASSED = [
@@ -115,6 +124,9 @@ export function createCdn(o: CdnOptions) {
   const aws = new AwsClient({ accessKeyId: o.s3.accessKeyId, secretAccessKey: o.s3.secretAccessKey, region: o.s3.region, service: "s3" });
   const now = o.now ?? (() => new Date());
   const allowed = (origin: string | undefined) => origin !== undefined && o.playerOrigins.includes(origin);
+  /** The edge cache: cache key → the answer kept and until when. */
+  const cache = new Map<string, { headers: Record<string, string>; body: Buffer; until: number }>();
+  let cachedBytes = 0;
 
   const cors = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
@@ -156,14 +168,40 @@ export function createCdn(o: CdnOptions) {
       const v = url.searchParams.get(name);
       if (v !== null) originUrl.searchParams.set(name, v);
     }
+    const cacheKey = `${url.pathname}?${originUrl.searchParams}`;
+    const range = typeof req.headers.range === "string" ? req.headers.range : undefined;
+    const kept = cache.get(cacheKey);
+    if (kept && kept.until > now().getTime() && range === undefined) {
+      res.writeHead(200, { ...kept.headers, ...cors(req), "x-cache": "Hit from local-cdn", "x-content-type-options": "nosniff" });
+      res.end(req.method === "HEAD" ? undefined : kept.body);
+      return;
+    }
     const headers: Record<string, string> = {};
     if (typeof req.headers.range === "string") headers.range = req.headers.range;
     const signed = await aws.sign(originUrl.toString(), { method: req.method, headers });
     const upstream = await fetch(signed);
     const out: Record<string, string> = { ...cors(req), "x-cache": "Miss from local-cdn", "x-content-type-options": "nosniff" };
+    const passed: Record<string, string> = {};
     for (const h of PASSED) {
       const v = upstream.headers.get(h);
-      if (v !== null) out[h] = v;
+      if (v !== null) passed[h] = v;
+    }
+    Object.assign(out, passed);
+    const size = Number(upstream.headers.get("content-length") ?? Number.NaN);
+    if (req.method === "GET" && range === undefined && upstream.status === 200 && size <= MAX_CACHED_BYTES && upstream.body) {
+      const body = Buffer.from(await upstream.arrayBuffer());
+      cachedBytes += body.length - (cache.get(cacheKey)?.body.length ?? 0);
+      cache.delete(cacheKey);
+      cache.set(cacheKey, { headers: passed, body, until: now().getTime() + cacheSecondsOf(url.pathname) * 1000 });
+      // Bounded, as an edge is: the oldest answers go first.
+      for (const [k, v] of cache) {
+        if (cachedBytes <= MAX_CACHE_BYTES) break;
+        cache.delete(k);
+        cachedBytes -= v.body.length;
+      }
+      res.writeHead(200, out);
+      res.end(body);
+      return;
     }
     res.writeHead(upstream.status, out);
     if (req.method === "HEAD" || !upstream.body) {

@@ -1,6 +1,11 @@
 // Delivery URLs from one interface, two signers chosen by configuration: S3 presigned GETs, or
 // CloudFront signed URLs when the bucket sits behind an OAC distribution (S3 presigned URLs
 // can't pass through OAC).
+//
+// A CloudFront URL carries `v`, the version of what it opens (the asset's or the bundle's id), in
+// its cache key: the edge keeps bytes for a day, and keys are made from filenames, so a file
+// deleted and registered again, or a season rebuilt at the same key, gets a new URL instead of the
+// old cached bytes. (S3 presigned URLs have no cache in front of them and don't need it.)
 
 import { type CloudFrontHash, signCloudFrontPrefix, signCloudFrontUrl } from "../lib/cloudfront";
 import type { Clock } from "./clock";
@@ -12,6 +17,8 @@ export interface SignGetOptions {
   /** Content-Disposition the response should carry (S3 honours it; CloudFront forwards it). */
   disposition?: string;
   contentType?: string;
+  /** What version of the object the URL is for (an asset or bundle id): part of the CDN's cache key. */
+  version?: string;
 }
 
 export interface UrlSigner {
@@ -22,7 +29,7 @@ export interface UrlSigner {
    * CloudFront: one wildcard policy for the folder, signed once; S3: each URL presigned (SigV4
    * has no prefix grant), with the signing key cached.
    */
-  folderSigner(folder: string, opts: { expiresIn: number }): Promise<(key: string) => Promise<string>>;
+  folderSigner(folder: string, opts: { expiresIn: number; version?: string }): Promise<(key: string) => Promise<string>>;
 }
 
 export function createS3Signer(s3: ObjectStore, clock: Clock): UrlSigner {
@@ -42,6 +49,9 @@ export function createS3Signer(s3: ObjectStore, clock: Clock): UrlSigner {
   };
 }
 
+/** The query parameter CloudFront keeps in its cache key as the object's version (terraform/cloudfront.tf). */
+export const VERSION_PARAM = "v";
+
 export interface CloudFrontSignerConfig {
   domain: string;
   keyPairId: string;
@@ -57,6 +67,7 @@ export function createCloudFrontSigner(cf: CloudFrontSignerConfig, clock: Clock)
       const u = new URL(`${origin}/${encodeKey(key)}`);
       if (opts.disposition) u.searchParams.set("response-content-disposition", opts.disposition);
       if (opts.contentType) u.searchParams.set("response-content-type", opts.contentType);
+      if (opts.version) u.searchParams.set(VERSION_PARAM, opts.version);
       const expiresEpoch = Math.floor(clock.now().getTime() / 1000) + Math.floor(opts.expiresIn);
       const url = await signCloudFrontUrl({
         url: u.toString(),
@@ -79,7 +90,8 @@ export function createCloudFrontSigner(cf: CloudFrontSignerConfig, clock: Clock)
       });
       return async (key) => {
         if (!key.startsWith(folder)) throw new Error(`${key} is outside the signed folder ${folder}`);
-        return `${origin}/${encodeKey(key)}?${query}`;
+        const v = opts.version ? `${VERSION_PARAM}=${encodeURIComponent(opts.version)}&` : "";
+        return `${origin}/${encodeKey(key)}?${v}${query}`;
       };
     },
   };

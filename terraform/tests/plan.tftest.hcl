@@ -285,8 +285,15 @@ run "playback_forwards_no_query_and_every_answer_is_nosniff" {
   }
 
   assert {
-    condition     = one(one(aws_cloudfront_cache_policy.media["playback"].parameters_in_cache_key_and_forwarded_to_origin).query_strings_config).query_string_behavior == "none"
-    error_message = "A folder-wide signature holds for any query: response-content-type and -disposition must not reach S3 on hls/*."
+    condition     = one(one(one(aws_cloudfront_cache_policy.media["playback"].parameters_in_cache_key_and_forwarded_to_origin).query_strings_config).query_strings).items == toset(["v"])
+    error_message = "A folder-wide signature holds for any query: on hls/* only the version reaches the cache key and S3, never response-content-type or -disposition."
+  }
+
+  assert {
+    condition = alltrue([for k in ["immutable", "short"] :
+      contains(one(one(one(aws_cloudfront_cache_policy.media[k].parameters_in_cache_key_and_forwarded_to_origin).query_strings_config).query_strings).items, "v")
+    ])
+    error_message = "Every URL's version is in the cache key: a replaced file or a rebuilt season is a new URL at the edge."
   }
 
   assert {

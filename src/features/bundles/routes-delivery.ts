@@ -143,6 +143,7 @@ async function signBundle(
     expiresIn,
     disposition: attachmentDisposition(filename),
     contentType: "application/zip",
+    version: bundle.id,
   });
   return {
     url: s.url,

@@ -68,6 +68,7 @@ export const publicBundleRoutes = createRouter()
     const s = await c.var.signer.signGet(b.manifestKey, {
       expiresIn: c.var.config.PRESIGN_TTL_DEFAULT_SECONDS,
       contentType: "application/json",
+      version: b.id,
     });
     return c.json({ url: s.url, expires_at: s.expiresAt.toISOString() }, 200, { "cache-control": "no-store" });
   });

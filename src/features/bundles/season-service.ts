@@ -25,6 +25,8 @@ export async function publishedSeason(db: Database, titleId: string, seasonNumbe
 
 /** A season's current bundle as presigning needs it (plain JSON: it is kept in the edge cache). */
 export interface DeliverableBundle {
+  /** The bundle's id: the version its URL carries (a rebuild at the same key is another URL at the CDN). */
+  id: string;
   storageKey: string;
   seasonNumber: number;
   sizeBytes: number | null;
@@ -65,6 +67,7 @@ export async function deliverableSeason(
 async function querySeasonDelivery(db: Database, titleId: string, seasonNumber: number, now: Date): Promise<SeasonDelivery> {
   const current = db
     .select({
+      bundleId: bundles.id,
       storageKey: bundles.storageKey,
       sizeBytes: bundles.sizeBytes,
       sha256: bundles.sha256,
@@ -81,6 +84,7 @@ async function querySeasonDelivery(db: Database, titleId: string, seasonNumber: 
       id: titles.id,
       slug: titles.slug,
       seasonExists: sql<boolean>`exists (select 1 from ${seasons} where ${seasons.titleId} = ${titles.id} and ${seasons.number} = ${seasonNumber})`,
+      bundleId: current.bundleId,
       storageKey: current.storageKey,
       sizeBytes: current.sizeBytes,
       sha256: current.sha256,
@@ -91,11 +95,14 @@ async function querySeasonDelivery(db: Database, titleId: string, seasonNumber: 
     .leftJoinLateral(current, sql`true`)
     .where(and(eq(titles.id, titleId), eq(titles.status, "published")));
   if (!r) return { title: null, seasonExists: false, bundle: null };
-  const { id, slug, seasonExists, storageKey, expiresAt, ...rest } = r;
+  const { id, slug, seasonExists, bundleId, storageKey, expiresAt, ...rest } = r;
   return {
     title: { id, slug },
     seasonExists,
-    bundle: storageKey === null ? null : { ...rest, storageKey, seasonNumber, expiresAt: expiresAt?.toISOString() ?? null },
+    bundle:
+      storageKey === null || bundleId === null
+        ? null
+        : { ...rest, id: bundleId, storageKey, seasonNumber, expiresAt: expiresAt?.toISOString() ?? null },
   };
 }
 

@@ -318,9 +318,11 @@ export const publicTitleRoutes = createRouter()
     const p = c.req.valid("param");
     const t = await getPublishedTitle(c.var.db, p.id);
     const a = await publicAsset(c.var.db, t, p.asset_id, ["ARTWORK", "SUBTITLE"]);
-    const url = await c.var.s3.presignGet(a.storageKey, {
+    // Through the delivery signer like every other URL (with CloudFront, a CloudFront URL).
+    const { url } = await c.var.signer.signGet(a.storageKey, {
       expiresIn: c.var.config.PRESIGN_TTL_DEFAULT_SECONDS,
-      ...(a.contentType ? { responseContentType: a.contentType } : {}),
+      version: a.id,
+      ...(a.contentType ? { contentType: a.contentType } : {}),
     });
     c.header("cache-control", "no-store");
     return c.redirect(url, 302);

@@ -310,6 +310,8 @@ export interface RewriteInput {
   signer: UrlSigner;
   /** The tier asset's playlist key; its folder is all the playlist may reach. */
   baseKey: string;
+  /** The tier asset's id: the version its segment URLs carry (a tier registered again is new URLs at the CDN). */
+  version: string;
   /** "" for the asset's own playlist, else a sub-playlist's path relative to baseKey's folder (already decoded). */
   path: string;
   segmentTtl: number;
@@ -327,7 +329,7 @@ export async function rewritePlaylist(i: RewriteInput): Promise<string> {
   if (!text.startsWith("#EXTM3U")) throw new AppError("UNPROCESSABLE", "The stored playlist is not an HLS playlist.");
 
   // One grant for the tier's folder: with CloudFront, one RSA signature for every segment in it.
-  const signInFolder = await i.signer.folderSigner(folder, { expiresIn: i.segmentTtl });
+  const signInFolder = await i.signer.folderSigner(folder, { expiresIn: i.segmentTtl, version: i.version });
   const refuse = (why: string): never => {
     // The player can't act on the playlist's insides: they go to the log, under the request id.
     i.onRefused?.(`${key}: ${why}`);

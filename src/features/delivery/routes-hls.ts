@@ -212,7 +212,11 @@ export const hlsRoutes = createRouter()
     if (a?.kind !== "SUBTITLE" || a.uploadState === "pending" || !isWebVtt(a))
       throw new AppError("NOT_FOUND", `No WebVTT track ${asset_id}.`);
     await getPublishedTitle(c.var.db, a.titleId);
-    const vtt = await c.var.signer.signGet(a.storageKey, { expiresIn: c.var.config.HLS_SEGMENT_TTL_SECONDS, contentType: "text/vtt" });
+    const vtt = await c.var.signer.signGet(a.storageKey, {
+      expiresIn: c.var.config.HLS_SEGMENT_TTL_SECONDS,
+      contentType: "text/vtt",
+      version: a.id,
+    });
     return c.body(subtitlePlaylist(vtt.url, Number(q.d) || 3 * 3600), 200, PLAYLIST);
   })
   .openapi(route, async (c) => {
@@ -231,6 +235,7 @@ export const hlsRoutes = createRouter()
         s3: c.var.s3,
         signer: c.var.signer,
         baseKey: a.storageKey,
+        version: a.id,
         path,
         segmentTtl: w.segmentTtl,
         onRefused: (why) => c.var.logger.warn("playlist refused", { asset_id, why }),

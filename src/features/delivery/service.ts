@@ -21,6 +21,8 @@ export interface Deliverable {
   contentType: string | null;
   sizeBytes: number | null;
   source: "asset" | "bundle";
+  /** The asset's or bundle's id: the version its URL carries (a replaced file is another URL at the CDN). */
+  version: string;
   /** A bundle's expiry (ISO), checked on every use, cached or not; null for assets. */
   expiresAt: string | null;
 }
@@ -49,15 +51,16 @@ async function queryDeliverables(db: Database, unique: string[]): Promise<Delive
     content_type: string | null;
     size_bytes: string | null;
     source: "asset" | "bundle";
+    version: string;
     expires_at: string | null;
   }>(sql`
-    select a.storage_key, a.filename, a.content_type, a.size_bytes::text as size_bytes, 'asset' as source, null as expires_at
+    select a.storage_key, a.filename, a.content_type, a.size_bytes::text as size_bytes, 'asset' as source, a.id::text as version, null as expires_at
       from media_assets a join titles t on t.id = a.title_id
      where a.storage_key = any(${sql.param(unique)}::text[]) and a.kind in (${kinds}) and t.status = 'published'
        and a.upload_state <> 'pending'
     union all
     select b.storage_key, t.slug || '-S' || lpad(b.season_number::text, 2, '0') || '.zip', 'application/zip', b.size_bytes::text, 'bundle',
-           to_char(b.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+           b.id::text, to_char(b.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
       from bundles b join titles t on t.id = b.title_id
      where b.storage_key = any(${sql.param(unique)}::text[]) and b.status = 'ready' and (b.expires_at is null or b.expires_at > now()) and t.status = 'published'`);
   return rows.rows.map((r) => ({
@@ -66,6 +69,7 @@ async function queryDeliverables(db: Database, unique: string[]): Promise<Delive
     contentType: r.content_type,
     sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
     source: r.source,
+    version: r.version,
     expiresAt: r.expires_at,
   }));
 }
@@ -118,6 +122,7 @@ export async function signDownloads(
       const s = await deps.signer.signGet(d.storageKey, {
         expiresIn: ttl,
         disposition: attachmentDisposition(filename),
+        version: d.version,
         ...(d.contentType ? { contentType: d.contentType } : {}),
       });
       return { storageKey: d.storageKey, url: s.url, expiresAt: s.expiresAt, filename, sizeBytes: d.sizeBytes };

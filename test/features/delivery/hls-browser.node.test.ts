@@ -275,6 +275,44 @@ describe("through the CDN (CloudFront signed URLs, the local stand-in)", () => {
     return { master, segmentUrl };
   };
 
+  it("a file deleted and registered again under its name is a new URL at the CDN, not its cached old bytes", async () => {
+    const admin = adminOverHttp(viaCdn.api, adminKey);
+    const title = await admin<{ id: string }>("POST", "/admin/titles", { kind: "movie", name: `Replaced ${crypto.randomUUID()}` });
+    const register = async (fill: number) => {
+      const bytes = new Uint8Array(4096).fill(fill);
+      const created = await admin<{ asset: { id: string; storage_key: string }; upload: { url: string; headers: Record<string, string> } }>(
+        "POST",
+        `/admin/titles/${title.id}/assets`,
+        { kind: "ORIGINAL", filename: "film.mkv", size_bytes: bytes.length },
+      );
+      const put = await fetch(created.upload.url, { method: "PUT", body: bytes, headers: created.upload.headers });
+      await put.body?.cancel();
+      expect(put.status).toBe(200);
+      await admin("GET", `/admin/assets/${created.asset.id}/head`);
+      return created.asset;
+    };
+    const download = async (key: string) => {
+      const signed = await fetch(`${viaCdn.api}/delivery/download-url`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ storage_key: key }),
+      });
+      const { url } = (await signed.json()) as { url: string };
+      expect(url.startsWith(cdnBase)).toBe(true);
+      const res = await fetch(url);
+      return { url, cache: res.headers.get("x-cache"), first: new Uint8Array(await res.arrayBuffer())[0] };
+    };
+    const first = await register(1);
+    await admin("POST", `/admin/titles/${title.id}/publish?force=true`);
+    expect(await download(first.storage_key)).toMatchObject({ cache: "Miss from local-cdn", first: 1 });
+    expect(await download(first.storage_key)).toMatchObject({ cache: "Hit from local-cdn", first: 1 });
+    // A takedown or a fix: the file goes, and the same name comes back with other bytes.
+    await admin("DELETE", `/admin/assets/${first.id}`);
+    const second = await register(2);
+    expect(second.storage_key).toBe(first.storage_key);
+    expect(await download(second.storage_key)).toMatchObject({ cache: "Miss from local-cdn", first: 2 });
+  }, 120_000);
+
   it("plays from the allowed site, every segment fetched from the CDN with a folder policy", async () => {
     const { master, segmentUrl } = await streamsViaCdn();
     expect(segmentUrl.startsWith(`${cdnBase}/hls/`)).toBe(true);
