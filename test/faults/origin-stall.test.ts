@@ -1,7 +1,8 @@
 // The edge keeps what it holds when an origin stalls. The Upstash and the Neon adapters are paused
 // (SIGSTOP: connections queue, nothing answers, as a slow or unreachable region), alone and
 // together, after a catalog page, a title's detail and a presign were answered once warm. Per
-// request class: warm answers wait on nothing (no round trip, well under a dependency timeout);
+// request class: warm answers wait on nothing (no round trip in their Server-Timing: a request that
+// waited on a stalled origin lists the trip that timed out);
 // once the catalog version in hand is older than VERSION_STALE_LIMIT_MS, presigns are computed
 // again from Postgres (or refused at once with 503 + Retry-After when it is away too) and catalog
 // pages fall back to their last answer (X-Cache: STALE). The clock is the test's, moved past the
@@ -23,16 +24,6 @@ const app = createApp({
   deps: (config, bindings) => ({ ...defaultDeps(config, bindings), clock: { now: () => new Date(now) } }),
 });
 const e = { ...env, DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS) };
-const timing = (res: Response) =>
-  Object.fromEntries(
-    (res.headers.get("server-timing") ?? "")
-      .split(", ")
-      .filter(Boolean)
-      .map((t) => {
-        const [origin, dur] = t.split(";dur=");
-        return [origin, Number(dur)] as const;
-      }),
-  );
 const origins = (res: Response) =>
   (res.headers.get("server-timing") ?? "")
     .split(", ")
@@ -63,10 +54,7 @@ async function warmTitle() {
   return requests;
 }
 
-/**
- * Every class answered 200 well inside one dependency timeout, with no round trip but, when Redis
- * answers, the idle isolate's read of the catalog version.
- */
+/** Every class answered 200 with no round trip but, when Redis answers, the idle isolate's read of the catalog version. */
 async function expectWarm(requests: Awaited<ReturnType<typeof warmTitle>>, redisAnswers = false) {
   for (const [name, ask] of Object.entries(requests)) {
     const res = await ask();
@@ -75,7 +63,6 @@ async function expectWarm(requests: Awaited<ReturnType<typeof warmTitle>>, redis
       origins(res).filter((o) => !(redisAnswers && o === "redis")),
       name,
     ).toEqual([]);
-    expect(timing(res).total, name).toBeLessThan(TIMEOUT_MS / 2);
     await res.body?.cancel();
   }
 }
@@ -100,7 +87,7 @@ describe("an origin that stalls", () => {
       const page = await requests.page();
       expect(page.status).toBe(200);
       expect(page.headers.get("x-cache")).toBe("BYPASS");
-      expect(timing(page).total).toBeLessThan(TIMEOUT_MS);
+      expect(origins(page).filter((o) => o === "redis")).toEqual([]);
     } finally {
       await control("redis/resume");
     }
@@ -129,9 +116,8 @@ describe("an origin that stalls", () => {
       now += VERSION_STALE_LIMIT_MS;
       const presign = await requests.presign();
       await expectProblem(presign, 503, "DEPENDENCY_UNAVAILABLE");
-      // It waited on Postgres at most one timeout, and not on Redis at all.
-      expect(origins(presign).filter((o) => o === "redis")).toEqual([]);
-      expect(timing(presign).total).toBeLessThan(2 * TIMEOUT_MS);
+      // It waited on Postgres (one trip, cut at its timeout), and not on Redis at all.
+      expect(origins(presign)).toEqual(["db"]);
       for (const ask of [requests.page, requests.detail]) {
         const res = await ask();
         expect(res.status).toBe(200);
