@@ -4,8 +4,6 @@
 // - Busy: the service answers 503 with Retry-After while its one place is held by a stalled job;
 //   the object waits, queued, without spending an attempt, then builds as soon as a place is free.
 // - Lying: a succeeded job that reports keys other than those it was given publishes nothing.
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import * as zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobService } from "../../../scripts/stack/config.ts";
@@ -15,37 +13,14 @@ import { adminOverHttp, adminWorkerVars } from "../../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../../support/http-worker.ts";
 import { jobKeys } from "../../support/job-service.ts";
 import { jobServiceViaProxy } from "../../support/job-service-via-proxy.ts";
+import { type RewritingProxy, startRewritingProxy } from "../../support/rewriting-proxy.ts";
 
 const adminKey = `busy-${crypto.randomUUID()}`;
 let svc: Awaited<ReturnType<typeof jobServiceViaProxy>>;
 let worker: HttpWorker;
-let liar: Server;
+let liar: RewritingProxy;
 /** Titles whose jobs' answers the proxy rewrites to name the title's original file as the ZIP. */
 const lieFor = new Map<string, string>();
-
-/** In front of the job service: passes everything, rewriting GET /jobs/{id} answers for lieFor's titles. */
-function startLyingProxy(target: string): Promise<Server> {
-  const to = new URL(target);
-  const server = createServer((req, res) => {
-    const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      const chunks: Buffer[] = [];
-      upRes.on("data", (c: Buffer) => chunks.push(c));
-      upRes.on("end", () => {
-        let body = Buffer.concat(chunks);
-        if (req.method === "GET" && req.url?.startsWith("/jobs/") && upRes.statusCode === 200) {
-          const job = JSON.parse(body.toString()) as { result?: { zip_key?: string } | null };
-          for (const [titleId, original] of lieFor) if (job.result?.zip_key?.includes(titleId)) job.result.zip_key = original;
-          body = Buffer.from(JSON.stringify(job));
-        }
-        const { "transfer-encoding": _chunked, ...passed } = upRes.headers;
-        const headers = { ...passed, "content-length": String(body.length) };
-        res.writeHead(upRes.statusCode ?? 502, headers).end(body);
-      });
-    });
-    req.pipe(up);
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
 
 beforeAll(async () => {
   // Reads of the blocker's source stall: its job holds the service's one place until cancelled.
@@ -54,8 +29,16 @@ beforeAll(async () => {
     JOB_BUSY_RETRY_AFTER_SECONDS: "1",
     JOB_S3_IDLE_TIMEOUT_MS: "300000",
   });
-  liar = await startLyingProxy(svc.base);
-  const runnerUrl = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`;
+  // Passes everything, rewriting GET /jobs/{id} answers for lieFor's titles.
+  liar = await startRewritingProxy(svc.base, {
+    rewrite: (req, status, body) => {
+      if (req.method !== "GET" || !req.url?.startsWith("/jobs/") || status !== 200) return body;
+      const job = JSON.parse(body.toString()) as { result?: { zip_key?: string } | null };
+      for (const [titleId, original] of lieFor) if (job.result?.zip_key?.includes(titleId)) job.result.zip_key = original;
+      return Buffer.from(JSON.stringify(job));
+    },
+  });
+  const runnerUrl = liar.origin;
   worker = await startHttpWorker(adminWorkerVars(adminKey, { JOB_RUNNER_URL: runnerUrl, JOB_SERVICE_SECRET: jobService.secret }));
 }, 180_000);
 afterAll(async () => {

@@ -5,14 +5,13 @@
 // the WebVTT rendition the master names and decodes each variant to its end, through signed URLs only. A second run resumes
 // without sending anything; a source ffprobe can't read fails naming the step and registers nothing.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminOverHttp, adminWorkerVars } from "../../support/http-admin.ts";
 import { type HttpWorker, startHttpWorker } from "../../support/http-worker.ts";
 import { makeClip, moviesnow, runProcess } from "../../support/packaged-title.ts";
+import { startRewritingProxy } from "../../support/rewriting-proxy.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mn-cli-package-"));
 const adminKey = `package-${crypto.randomUUID()}`;
@@ -218,45 +217,34 @@ describe("moviesnow package", () => {
 /**
  * A hostile or mistaken API in front of the real one: every answer passes, but the presigned
  * paths of POST /admin/assets/{id}/files come back as `path` (e.g. a file outside the folder),
- * and their URLs point at this server, which records what would have been uploaded.
+ * and their URLs point at this proxy, which records what would have been uploaded.
  */
 async function lyingApi(target: string, path: string) {
-  const to = new URL(target);
   const received: string[] = [];
-  const server: Server = createServer((req, res) => {
-    if (req.method === "PUT") {
+  let origin = "";
+  const proxy = await startRewritingProxy(target, {
+    intercept: (req, res) => {
+      if (req.method !== "PUT") return false;
       let body = "";
       req.on("data", (c) => (body += c));
       req.on("end", () => {
         received.push(body);
         res.writeHead(200, { etag: '"x"' }).end();
       });
-      return;
-    }
-    // Plain bodies from upstream, so the reply can be read and rewritten.
-    const { "accept-encoding": _encodings, ...asked } = req.headers;
-    const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: asked }, (upRes) => {
-      const chunks: Buffer[] = [];
-      upRes.on("data", (c: Buffer) => chunks.push(c));
-      upRes.on("end", () => {
-        let body = Buffer.concat(chunks);
-        if (req.method === "POST" && /\/admin\/assets\/[^/]+\/files$/.test(req.url ?? "") && upRes.statusCode === 200) {
-          const j = JSON.parse(body.toString()) as { files: { path: string; url: string }[] };
-          for (const f of j.files) {
-            f.path = path;
-            f.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/put`;
-          }
-          body = Buffer.from(JSON.stringify(j));
-        }
-        const { "transfer-encoding": _chunked, ...headers } = upRes.headers;
-        res.writeHead(upRes.statusCode ?? 502, { ...headers, "content-length": String(body.length) }).end(body);
-      });
-    });
-    req.pipe(up);
+      return true;
+    },
+    rewrite: (req, status, body) => {
+      if (req.method !== "POST" || !/\/admin\/assets\/[^/]+\/files$/.test(req.url ?? "") || status !== 200) return body;
+      const j = JSON.parse(body.toString()) as { files: { path: string; url: string }[] };
+      for (const f of j.files) {
+        f.path = path;
+        f.url = `${origin}/put`;
+      }
+      return Buffer.from(JSON.stringify(j));
+    },
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${new URL(target).pathname}`;
-  return { base, received, close: () => server.close() };
+  origin = proxy.origin;
+  return { base: `${proxy.origin}${new URL(target).pathname}`, received, close: proxy.close };
 }
 
 describe("the CLI with hostile inputs", () => {
