@@ -124,13 +124,10 @@ resource "aws_cloudfront_cache_policy" "media" {
     }
 
     query_strings_config {
-      query_string_behavior = length(each.value.query) > 0 ? "whitelist" : "none"
+      query_string_behavior = "whitelist"
 
-      dynamic "query_strings" {
-        for_each = length(each.value.query) > 0 ? [each.value.query] : []
-        content {
-          items = query_strings.value
-        }
+      query_strings {
+        items = each.value.query
       }
     }
   }

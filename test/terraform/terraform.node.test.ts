@@ -154,11 +154,15 @@ describe("terraform: CloudFront", () => {
     expect(JSON.stringify(d)).not.toContain("trusted_signers");
   });
 
-  it("passes the signed URL's download name and type to S3 and into the cache key", () => {
+  it("passes the signed URL's download name, type and version to S3 and into the cache key; on playback only the version", () => {
     const policy = resource("aws_cloudfront_cache_policy", "media");
     const qs = one(one(policy.parameters_in_cache_key_and_forwarded_to_origin).query_strings_config);
     expect(qs.query_string_behavior).toBe("whitelist");
-    expect(one(qs.query_strings).items).toEqual(["response-content-disposition", "response-content-type"]);
+    expect(one(qs.query_strings).items).toBe("${each.value.query}");
+    const policies = policy.for_each as Record<string, { query: string[] }>;
+    for (const name of ["immutable", "short"])
+      expect(policies[name]?.query).toEqual(["response-content-disposition", "response-content-type", "v"]);
+    expect(policies.playback?.query).toEqual(["v"]);
   });
 
   it("serves a custom domain only with a us-east-1 certificate, TLS 1.2+", () => {
