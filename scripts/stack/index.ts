@@ -1,8 +1,8 @@
 // The local stack of real services on 127.0.0.1: Postgres (+ Neon HTTP adapter), Redis (+ Upstash
 // REST adapter), Swift with s3api (+ memcached). `up` is idempotent and returns once every
 // service answers; `down` stops only what `up` started.
-import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { JOB_NODE_FLAGS } from "../build-container.ts";
 import { ensurePackages } from "./apt.ts";
@@ -14,15 +14,38 @@ import { downSwift, swiftDaemons, upSwift } from "./swift.ts";
 
 const here = import.meta.dirname;
 const tsxLoader = resolve(here, "../../node_modules/tsx/dist/loader.mjs");
+let fingerprint: string | undefined;
 
 /**
- * Starts one of our Node services unless it already runs with these settings. One started by an
- * older checkout of the scripts with other settings (a token added, a flag changed) is restarted,
- * so a warm machine never tests against a stale adapter.
+ * What our Node services are made of: every source file under scripts/stack, container/src and
+ * src, by size and modification time (a few hundred stats, no reads). A service started from other
+ * code is restarted like one started with other settings.
+ */
+function codeFingerprint(): string {
+  const h = createHash("sha256");
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts")) {
+        const st = statSync(p);
+        h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+      }
+    }
+  };
+  for (const d of ["scripts/stack", "container/src", "src"]) walk(resolve(here, "../..", d));
+  return h.digest("hex");
+}
+
+/**
+ * Starts one of our Node services unless it already runs with these settings and this code. One
+ * started by an older checkout of the scripts with other settings (a token added, a flag changed)
+ * or from other code is restarted, so a warm machine never tests against a stale adapter.
  */
 async function startAdapter(name: string, file: string, env: Record<string, string>, nodeFlags: string[] = []): Promise<void> {
   const args = [...nodeFlags, "--import", tsxLoader, resolve(here, file)];
-  const spec = JSON.stringify({ args, env });
+  fingerprint ??= codeFingerprint();
+  const spec = JSON.stringify({ args, env, code: fingerprint });
   const specFile = join(runDir, `${name}.spec`);
   if (alive(readPid(name))) {
     if (existsSync(specFile) && readFileSync(specFile, "utf8") === spec) return;
