@@ -50,7 +50,14 @@ export const noDevtoolsArgs = (config: string, port: number, persist: string, en
   ...(envFile ? [envFile] : []),
 ];
 
-export async function startHttpWorker(vars: Record<string, string>, opts: HttpWorkerOptions = {}): Promise<HttpWorker> {
+/**
+ * A port chosen free can be taken by another process before wrangler binds it (another Worker
+ * starting beside this one, an outgoing connection's ephemeral port): then it starts again on
+ * another port, a few times, rather than fail a test over a race that is not the service's.
+ */
+const PORT_ATTEMPTS = 3;
+
+export async function startHttpWorker(vars: Record<string, string>, opts: HttpWorkerOptions = {}, attempt = 1): Promise<HttpWorker> {
   const dir = mkdtempSync(join(tmpdir(), "mn-http-worker-"));
   const envFile = join(dir, "worker.env");
   writeFileSync(
@@ -107,7 +114,13 @@ export async function startHttpWorker(vars: Record<string, string>, opts: HttpWo
     rmSync(dir, { recursive: true, force: true });
   };
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${output}`);
+    if (child.exitCode !== null) {
+      if (/Address already in use/.test(output) && attempt < PORT_ATTEMPTS) {
+        rmSync(dir, { recursive: true, force: true });
+        return startHttpWorker(vars, opts, attempt + 1);
+      }
+      throw new Error(`wrangler dev exited: ${output}`);
+    }
     const up = await fetch(`${base}/api/v1/health`).then(
       (r) => r.ok,
       () => false,
