@@ -2,7 +2,7 @@
 // a healthy API with a published movie (file + stream) and series, nothing in Postgres changes,
 // and a broken deployment (storage unreachable, or no API at all) exits 1 naming what failed.
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,6 +60,7 @@ beforeAll(async () => {
     await put.body?.cancel();
     if (put.status !== 200) throw new Error(`PUT ${put.status}`);
     await admin("GET", `/admin/assets/${c.asset.id}/head`);
+    return c.asset.id;
   };
   // Popular enough to be on the first catalog page whatever else the test database holds.
   const movie = await admin<{ id: string }>("POST", "/admin/titles", {
@@ -69,11 +70,26 @@ beforeAll(async () => {
   });
   await upload(movie.id, { kind: "ORIGINAL", filename: "smoke.mkv" }, pseudoBytes(4096, 7));
   const playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nseg0.m4s\n#EXT-X-ENDLIST\n";
-  await upload(
+  const playlistBytes = new TextEncoder().encode(playlist);
+  const tier = await upload(
     movie.id,
     { kind: "HLS", filename: "index.m3u8", stream_tier: 720, is_streamable: true, content_type: "application/vnd.apple.mpegurl" },
-    new TextEncoder().encode(playlist),
+    playlistBytes,
   );
+  // As an operator does: the tier's segment beside its playlist, then finalize (only a finalized tier is offered).
+  const files = await admin<{ files: { url: string; headers: Record<string, string> }[] }>("POST", `/admin/assets/${tier}/files`, {
+    paths: ["seg0.m4s"],
+  });
+  for (const f of files.files) {
+    const put = await fetch(f.url, { method: "PUT", body: Buffer.from(pseudoBytes(2048, 8)), headers: f.headers });
+    await put.body?.cancel();
+    if (put.status !== 200) throw new Error(`PUT ${put.status}`);
+  }
+  await admin("POST", `/admin/assets/${tier}/finalize`, {
+    size_bytes: playlistBytes.length,
+    content_type: "application/vnd.apple.mpegurl",
+    sha256: createHash("sha256").update(playlistBytes).digest("hex"),
+  });
   await admin("POST", `/admin/titles/${movie.id}/publish?force=true`);
   const series = await admin<{ id: string }>("POST", "/admin/titles", {
     kind: "series",
