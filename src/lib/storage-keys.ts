@@ -1,5 +1,6 @@
 // The one place object keys are built (the layout is in docs/architecture.md). Keys come from ids and sanitised
 // filenames, never raw from clients.
+import * as z from "zod";
 export const STREAM_TIERS = [480, 720, 1080] as const;
 export type StreamTier = (typeof STREAM_TIERS)[number];
 
@@ -16,8 +17,15 @@ function id(v: string, what: string): string {
  * keys, headers and logs must mean one thing.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-export const NO_CONTROL_CHARACTERS = "must not contain control characters (line breaks, tabs, NUL)";
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A storage key or filename as a request field: 1–`max` characters, none of them a control character. */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters (line breaks, tabs, NUL)");
 
 /** A filename safe as one key segment: no slashes, no control characters, no dot-only names. */
 export function safeFilename(name: string): string {

@@ -5,7 +5,7 @@ import * as z from "zod";
 import { ADMIN_SECURITY, adminErrorResponses, mutationErrorResponses, problemResponse, withLocation } from "../../http/openapi";
 import { createRouter } from "../../http/router";
 import { body, idempotencyHeaders, idParams, json } from "../../http/schemas";
-import { CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS } from "../../lib/storage-keys";
+import { plainText } from "../../lib/storage-keys";
 import { auditContextOf } from "../audit/service";
 import { bumpCatalogVersion } from "../catalog/catalog-version";
 import {
@@ -75,11 +75,7 @@ const routes = {
           .object({
             kind: z.enum(ASSET_KINDS),
             episode_id: z.uuid().nullable().optional(),
-            filename: z
-              .string()
-              .min(1)
-              .max(200)
-              .refine((s) => !CONTROL_CHARACTERS.test(s), NO_CONTROL_CHARACTERS),
+            filename: plainText(200),
             size_bytes: z
               .number()
               .int()

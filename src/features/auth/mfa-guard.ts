@@ -32,16 +32,16 @@ return n + 1`;
 
 /**
  * Starts the account's lock unless one runs: the period doubles with each lock kept in the
- * account's count (which lives a week). Answers the seconds locked, negative when a lock already
- * ran (this request did not start it).
+ * account's count (which lives a week). Answers the seconds locked (negative when a lock already
+ * ran: this request did not start it) and the count.
  */
 const LOCK = `local ttl = redis.call('TTL', KEYS[1])
-if ttl > 0 then return -ttl end
+if ttl > 0 then return {-ttl, tonumber(redis.call('GET', KEYS[2]) or '1')} end
 local n = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 local period = math.min(tonumber(ARGV[1]) * 2 ^ (n - 1), tonumber(ARGV[2]))
 redis.call('SET', KEYS[1], n, 'EX', period)
-return period`;
+return {period, n}`;
 
 export const MAX_MFA_LOCK_SECONDS = 24 * 3600;
 const LOCK_MEMORY_SECONDS = 7 * 24 * 3600;
@@ -85,12 +85,11 @@ export function createMfaGuard(redis: RedisClient, rule: { limit: number; window
      * lock this week. `started` only for the request that locked it; `seconds` is how long.
      */
     async lock(userId: string): Promise<{ started: boolean; seconds: number; count: number }> {
-      const r = await redis.eval<[string, string, string], number>(
+      const [r, count] = await redis.eval<[string, string, string], [number, number]>(
         LOCK,
         [`mfa:lock:${userId}`, `mfa:locks:${userId}`],
         [String(rule.windowSeconds), String(Math.max(rule.windowSeconds, MAX_MFA_LOCK_SECONDS)), String(LOCK_MEMORY_SECONDS)],
       );
-      const count = Number((await redis.get<number>(`mfa:locks:${userId}`)) ?? 1);
       return r > 0 ? { started: true, seconds: r, count } : { started: false, seconds: -r, count };
     },
 

@@ -1,17 +1,11 @@
 // Wire shapes of delivery: the storage key and file name a client asks for, a signed download.
 import * as z from "zod";
-import { CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS } from "../../lib/storage-keys";
+import { plainText } from "../../lib/storage-keys";
 import { toWire } from "../../lib/wire";
 import type { SignedDownload } from "./service";
 
-const plain = (s: string) => !CONTROL_CHARACTERS.test(s);
-export const storageKey = z.string().min(1).max(1024).refine(plain, NO_CONTROL_CHARACTERS);
-export const filename = z
-  .string()
-  .min(1)
-  .max(255)
-  .refine(plain, NO_CONTROL_CHARACTERS)
-  .describe("Name the browser saves the file as (any Unicode but control characters)");
+export const storageKey = plainText(1024);
+export const filename = plainText(255).describe("Name the browser saves the file as (any Unicode but control characters)");
 export const signedSchema = z
   .object({
     storage_key: z.string(),
